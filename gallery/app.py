@@ -1,0 +1,138 @@
+"""``create_app()``: builds the services, the route table and the middleware."""
+
+from __future__ import annotations
+
+import logging
+from http import HTTPStatus
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import httpx
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Route
+
+from . import store
+from .assets import StaticAssets, ThumbnailEndpoint
+from .consent import COOKIE_NAME, ConsentSigner
+from .db import Database
+from .i18n import DEFAULT_LANGUAGE, LANGUAGES, translations
+from .notice import load_notice
+from .paths import STATIC_DIR
+from .render import PLACEHOLDER, Page, PageCache, Renderer
+from .security import SecurityHeadersMiddleware
+from .services import Services
+from .settings import Settings
+from .thumbnails import ThumbnailStore
+from .views import PublicViews, html_response
+from .vimeo import VimeoClient
+
+log = logging.getLogger("gallery")
+MAX_BODY_SIZE = 64 * 1024  # public forms are tiny; larger uploads get their own route limit
+
+DEFAULT_MESSAGES = {
+    404: "Diese Seite gibt es nicht. Vielleicht ist der Link veraltet.",
+    405: "Diese Adresse kann so nicht aufgerufen werden.",
+    413: "Die Anfrage ist zu groß.",
+}
+ERROR_HEADINGS = {
+    400: "Ungültige Anfrage",
+    403: "Nicht erlaubt",
+    404: "Nicht gefunden",
+    405: "Methode nicht erlaubt",
+    413: "Anfrage zu groß",
+    415: "Falsches Format",
+    500: "Ein Fehler ist aufgetreten",
+}
+
+
+def build_services(settings: Settings, *, demo: bool = False) -> Services:
+    """Open the database (migrating it), load the notice, and prepare everything pages need."""
+    db = Database(settings.database_path)
+    db.migrate()
+    notice = load_notice(settings.data_dir, LANGUAGES)
+    with db.transaction() as conn:
+        notice_date = store.record_notice_version(
+            conn, notice.version, notice.short_for(DEFAULT_LANGUAGE), notice.full_for(DEFAULT_LANGUAGE)
+        )
+    return Services(
+        settings=settings,
+        db=db,
+        notice=notice,
+        notice_date=notice_date,
+        signer=ConsentSigner(settings.secret_keys, notice.version, settings.consent_max_age_seconds),
+        static=StaticAssets(STATIC_DIR),
+        thumbnails=ThumbnailStore(settings.thumbnail_dir),
+        pages=PageCache(db),
+    )
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    vimeo_transport: httpx.AsyncBaseTransport | None = None,
+    demo: bool = False,
+) -> Starlette:
+    """The ASGI app. ``demo`` is only ever set by ``gallery demo``, never by settings."""
+    settings = settings or Settings.from_environ()
+    services = build_services(settings, demo=demo)
+    public = PublicViews(services)
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        services.vimeo = VimeoClient(settings, vimeo_transport)
+        try:
+            yield
+        finally:
+            await services.vimeo.aclose()
+            services.vimeo = None
+            services.db.close()
+
+    placeholder = services.static.assets[PLACEHOLDER]
+    routes: list[BaseRoute] = [
+        *public.routes(),
+        Route("/thumbs/{name}", ThumbnailEndpoint(services.thumbnails, placeholder), name="thumbnail"),
+        Route("/static/{name:path}", services.static, name="static"),
+    ]
+
+    async def http_error(request: Request, exc: Exception) -> Response:
+        status = exc.status_code if isinstance(exc, HTTPException) else 500
+        detail = exc.detail if isinstance(exc, HTTPException) else ""
+        return error_page(services, request, status, detail)
+
+    app = Starlette(
+        routes=routes,
+        middleware=[Middleware(SecurityHeadersMiddleware, settings=settings)],
+        exception_handlers={HTTPException: http_error, 500: http_error},
+        lifespan=lifespan,
+        max_body_size=MAX_BODY_SIZE,
+    )
+    services.renderer = Renderer(settings, app.url_path_for, services.static.url, demo=demo)
+    app.state.services = services
+    return app
+
+
+def error_page(services: Services, request: Request, status: int, detail: str) -> Response:
+    """A page in the site's look that says what went wrong, for every 4xx and 5xx."""
+    lang = DEFAULT_LANGUAGE
+    gettext = translations(lang).gettext
+    heading = gettext(ERROR_HEADINGS.get(status, "Fehler"))
+    if status >= 500:
+        detail = "Bitte versuchen Sie es später noch einmal."
+    elif not detail or detail == HTTPStatus(status).phrase:
+        detail = DEFAULT_MESSAGES.get(status, "")
+    html = services.renderer.render(
+        "error.html",
+        lang,
+        heading=heading,
+        message=gettext(detail),
+        remembered=services.signer.is_valid(request.cookies.get(COOKIE_NAME)),
+        current_path="/",
+        notice_short="",
+        site_title=heading,
+    )
+    headers = [(b"allow", b"GET, HEAD")] if status == 405 else None
+    return html_response(request, Page.of(html, status), headers)

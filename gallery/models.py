@@ -1,0 +1,84 @@
+"""Frozen records the rest of the service passes around; no I/O here."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class FetchStatus(StrEnum):
+    """What the last look at Vimeo said about a video."""
+
+    OK = "ok"
+    RESTRICTED = "restricted"  # 200 without title/thumbnail: domain privacy or hidden
+    NOT_FOUND = "not_found"  # 404: gone, private, or unlisted without its hash
+    FORBIDDEN = "forbidden"  # 403: the owner disabled embedding
+    ERROR = "error"  # network, 5xx, 429, nonsense: keep whatever good data we had
+
+    @property
+    def playable(self) -> bool:
+        """Whether visitors should see a statement whose video has this status."""
+        return self in {FetchStatus.OK, FetchStatus.RESTRICTED, FetchStatus.ERROR}
+
+
+@dataclass(frozen=True, slots=True)
+class Gallery:
+    id: int
+    slug: str
+    title: str
+    intro: str
+    is_default: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Video:
+    vimeo_id: int
+    unlisted_hash: str | None
+    title: str
+    author_name: str
+    duration: int | None
+    width: int | None
+    height: int | None
+    upload_date: str | None
+    thumbnail_url: str | None
+    thumbnail: str | None
+    fetch_status: FetchStatus
+    fetch_message: str
+    fetched_at: str | None
+    good_at: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Statement:
+    id: int
+    gallery_id: int
+    gallery_slug: str
+    position: int
+    published: bool
+    speaker_name: str
+    speaker_role: str
+    quote: str
+    transcript: str
+    alt_text: str
+    revision: int
+    video: Video
+
+    @property
+    def vimeo_id(self) -> int:
+        return self.video.vimeo_id
+
+    @property
+    def title(self) -> str:
+        return self.video.title
+
+    @property
+    def visible(self) -> bool:
+        """Shown to visitors: published, and Vimeo has not said the video is gone."""
+        return self.published and self.video.fetch_status.playable
+
+    @property
+    def aspect_ratio(self) -> tuple[int, int]:
+        w, h = self.video.width, self.video.height
+        if w and h and 0.2 < w / h < 5:
+            return w, h
+        return 16, 9

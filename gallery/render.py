@@ -1,0 +1,187 @@
+"""Jinja environments (one per language), their filters and globals, and the page cache."""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import re
+import threading
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from markupsafe import Markup, escape
+
+from .db import Database
+from .i18n import LANGUAGES, translations
+from .models import Statement
+from .paths import TEMPLATES_DIR
+from .settings import Settings
+
+RATIOS = {"16x9": 16 / 9, "4x3": 4 / 3, "1x1": 1.0, "4x5": 4 / 5, "9x16": 9 / 16, "21x9": 21 / 9}
+PLACEHOLDER = "placeholder.svg"
+
+
+def duration(seconds: int | None) -> str:
+    if not seconds:
+        return ""
+    minutes, secs = divmod(int(seconds), 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
+
+def paragraphs(text: str) -> Markup:
+    """Plain editor text to escaped paragraphs: blank lines split, single newlines break."""
+    blocks = [b.strip() for b in re.split(r"\n\s*\n", text.replace("\r\n", "\n")) if b.strip()]
+    return Markup("").join(
+        Markup("<p>{}</p>").format(Markup("<br>").join(escape(line) for line in b.split("\n")))
+        for b in blocks
+    )
+
+
+def format_date(value: str | None) -> str:
+    if not value:
+        return ""
+    try:
+        return datetime.fromisoformat(value).strftime("%d.%m.%Y")
+    except ValueError:
+        return value
+
+
+def ratio_class(s: Statement) -> str:
+    w, h = s.aspect_ratio
+    actual = w / h
+    best = min(RATIOS, key=lambda name: abs(RATIOS[name] - actual))
+    return f"ratio-{best}"
+
+
+class Renderer:
+    """Renders templates; everything a page needs besides its data comes from here."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        url_path_for: Callable[..., str],
+        static_url: Callable[[str], str],
+        *,
+        demo: bool = False,
+    ) -> None:
+        self.settings = settings
+        self.demo = demo
+        self._url_path_for = url_path_for
+        self.static_url = static_url
+        self.environments = {lang: self._environment(lang) for lang in LANGUAGES}
+
+    def _environment(self, lang: str) -> Environment:
+        env = Environment(
+            loader=FileSystemLoader(TEMPLATES_DIR),
+            autoescape=select_autoescape(["html"]),
+            extensions=["jinja2.ext.i18n"],
+            undefined=StrictUndefined,
+            trim_blocks=True,
+            lstrip_blocks=True,
+            auto_reload=False,
+        )
+        env.install_gettext_translations(translations(lang), newstyle=True)  # type: ignore[attr-defined]
+        env.filters.update(duration=duration, paragraphs=paragraphs, date=format_date)
+        env.globals.update(
+            url=self.url,
+            static=self.static_url,
+            thumb_url=self.thumb_url,
+            thumb_size=self.thumb_size,
+            player_src=self.player_src,
+            title_of=lambda s: self.title_of(s, lang),
+            ratio_class=ratio_class,
+            demo=self.demo,
+            lang=lang,
+        )
+        return env
+
+    def url(self, name: str, **params: Any) -> str:
+        return str(self._url_path_for(name, **params))
+
+    def thumb_url(self, s: Statement) -> str:
+        if s.video.thumbnail:
+            return self.url("thumbnail", name=s.video.thumbnail)
+        return self.static_url(PLACEHOLDER)
+
+    def thumb_size(self, s: Statement) -> tuple[int, int]:
+        w, h = s.aspect_ratio
+        scale = 640 / w
+        return 640, max(1, round(h * scale))
+
+    def player_src(self, s: Statement) -> str:
+        """The player URL: our configured base, the id, the unlisted hash, and dnt=1 always."""
+        query = f"h={s.video.unlisted_hash}&dnt=1" if s.video.unlisted_hash else "dnt=1"
+        return f"{self.settings.vimeo_player_url}{s.vimeo_id}?{query}"
+
+    def title_of(self, s: Statement, lang: str) -> str:
+        """Vimeo's title, or a neutral one for restricted videos that came without a title."""
+        if s.title:
+            return s.title
+        fallback = translations(lang).gettext("Videostatement")
+        return f"{fallback} – {s.speaker_name}" if s.speaker_name else fallback
+
+    def render(self, template: str, lang: str, **context: Any) -> str:
+        env = self.environments.get(lang) or self.environments[LANGUAGES[0]]
+        return env.get_template(template).render(**context)
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    """A rendered HTML page, kept with its gzip form so neither is redone per request."""
+
+    body: bytes
+    gzipped: bytes
+    status: int = 200
+
+    @classmethod
+    def of(cls, html: str, status: int = 200) -> Page:
+        body = html.encode("utf-8")
+        return cls(body, gzip.compress(body, compresslevel=6, mtime=0), status)
+
+    @property
+    def etag(self) -> str:
+        return hashlib.sha256(self.body).hexdigest()[:16]
+
+
+class PageCache:
+    """Rendered pages, dropped whenever the database changed (from any process).
+
+    Pages change only when editors act, so render work happens once per change, not per visit.
+    """
+
+    def __init__(self, db: Database, max_entries: int = 2048) -> None:
+        self.db = db
+        self.max_entries = max_entries
+        self._pages: dict[Hashable, Page] = {}
+        self._version = -1
+        self._lock = threading.Lock()
+
+    def generation(self) -> int:
+        """The database's change counter; drops every page when it moved."""
+        version = self.db.data_version()
+        if version != self._version:
+            with self._lock:
+                if version != self._version:
+                    self._pages = {}
+                    self._version = version
+        return version
+
+    def get(self, key: Hashable) -> tuple[Page | None, int]:
+        generation = self.generation()
+        return self._pages.get(key), generation
+
+    def put(self, key: Hashable, page: Page, generation: int) -> None:
+        """Keep a page only if nothing changed since it began rendering."""
+        with self._lock:
+            if generation == self._version:
+                if len(self._pages) >= self.max_entries:
+                    self._pages = {}
+                self._pages[key] = page
+
+    def clear(self) -> None:
+        with self._lock:
+            self._pages = {}

@@ -1,0 +1,251 @@
+"""Typed, frozen settings read from ``GALLERY_*`` environment variables at start-up."""
+
+from __future__ import annotations
+
+import ipaddress
+import logging
+import os
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from urllib.parse import urlsplit
+
+log = logging.getLogger("gallery")
+
+KEY_FILE_NAME = "secret_key"
+DEFAULT_OEMBED_URL = "https://vimeo.com/api/oembed.json"
+DEFAULT_PLAYER_URL = "https://player.vimeo.com/video/"
+DEFAULT_THUMBNAIL_HOSTS = ("i.vimeocdn.com",)
+MAX_CONSENT_DAYS = 365
+
+
+class SettingsError(ValueError):
+    """A setting has a value the service cannot start with; the message is one sentence."""
+
+
+@dataclass(frozen=True, slots=True)
+class Secret:
+    """A secret string that never shows itself in logs, reprs or tracebacks."""
+
+    value: str = field(repr=False)
+
+    def __repr__(self) -> str:
+        return "Secret('**********')"
+
+    __str__ = __repr__
+
+
+def is_loopback_host(host: str | None) -> bool:
+    """True for localhost and loopback IP literals (the stand-in's hosts)."""
+    if not host:
+        return False
+    if host.lower() in {"localhost", "localhost."}:
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def origin_of(url: str) -> str:
+    """``scheme://host[:port]`` of an absolute URL."""
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """Everything the service can be configured with; build it with :meth:`from_environ`."""
+
+    data_dir: Path
+    secret_keys: tuple[Secret, ...]
+    vimeo_oembed_url: str = DEFAULT_OEMBED_URL
+    vimeo_player_url: str = DEFAULT_PLAYER_URL
+    vimeo_thumbnail_hosts: tuple[str, ...] = DEFAULT_THUMBNAIL_HOSTS
+    vimeo_referer: str | None = None
+    frame_ancestors: tuple[str, ...] = ("'self'",)
+    consent_max_age_days: int = 180
+    public_url: str | None = None
+
+    @property
+    def player_origin(self) -> str:
+        return origin_of(self.vimeo_player_url)
+
+    @property
+    def consent_max_age_seconds(self) -> int:
+        return self.consent_max_age_days * 86400
+
+    @property
+    def database_path(self) -> Path:
+        return self.data_dir / "gallery.sqlite3"
+
+    @property
+    def thumbnail_dir(self) -> Path:
+        return self.data_dir / "thumbnails"
+
+    @classmethod
+    def from_environ(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        """Read and check every ``GALLERY_*`` variable; raise :class:`SettingsError` on bad input."""
+        env = os.environ if environ is None else environ
+
+        def get(name: str) -> str | None:
+            value = env.get(f"GALLERY_{name}")
+            return value.strip() if value is not None and value.strip() else None
+
+        data_dir = Path(get("DATA_DIR") or "./data").expanduser().resolve()
+        days_raw = get("CONSENT_MAX_AGE_DAYS") or "180"
+        try:
+            days = int(days_raw)
+        except ValueError:
+            raise SettingsError(
+                f"GALLERY_CONSENT_MAX_AGE_DAYS must be a whole number of days, not {days_raw!r}."
+            ) from None
+        hosts_raw = get("VIMEO_THUMBNAIL_HOSTS")
+        settings = cls(
+            data_dir=data_dir,
+            secret_keys=_parse_keys(get("SECRET_KEYS")),
+            vimeo_oembed_url=get("VIMEO_OEMBED_URL") or DEFAULT_OEMBED_URL,
+            vimeo_player_url=get("VIMEO_PLAYER_URL") or DEFAULT_PLAYER_URL,
+            vimeo_thumbnail_hosts=(
+                _split(hosts_raw) if hosts_raw is not None else DEFAULT_THUMBNAIL_HOSTS
+            ),
+            vimeo_referer=get("VIMEO_REFERER"),
+            frame_ancestors=_split(get("FRAME_ANCESTORS") or "'self'"),
+            consent_max_age_days=days,
+            public_url=get("PUBLIC_URL"),
+        )
+        settings = settings.checked()
+        if not settings.secret_keys:
+            settings = replace(settings, secret_keys=(load_or_create_key(data_dir),))
+        return settings
+
+    def checked(self) -> Settings:
+        """Validate every field and return a normalised copy."""
+        if not 1 <= self.consent_max_age_days <= MAX_CONSENT_DAYS:
+            raise SettingsError(
+                f"GALLERY_CONSENT_MAX_AGE_DAYS must be between 1 and {MAX_CONSENT_DAYS}, "
+                f"not {self.consent_max_age_days}."
+            )
+        _check_service_url("GALLERY_VIMEO_OEMBED_URL", self.vimeo_oembed_url)
+        _check_service_url("GALLERY_VIMEO_PLAYER_URL", self.vimeo_player_url)
+        player_url = self.vimeo_player_url
+        if not player_url.endswith("/"):
+            player_url += "/"
+        if not self.vimeo_thumbnail_hosts:
+            raise SettingsError("GALLERY_VIMEO_THUMBNAIL_HOSTS must name at least one host.")
+        for host in self.vimeo_thumbnail_hosts:
+            parts = urlsplit(f"//{host}")
+            try:
+                port_ok = parts.port is None or 0 < parts.port < 65536
+            except ValueError:
+                port_ok = False
+            if not parts.hostname or parts.netloc != host.lower() or not port_ok:
+                raise SettingsError(
+                    f"GALLERY_VIMEO_THUMBNAIL_HOSTS entries must look like host or host:port, "
+                    f"not {host!r}."
+                )
+        for source in self.frame_ancestors:
+            check_frame_ancestor(source)
+        public_url = self.public_url
+        if public_url is not None:
+            parts = urlsplit(public_url)
+            if parts.scheme not in {"http", "https"} or not parts.hostname or parts.query:
+                raise SettingsError(
+                    f"GALLERY_PUBLIC_URL must be an absolute http(s) URL such as "
+                    f"https://videos.example.de, not {public_url!r}."
+                )
+            public_url = public_url.rstrip("/")
+        if self.vimeo_referer is not None:
+            parts = urlsplit(self.vimeo_referer)
+            if parts.scheme not in {"http", "https"} or not parts.hostname:
+                raise SettingsError(
+                    f"GALLERY_VIMEO_REFERER must be an absolute URL such as "
+                    f"https://www.stadt.de/, not {self.vimeo_referer!r}."
+                )
+        return replace(
+            self,
+            vimeo_player_url=player_url,
+            vimeo_thumbnail_hosts=tuple(h.lower() for h in self.vimeo_thumbnail_hosts),
+            public_url=public_url,
+        )
+
+
+def check_frame_ancestor(source: str) -> str:
+    """Accept ``'self'``, ``'none'`` or one exact origin ``scheme://host[:port]``, nothing wider."""
+    if source in {"'self'", "'none'"}:
+        return source
+    parts = urlsplit(source)
+    try:
+        port_ok = parts.port is None or 0 < parts.port < 65536
+    except ValueError:
+        port_ok = False
+    if (
+        parts.scheme not in {"http", "https"}
+        or not parts.hostname
+        or "*" in source
+        or parts.path not in {"", "/"}
+        or parts.query
+        or parts.fragment
+        or parts.username
+        or not port_ok
+    ):
+        raise SettingsError(
+            f"Allowed embedding sites must be exact origins such as https://www.stadt.de "
+            f"(no wildcards, no paths), not {source!r}."
+        )
+    return f"{parts.scheme}://{parts.netloc}".lower()
+
+
+def _split(raw: str) -> tuple[str, ...]:
+    return tuple(part for part in raw.replace(",", " ").split() if part)
+
+
+def _parse_keys(raw: str | None) -> tuple[Secret, ...]:
+    if raw is None:
+        return ()
+    keys = tuple(Secret(k.strip()) for k in raw.split(",") if k.strip())
+    for key in keys:
+        if len(key.value) < 16:
+            raise SettingsError("Every key in GALLERY_SECRET_KEYS must be at least 16 characters long.")
+    return keys
+
+
+def _check_service_url(name: str, url: str) -> None:
+    parts = urlsplit(url)
+    if parts.scheme == "https" and parts.hostname:
+        return
+    if parts.scheme == "http" and is_loopback_host(parts.hostname):
+        return  # the offline stand-in on this machine
+    raise SettingsError(f"{name} must be an https URL (plain http only for loopback), not {url!r}.")
+
+
+def load_or_create_key(data_dir: Path) -> Secret:
+    """Read the generated key from the data dir, creating it (mode 0600) on first start."""
+    path = data_dir / KEY_FILE_NAME
+    try:
+        data_dir.mkdir(parents=True, exist_ok=True)
+        if not path.exists():
+            # Write under a temporary name, then link: a second process starting at the same
+            # moment either wins the link or reads the complete winner, never a half file.
+            tmp = data_dir / f".{KEY_FILE_NAME}.{os.getpid()}"
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            with os.fdopen(fd, "w") as fh:
+                fh.write(secrets.token_urlsafe(48))
+            try:
+                os.link(tmp, path)
+            except FileExistsError:
+                pass
+            finally:
+                tmp.unlink()
+            log.warning(
+                "GALLERY_SECRET_KEYS is not set: generated a key in %s. Set GALLERY_SECRET_KEYS "
+                "to manage keys yourself (see README, key rotation).",
+                path,
+            )
+        key = path.read_text().strip()
+    except OSError as exc:
+        raise SettingsError(f"GALLERY_DATA_DIR {data_dir} is not usable: {exc.strerror}.") from None
+    if len(key) < 16:
+        raise SettingsError(f"The generated key file {path} is damaged; delete it to make a new one.")
+    return Secret(key)

@@ -1,0 +1,111 @@
+"""Local thumbnail store: content-hash names, atomic writes, served from memory."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import threading
+import time
+from collections import OrderedDict
+from pathlib import Path
+
+from .vimeo import Image, sniff_image
+
+NAME_RE = re.compile(r"^[0-9a-f]{32}\.(jpg|png|webp|gif|avif)$")
+MEDIA_TYPES = {
+    "jpg": "image/jpeg",
+    "png": "image/png",
+    "webp": "image/webp",
+    "gif": "image/gif",
+    "avif": "image/avif",
+}
+
+
+class ThumbnailStore:
+    """Files named by the hash of their bytes: a name never changes its content (immutable)."""
+
+    def __init__(self, folder: Path, memory_budget: int = 64 * 1024 * 1024) -> None:
+        self.folder = folder
+        self.memory_budget = memory_budget
+        self._cache: OrderedDict[str, bytes] = OrderedDict()
+        self._cached_bytes = 0
+        self._lock = threading.Lock()
+
+    def save(self, image: Image) -> str:
+        """Store the bytes (once) and return their name."""
+        name = f"{hashlib.sha256(image.data).hexdigest()[:32]}.{image.extension}"
+        path = self.folder / name
+        if not path.exists():
+            self.folder.mkdir(parents=True, exist_ok=True)
+            # Write, flush to disk, then rename: a crash leaves either no file or the whole one.
+            tmp = self.folder / f".{name}.{os.getpid()}.{threading.get_ident()}.tmp"
+            with open(tmp, "wb") as fh:
+                fh.write(image.data)
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.replace(tmp, path)
+        return name
+
+    def cached(self, name: str) -> bytes | None:
+        """The bytes if they are in memory already (no disk access: safe on the event loop)."""
+        data = self._cache.get(name)
+        return data
+
+    def load(self, name: str) -> bytes | None:
+        """The bytes of a stored thumbnail, from memory when possible; None if missing."""
+        if not NAME_RE.match(name):
+            return None
+        with self._lock:
+            data = self._cache.get(name)
+            if data is not None:
+                self._cache.move_to_end(name)
+                return data
+        try:
+            data = (self.folder / name).read_bytes()
+        except OSError:
+            return None
+        if sniff_image(data) is None:
+            return None  # a damaged file is treated as missing
+        with self._lock:
+            if name not in self._cache and len(data) <= self.memory_budget:
+                self._cache[name] = data
+                self._cached_bytes += len(data)
+                while self._cached_bytes > self.memory_budget:
+                    _, dropped = self._cache.popitem(last=False)
+                    self._cached_bytes -= len(dropped)
+        return data
+
+    def exists(self, name: str) -> bool:
+        return bool(NAME_RE.match(name)) and (self.folder / name).is_file()
+
+    def prune(self, keep: set[str], grace: float = 60.0) -> list[str]:
+        """Delete every stored file not in ``keep`` (and stale temporary files).
+
+        Files younger than ``grace`` seconds stay: another process may have just saved one
+        whose database row is not committed yet.
+        """
+        removed: list[str] = []
+        if not self.folder.is_dir():
+            return removed
+        now = time.time()
+        for path in self.folder.iterdir():
+            if path.name in keep:
+                continue
+            try:
+                if now - path.stat().st_mtime < grace:
+                    continue
+            except OSError:
+                continue
+            if NAME_RE.match(path.name) or path.name.endswith(".tmp"):
+                path.unlink(missing_ok=True)
+                removed.append(path.name)
+                with self._lock:
+                    data = self._cache.pop(path.name, None)
+                    if data is not None:
+                        self._cached_bytes -= len(data)
+        return removed
+
+
+def media_type(name: str) -> str:
+    return MEDIA_TYPES[name.rsplit(".", 1)[1]]

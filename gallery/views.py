@@ -1,0 +1,263 @@
+"""Public pages: the gallery, one statement, consent and its withdrawal, privacy, health."""
+
+from __future__ import annotations
+
+import sqlite3
+from typing import Any
+
+from anyio import to_thread
+from starlette.datastructures import FormData
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse, RedirectResponse, Response
+from starlette.routing import BaseRoute, Route
+
+from . import store
+from .consent import COOKIE_NAME, delete_cookie_header, set_cookie_header
+from .i18n import DEFAULT_LANGUAGE, translations
+from .i18n import gettext_noop as N_
+from .models import Gallery, Statement
+from .render import Page
+from .security import is_same_origin_post, safe_next
+from .services import Services
+
+MAX_VIMEO_ID_DIGITS = 12
+FORM_LIMITS: dict[str, Any] = {"max_files": 0, "max_fields": 20, "max_part_size": 2048}
+NOT_FOUND_STATEMENT = N_("Dieses Videostatement gibt es hier nicht (mehr).")
+NOT_FOUND_GALLERY = N_("Diese Galerie gibt es nicht.")
+
+
+def html_response(request: Request, page: Page, extra_headers: list[tuple[bytes, bytes]] | None = None) -> Response:
+    """Send a rendered page, gzipped when the browser accepts it; never cached by anyone."""
+    gzip_ok = "gzip" in request.headers.get("accept-encoding", "")
+    response = Response(page.gzipped if gzip_ok else page.body, status_code=page.status)
+    headers = response.raw_headers
+    headers.append((b"content-type", b"text/html; charset=utf-8"))
+    headers.append((b"cache-control", b"private, no-store"))
+    headers.append((b"vary", b"accept-encoding, cookie"))
+    if gzip_ok:
+        headers.append((b"content-encoding", b"gzip"))
+    if extra_headers:
+        headers.extend(extra_headers)
+    return response
+
+
+def parse_vimeo_id(raw: str) -> int:
+    if not raw.isdigit() or len(raw) > MAX_VIMEO_ID_DIGITS or int(raw) == 0:
+        raise HTTPException(404, NOT_FOUND_STATEMENT)
+    return int(raw)
+
+
+class PublicViews:
+    """Endpoints hold a reference to the app's services; no globals."""
+
+    def __init__(self, services: Services) -> None:
+        self.s = services
+
+    def routes(self) -> list[BaseRoute]:
+        return [
+            Route("/", self.home, name="home"),
+            Route("/g/{slug}", self.gallery, name="gallery"),
+            Route("/g/{slug}/v/{vimeo_id}", self.statement, name="statement"),
+            Route("/v/{vimeo_id}", self.statement_short, name="statement_short"),
+            Route("/consent", self.consent, methods=["POST"], name="consent", max_body_size=8192),
+            Route(
+                "/consent/revoke",
+                self.revoke,
+                methods=["POST"],
+                name="consent_revoke",
+                max_body_size=8192,
+            ),
+            Route("/privacy", self.privacy, name="privacy"),
+            Route("/healthz", self.healthz, name="healthz"),
+        ]
+
+    # --- helpers -------------------------------------------------------------------------
+
+    def remembered(self, request: Request) -> bool:
+        return self.s.signer.is_valid(request.cookies.get(COOKIE_NAME))
+
+    def language(self, request: Request) -> str:
+        return DEFAULT_LANGUAGE
+
+    async def cached_page(self, key: tuple[Any, ...], render: Any, *args: Any) -> Page:
+        page, generation = self.s.pages.get(key)
+        if page is None:
+            page = Page.of(await to_thread.run_sync(render, *args))
+            self.s.pages.put(key, page, generation)
+        return page
+
+    def base_context(self, lang: str, remembered: bool, current_path: str) -> dict[str, Any]:
+        return {
+            "remembered": remembered,
+            "current_path": current_path,
+            "notice_short": self.s.notice.short_for(lang),
+            "site_title": translations(lang).gettext("Videostatements"),
+        }
+
+    # --- rendering (in a worker thread: these read the database) -------------------------
+
+    def _render_gallery(self, slug: str | None, lang: str, remembered: bool, path: str) -> str:
+        with self.s.db.connect() as conn:
+            gallery = store.default_gallery(conn) if slug is None else store.gallery_by_slug(conn, slug)
+            if gallery is None:
+                raise HTTPException(404, NOT_FOUND_GALLERY)
+            statements = store.statements(conn, gallery.id, visible_only=True)
+        return self.s.renderer.render(
+            "gallery/index.html",
+            lang,
+            gallery=gallery,
+            statements=statements,
+            **self.base_context(lang, remembered, path),
+        )
+
+    def _find_statement(self, conn: sqlite3.Connection, slug: str, vimeo_id: int) -> tuple[Gallery, Statement]:
+        gallery = store.gallery_by_slug(conn, slug)
+        statement = store.statement(conn, gallery.id, vimeo_id) if gallery else None
+        if gallery is None or statement is None or not statement.visible:
+            raise HTTPException(404, NOT_FOUND_STATEMENT)
+        return gallery, statement
+
+    def _render_statement(self, slug: str, vimeo_id: int, lang: str, remembered: bool, player: bool) -> str:
+        with self.s.db.connect() as conn:
+            gallery, statement = self._find_statement(conn, slug, vimeo_id)
+        path = self.s.renderer.url("statement", slug=slug, vimeo_id=vimeo_id)
+        return self.s.renderer.render(
+            "gallery/statement.html",
+            lang,
+            gallery=gallery,
+            s=statement,
+            player=player,
+            **self.base_context(lang, remembered, path),
+        )
+
+    def _render_privacy(self, lang: str, remembered: bool) -> str:
+        return self.s.renderer.render(
+            "privacy.html",
+            lang,
+            notice_full=self.s.notice.full_for(lang),
+            notice_version=self.s.notice.version,
+            notice_date=self.s.notice_date,
+            cookie_name=COOKIE_NAME,
+            max_age_days=self.s.settings.consent_max_age_days,
+            **self.base_context(lang, remembered, self.s.renderer.url("privacy")),
+        )
+
+    # --- endpoints -----------------------------------------------------------------------
+
+    async def home(self, request: Request) -> Response:
+        lang, remembered = self.language(request), self.remembered(request)
+        page = await self.cached_page(
+            ("gallery", None, lang, remembered), self._render_gallery, None, lang, remembered, "/"
+        )
+        return html_response(request, page)
+
+    async def gallery(self, request: Request) -> Response:
+        slug = request.path_params["slug"]
+        lang, remembered = self.language(request), self.remembered(request)
+        path = request.url.path
+        page = await self.cached_page(
+            ("gallery", slug, lang, remembered), self._render_gallery, slug, lang, remembered, path
+        )
+        return html_response(request, page)
+
+    async def statement(self, request: Request) -> Response:
+        slug = request.path_params["slug"]
+        vimeo_id = parse_vimeo_id(request.path_params["vimeo_id"])
+        lang, remembered = self.language(request), self.remembered(request)
+        key = ("statement", slug, vimeo_id, lang, remembered)
+        page = await self.cached_page(
+            key, self._render_statement, slug, vimeo_id, lang, remembered, remembered
+        )
+        return html_response(request, page)
+
+    async def statement_short(self, request: Request) -> Response:
+        vimeo_id = parse_vimeo_id(request.path_params["vimeo_id"])
+
+        def find() -> list[Gallery]:
+            with self.s.db.connect() as conn:
+                return store.galleries_holding(conn, vimeo_id)
+
+        holding = await to_thread.run_sync(find)
+        if not holding:
+            raise HTTPException(404, NOT_FOUND_STATEMENT)
+        target = self.s.renderer.url("statement", slug=holding[0].slug, vimeo_id=vimeo_id)
+        return RedirectResponse(target, status_code=302)
+
+    async def privacy(self, request: Request) -> Response:
+        lang, remembered = self.language(request), self.remembered(request)
+        page = await self.cached_page(("privacy", lang, remembered), self._render_privacy, lang, remembered)
+        return html_response(request, page)
+
+    async def healthz(self, request: Request) -> Response:
+        def check() -> int:
+            with self.s.db.connect() as conn:
+                return int(conn.execute("PRAGMA user_version").fetchone()[0])
+
+        try:
+            schema = await to_thread.run_sync(check)
+        except sqlite3.Error:
+            return JSONResponse({"status": "error", "database": "unavailable"}, status_code=503)
+        return JSONResponse({"status": "ok", "schema": schema, "notice": self.s.notice.version})
+
+    async def read_form(self, request: Request) -> FormData:
+        if not is_same_origin_post(request, self.s.settings):
+            raise HTTPException(
+                403,
+                N_("Diese Anfrage kam nicht von dieser Seite und wurde deshalb abgelehnt. "
+                   "Bitte nutzen Sie die Schaltflächen auf der Seite."),
+            )
+        content_type = request.headers.get("content-type", "").split(";")[0].strip()
+        if content_type not in {"application/x-www-form-urlencoded", "multipart/form-data"}:
+            raise HTTPException(415, N_("Bitte senden Sie das Formular der Seite ab."))
+        return await request.form(**FORM_LIMITS)
+
+    def next_target(self, form: FormData) -> str:
+        """Where to go after a POST: a local path from the form, or the start page."""
+        raw = _text(form, "next")
+        if not raw:
+            return "/"
+        target = safe_next(raw)
+        if target is None:
+            raise HTTPException(400, N_("Das Ziel der Weiterleitung ist ungültig."))
+        return target
+
+    async def consent(self, request: Request) -> Response:
+        """``always``: remember (cookie) and go on. ``once``: show the player now, remember nothing."""
+        form = await self.read_form(request)
+        scope = form.get("scope")
+        if scope not in {"once", "always"}:
+            raise HTTPException(400, N_("Bitte wählen Sie „Video laden“ oder „Vimeo-Videos immer laden“."))
+        if scope == "always":
+            response = RedirectResponse(self.next_target(form), status_code=303)
+            response.raw_headers.append(
+                set_cookie_header(self.s.signer.issue(), self.s.settings.consent_max_age_seconds)
+            )
+            return response
+        raw_id = _text(form, "video") or ""
+        vimeo_id = parse_vimeo_id(raw_id)
+        slug = _text(form, "gallery")
+        lang, remembered = self.language(request), self.remembered(request)
+
+        def render() -> str:
+            nonlocal slug
+            if not slug:
+                with self.s.db.connect() as conn:
+                    holding = store.galleries_holding(conn, vimeo_id)
+                if not holding:
+                    raise HTTPException(404, NOT_FOUND_STATEMENT)
+                slug = holding[0].slug
+            return self._render_statement(slug, vimeo_id, lang, remembered, True)
+
+        return html_response(request, Page.of(await to_thread.run_sync(render)))
+
+    async def revoke(self, request: Request) -> Response:
+        form = await self.read_form(request)
+        response = RedirectResponse(self.next_target(form), status_code=303)
+        response.raw_headers.append(delete_cookie_header())
+        return response
+
+
+def _text(form: FormData, name: str) -> str | None:
+    value = form.get(name)
+    return value if isinstance(value, str) else None
