@@ -6,14 +6,15 @@ import logging
 from http import HTTPStatus
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 import httpx
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
-from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
+from starlette.types import ASGIApp
 
 from . import store
 from .assets import StaticAssets, ThumbnailEndpoint
@@ -47,6 +48,17 @@ ERROR_HEADINGS = {
     415: "Falsches Format",
     500: "Ein Fehler ist aufgetreten",
 }
+
+
+class GalleryApp(Starlette):
+    """Starlette, with the security headers outside even the 500 handler: every answer has them."""
+
+    def __init__(self, *args: Any, settings: Settings, **kwargs: Any) -> None:
+        self.settings = settings
+        super().__init__(*args, **kwargs)
+
+    def build_middleware_stack(self) -> ASGIApp:
+        return SecurityHeadersMiddleware(super().build_middleware_stack(), self.settings)
 
 
 def build_services(settings: Settings, *, demo: bool = False) -> Services:
@@ -103,9 +115,9 @@ def create_app(
         detail = exc.detail if isinstance(exc, HTTPException) else ""
         return error_page(services, request, status, detail)
 
-    app = Starlette(
+    app = GalleryApp(
         routes=routes,
-        middleware=[Middleware(SecurityHeadersMiddleware, settings=settings)],
+        settings=settings,
         exception_handlers={HTTPException: http_error, 500: http_error},
         lifespan=lifespan,
         max_body_size=MAX_BODY_SIZE,

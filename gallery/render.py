@@ -99,8 +99,9 @@ class Renderer:
         )
         return env
 
-    def url(self, name: str, **params: Any) -> str:
-        return str(self._url_path_for(name, **params))
+    def url(self, route: str, /, **params: Any) -> str:
+        """A root-relative path: pages never depend on the Host header they were asked with."""
+        return str(self._url_path_for(route, **params))
 
     def thumb_url(self, s: Statement) -> str:
         if s.video.thumbnail:

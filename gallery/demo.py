@@ -1,0 +1,141 @@
+"""``gallery demo``: the gallery with sample statements and the Vimeo stand-in, fully offline.
+
+Demo mode exists only through this command: no setting can switch it on in production.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import socket
+from dataclasses import replace
+from pathlib import Path
+
+import uvicorn
+
+from . import store
+from .app import create_app
+from .curate import CurateError, Curator
+from .db import DEFAULT_GALLERY_TITLE, Database
+from .settings import Settings
+from .standin import OEMBED_PATH, PLAYER_PATH, FakeVideo, StandIn
+from .thumbnails import ThumbnailStore
+from .vimeo import VimeoClient
+
+log = logging.getLogger("gallery")
+
+DEMO_TITLE = "Herz einschalten – Rassismus ausschalten"
+DEMO_INTRO = (
+    "Menschen aus der Region sagen, was sie gegen Rassismus und Diskriminierung tun – "
+    "und warum.\n\nDies ist eine Demo: Alle Statements sind Beispiele mit Platzhaltertexten. "
+    "Sie geben keine Aussagen realer Personen wieder."
+)
+_TRANSCRIPT = (
+    "[Beispieltext – keine echte Abschrift]\n\n"
+    "Sprecherin: Hier steht in der echten Galerie die vollständige Abschrift des Videos, "
+    "Wort für Wort, mit Angaben zu Sprecherwechseln und wichtigen Geräuschen. So können alle "
+    "den Inhalt lesen – auch ohne das Video von Vimeo zu laden.\n\n"
+    "[Musik endet]"
+)
+
+
+def sample_videos() -> list[tuple[FakeVideo, dict[str, str]]]:
+    """Sample videos for the stand-in and the texts an editor would add to them."""
+    samples = [
+        ("Beispiel-Statement 1: Hinsehen statt wegsehen", "Beispielperson A", "Schülerin (Beispiel)", 84, "sample1.jpg", None, False),
+        ("Beispiel-Statement 2: Gemeinsam im Verein", "Beispielperson B", "Trainer im Sportverein (Beispiel)", 121, "sample2.webp", None, False),
+        ("Beispiel-Statement 3: Worte haben Gewicht", "Beispielperson C", "Mitarbeiterin der Verwaltung (Beispiel)", 67, "sample3.jpg", "3f9a6c0e2b", False),
+        ("Beispiel-Statement 4: Nachbarschaft", "Beispielperson D", "Nachbarschaftshilfe (Beispiel)", 143, "sample4.webp", None, False),
+        ("Beispiel-Statement 5: Zuhören", "Beispielperson E", "Pflegekraft (Beispiel)", 98, "sample5.jpg", None, False),
+        ("", "Beispielperson F", "Ehrenamtliche (Beispiel, eingeschränktes Video)", 75, "sample6.png", None, True),
+    ]
+    result = []
+    for n, (title, speaker, role, duration, picture, unlisted, restricted) in enumerate(samples, start=1):
+        video = FakeVideo(
+            vimeo_id=900_000_000 + n,
+            title=title or f"Beispiel-Statement {n}",
+            author_name="Stand-in",
+            duration=duration,
+            picture=picture,
+            unlisted_hash=unlisted,
+            restricted=restricted,
+        )
+        texts = {
+            "speaker_name": speaker,
+            "speaker_role": role,
+            "quote": f"„Platzhalterzitat {n}: Hier steht, was die Person in ihrem Statement sagt.“ "
+            "(Beispieltext)",
+            "transcript": _TRANSCRIPT,
+            "alt_text": f"Beispielbild {n}: ein weißes Herz auf farbigem Grund",
+        }
+        result.append((video, texts))
+    return result
+
+
+def demo_settings(base: Settings, standin_url: str) -> Settings:
+    host = standin_url.split("://", 1)[1]
+    return replace(
+        base,
+        vimeo_oembed_url=standin_url + OEMBED_PATH,
+        vimeo_player_url=standin_url + PLAYER_PATH,
+        vimeo_thumbnail_hosts=(host,),
+        vimeo_referer=None,
+    ).checked()
+
+
+async def seed(settings: Settings) -> None:
+    """Put the missing sample statements into the demo database, through the real Vimeo door."""
+    db = Database(settings.database_path)
+    db.migrate()
+    with db.transaction() as conn:
+        gallery = store.default_gallery(conn)
+        if gallery.title == DEFAULT_GALLERY_TITLE:
+            store.update_gallery(conn, gallery.id, title=DEMO_TITLE, intro=DEMO_INTRO)
+        present = {s.vimeo_id for s in store.statements(conn, gallery.id)}
+    async with VimeoClient(settings) as vimeo:
+        curator = Curator(db, ThumbnailStore(settings.thumbnail_dir), vimeo)
+        for video, texts in sample_videos():
+            if video.vimeo_id in present:
+                continue
+            link = f"https://vimeo.com/{video.vimeo_id}" + (
+                f"/{video.unlisted_hash}" if video.unlisted_hash else ""
+            )
+            try:
+                await curator.add(link, **texts)
+            except CurateError as exc:  # pragma: no cover - the stand-in answers every sample
+                log.warning("Demo sample %s not added: %s", video.vimeo_id, exc.message)
+    db.close()
+
+
+async def run_demo(base: Settings, host: str, port: int) -> None:
+    """Start the stand-in on a free loopback port, seed, then serve the gallery."""
+    standin = StandIn()
+    for video, _ in sample_videos():
+        standin.add(video)
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", 0))
+    standin_url = f"http://127.0.0.1:{sock.getsockname()[1]}"
+    standin.base_url = standin_url
+    standin_server = uvicorn.Server(
+        uvicorn.Config(standin.app(), log_level="warning", access_log=False, lifespan="off")
+    )
+    standin_task = asyncio.create_task(standin_server.serve(sockets=[sock]))
+    while not standin_server.started:
+        await asyncio.sleep(0.02)
+    settings = demo_settings(base, standin_url)
+    await seed(settings)
+    app = create_app(settings, demo=True)
+    server = uvicorn.Server(
+        uvicorn.Config(app, host=host, port=port, access_log=False, server_header=False, log_level="info")
+    )
+    print(f"Demo: http://{host}:{port}/  (Vimeo-Ersatz auf {standin_url}; Strg+C beendet)", flush=True)
+    try:
+        await server.serve()
+    finally:
+        standin_server.should_exit = True
+        await standin_task
+
+
+def default_demo_dir() -> Path:
+    return Path("demo-data").resolve()
