@@ -2,15 +2,24 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import asyncio
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
 
+import httpx
 import pytest
 from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
 from gallery.app import create_app
+from gallery.curate import Curator
+from gallery.db import Database
+from gallery.demo import demo_settings, sample_videos
 from gallery.settings import Secret, Settings
+from gallery.standin import FakeVideo, StandIn
+from gallery.thumbnails import ThumbnailStore
+from gallery.vimeo import VimeoClient
 
 TEST_KEY = "test-key-0123456789abcdef"
 
@@ -29,4 +38,82 @@ def app(settings: Settings) -> Starlette:
 def client(app: Starlette) -> Iterator[TestClient]:
     # https: the consent cookie is __Host- prefixed and Secure.
     with TestClient(app, base_url="https://gallery.test") as client:
+        yield client
+
+
+# --- the Vimeo stand-in ------------------------------------------------------------------
+
+STANDIN_URL = "http://127.0.0.1:9"  # never dialled: requests go through an in-process transport
+
+
+def standin_settings(settings: Settings, standin_url: str = STANDIN_URL) -> Settings:
+    return demo_settings(settings, standin_url)
+
+
+@pytest.fixture
+def standin() -> StandIn:
+    """A stand-in Vimeo with the demo's sample videos, reached in-process (no sockets)."""
+    fake = StandIn(base_url=STANDIN_URL)
+    for video, _ in sample_videos():
+        fake.add(video)
+    return fake
+
+
+@pytest.fixture
+def vimeo_transport(standin: StandIn) -> httpx.AsyncBaseTransport:
+    return httpx.ASGITransport(app=standin.app())
+
+
+@pytest.fixture
+def curated_settings(settings: Settings) -> Settings:
+    """Settings whose Vimeo endpoints are the stand-in's."""
+    return standin_settings(settings)
+
+
+@pytest.fixture
+def curator_factory(
+    curated_settings: Settings, vimeo_transport: httpx.AsyncBaseTransport
+) -> Callable[[], AbstractAsyncContextManager[Curator]]:
+    """``async with curator_factory() as curator``: the real curating code against the stand-in."""
+
+    @asynccontextmanager
+    async def make() -> AsyncIterator[Curator]:
+        db = Database(curated_settings.database_path)
+        db.migrate()
+        async with VimeoClient(curated_settings, vimeo_transport) as vimeo:
+            yield Curator(db, ThumbnailStore(curated_settings.thumbnail_dir), vimeo)
+
+    return make
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+def sample_link(video: FakeVideo) -> str:
+    suffix = f"/{video.unlisted_hash}" if video.unlisted_hash else ""
+    return f"https://vimeo.com/{video.vimeo_id}{suffix}"
+
+
+@pytest.fixture
+def populated_app(
+    curated_settings: Settings,
+    curator_factory: Callable[[], AbstractAsyncContextManager[Curator]],
+    vimeo_transport: httpx.AsyncBaseTransport,
+) -> Starlette:
+    """The app with the six sample statements added through the real curating code."""
+
+    async def seed() -> None:
+        async with curator_factory() as curator:
+            for video, texts in sample_videos():
+                await curator.add(sample_link(video), **texts)
+
+    asyncio.run(seed())
+    return create_app(curated_settings, vimeo_transport=vimeo_transport)
+
+
+@pytest.fixture
+def populated(populated_app: Starlette) -> Iterator[TestClient]:
+    with TestClient(populated_app, base_url="https://gallery.test") as client:
         yield client
