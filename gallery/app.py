@@ -9,6 +9,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 import httpx
+from markupsafe import escape
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -39,6 +40,10 @@ DEFAULT_MESSAGES = {
     405: "Diese Adresse kann so nicht aufgerufen werden.",
     413: "Die Anfrage ist zu groß.",
 }
+FALLBACK_ERROR = (
+    '<!doctype html><html lang="{lang}"><meta charset="utf-8">'
+    "<title>{heading}</title><h1>{heading}</h1><p>{message}</p></html>"
+)
 ERROR_HEADINGS = {
     400: "Ungültige Anfrage",
     403: "Nicht erlaubt",
@@ -95,12 +100,11 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        services.vimeo = VimeoClient(settings, vimeo_transport)
+        vimeo = services.vimeo = VimeoClient(settings, vimeo_transport)
         try:
             yield
         finally:
-            await services.vimeo.aclose()
-            services.vimeo = None
+            await vimeo.aclose()
             services.db.close()
 
     placeholder = services.static.assets[PLACEHOLDER]
@@ -136,15 +140,19 @@ def error_page(services: Services, request: Request, status: int, detail: str) -
         detail = "Bitte versuchen Sie es später noch einmal."
     elif not detail or detail == HTTPStatus(status).phrase:
         detail = DEFAULT_MESSAGES.get(status, "")
-    html = services.renderer.render(
-        "error.html",
-        lang,
-        heading=heading,
-        message=gettext(detail),
-        remembered=services.signer.is_valid(request.cookies.get(COOKIE_NAME)),
-        current_path="/",
-        notice_short="",
-        site_title=heading,
-    )
+    try:
+        html = services.renderer.render(
+            "error.html",
+            lang,
+            heading=heading,
+            message=gettext(detail),
+            remembered=services.signer.is_valid(request.cookies.get(COOKIE_NAME)),
+            current_path="/",
+            notice_short="",
+            site_title=heading,
+        )
+    except Exception:  # noqa: BLE001 - the error page must not fail with what it reports
+        log.exception("error page could not be rendered")
+        html = FALLBACK_ERROR.format(lang=lang, heading=escape(heading), message=escape(detail))
     headers = [(b"allow", b"GET, HEAD")] if status == 405 else None
     return html_response(request, Page.of(html, status), headers)

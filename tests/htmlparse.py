@@ -1,0 +1,112 @@
+"""A small HTML reader for assertions on what a browser would see (stdlib only)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+
+VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
+# Attributes that make a browser fetch something on its own (navigation links are not among them).
+FETCHING = {
+    ("img", "src"), ("img", "srcset"), ("source", "src"), ("source", "srcset"), ("script", "src"),
+    ("link", "href"), ("iframe", "src"), ("frame", "src"), ("embed", "src"), ("object", "data"),
+    ("video", "src"), ("video", "poster"), ("audio", "src"), ("track", "src"), ("input", "src"),
+    ("form", "action"), ("button", "formaction"), ("input", "formaction"), ("image", "href"),
+    ("use", "href"), ("meta", "content"),
+}
+
+
+@dataclass
+class Element:
+    tag: str
+    attrs: dict[str, str]
+    parent: Element | None = None
+    children: list[Element] = field(default_factory=list)
+    text_parts: list[str] = field(default_factory=list)
+
+    @property
+    def text(self) -> str:
+        """All text inside, as a screen reader would read it (whitespace collapsed)."""
+        parts: list[str] = []
+
+        def walk(el: Element) -> None:
+            parts.extend(el.text_parts_with_children())
+
+        walk(self)
+        return " ".join(" ".join(parts).split())
+
+    def text_parts_with_children(self) -> list[str]:
+        out: list[str] = []
+        for item in self._sequence:
+            out.extend(item.text_parts_with_children() if isinstance(item, Element) else [item])
+        return out
+
+    _sequence: list[Element | str] = field(default_factory=list)
+
+    def find_all(self, tag: str | None = None, **attrs: str) -> list[Element]:
+        found = []
+        for child in self.children:
+            if (tag is None or child.tag == tag) and all(child.attrs.get(k.rstrip("_")) == v for k, v in attrs.items()):
+                found.append(child)
+            found.extend(child.find_all(tag, **attrs))
+        return found
+
+    def find(self, tag: str | None = None, **attrs: str) -> Element | None:
+        found = self.find_all(tag, **attrs)
+        return found[0] if found else None
+
+    def by_id(self, ident: str) -> Element | None:
+        return self.find(None, id=ident)
+
+    def has_class(self, name: str) -> bool:
+        return name in self.attrs.get("class", "").split()
+
+    def with_class(self, name: str) -> list[Element]:
+        return [el for el in self.find_all() if el.has_class(name)]
+
+
+class _Builder(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.root = Element("#document", {})
+        self.current = self.root
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        el = Element(tag, {k: (v if v is not None else "") for k, v in attrs}, self.current)
+        self.current.children.append(el)
+        self.current._sequence.append(el)
+        if tag not in VOID:
+            self.current = el
+
+    def handle_endtag(self, tag: str) -> None:
+        node: Element | None = self.current
+        while node is not None and node.tag != tag:
+            node = node.parent
+        if node is not None and node.parent is not None:
+            self.current = node.parent
+
+    def handle_data(self, data: str) -> None:
+        self.current.text_parts.append(data)
+        self.current._sequence.append(data)
+
+
+def parse(html: str) -> Element:
+    builder = _Builder()
+    builder.feed(html)
+    builder.close()
+    return builder.root
+
+
+def fetched_urls(doc: Element) -> list[tuple[str, str, str]]:
+    """(tag, attribute, value) for everything the page would make a browser load or post to."""
+    out = []
+    for el in doc.find_all():
+        for name, value in el.attrs.items():
+            if (el.tag, name) in FETCHING:
+                if el.tag == "meta" and el.attrs.get("http-equiv", "").lower() != "refresh":
+                    continue
+                out.append((el.tag, name, value))
+        style = el.attrs.get("style", "")
+        if "url(" in style:
+            out.append((el.tag, "style", style))
+    return out

@@ -1,0 +1,105 @@
+"""Settings from the environment: defaults, every variable, and one clear sentence on bad values."""
+
+from __future__ import annotations
+
+import stat
+from pathlib import Path
+
+import pytest
+
+from gallery.settings import Settings, SettingsError
+
+
+def env(tmp_path: Path, **values: str) -> dict[str, str]:
+    return {"GALLERY_DATA_DIR": str(tmp_path / "data"), **{f"GALLERY_{k}": v for k, v in values.items()}}
+
+
+def test_defaults(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    s = Settings.from_environ(env(tmp_path))
+    assert s.data_dir == (tmp_path / "data").resolve()
+    assert s.vimeo_oembed_url == "https://vimeo.com/api/oembed.json"
+    assert s.vimeo_player_url == "https://player.vimeo.com/video/"
+    assert s.player_origin == "https://player.vimeo.com"
+    assert s.vimeo_thumbnail_hosts == ("i.vimeocdn.com",)
+    assert s.vimeo_referer is None
+    assert s.frame_ancestors == ("'self'",)
+    assert s.consent_max_age_days == 180
+    assert s.public_url is None
+
+
+def test_generated_key_is_private_stable_and_warned_about(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    first = Settings.from_environ(env(tmp_path))
+    key_file = tmp_path / "data" / "secret_key"
+    assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
+    assert "GALLERY_SECRET_KEYS is not set" in caplog.text
+    second = Settings.from_environ(env(tmp_path))
+    assert first.secret_keys == second.secret_keys
+    assert first.secret_keys[0].value not in repr(first)
+
+
+def test_every_variable(tmp_path: Path) -> None:
+    s = Settings.from_environ(
+        env(
+            tmp_path,
+            SECRET_KEYS="new-key-0123456789abcdef, old-key-0123456789abcdef",
+            VIMEO_OEMBED_URL="http://127.0.0.1:8001/api/oembed.json",
+            VIMEO_PLAYER_URL="http://127.0.0.1:8001/player/video",
+            VIMEO_THUMBNAIL_HOSTS="i.vimeocdn.com, 127.0.0.1:8001",
+            VIMEO_REFERER="https://www.ratzeburg.de/",
+            FRAME_ANCESTORS="'self' https://www.ratzeburg.de,https://amt-lauenburgische-seen.de",
+            CONSENT_MAX_AGE_DAYS="90",
+            PUBLIC_URL="https://videos.ratzeburg.de/",
+        )
+    )
+    assert [k.value for k in s.secret_keys] == ["new-key-0123456789abcdef", "old-key-0123456789abcdef"]
+    assert s.vimeo_player_url == "http://127.0.0.1:8001/player/video/"
+    assert s.vimeo_thumbnail_hosts == ("i.vimeocdn.com", "127.0.0.1:8001")
+    assert s.frame_ancestors == ("'self'", "https://www.ratzeburg.de", "https://amt-lauenburgische-seen.de")
+    assert s.consent_max_age_seconds == 90 * 86400
+    assert s.public_url == "https://videos.ratzeburg.de"
+    assert not (tmp_path / "data" / "secret_key").exists()
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "phrase"),
+    [
+        ("CONSENT_MAX_AGE_DAYS", "0", "between 1 and 365"),
+        ("CONSENT_MAX_AGE_DAYS", "400", "between 1 and 365"),
+        ("CONSENT_MAX_AGE_DAYS", "six months", "whole number"),
+        ("SECRET_KEYS", "short", "at least 16"),
+        ("VIMEO_OEMBED_URL", "http://vimeo.com/api/oembed.json", "https"),
+        ("VIMEO_OEMBED_URL", "not a url", "https"),
+        ("VIMEO_PLAYER_URL", "ftp://player.vimeo.com/video/", "https"),
+        ("VIMEO_THUMBNAIL_HOSTS", "https://i.vimeocdn.com/", "host:port"),
+        ("VIMEO_THUMBNAIL_HOSTS", "i.vimeocdn.com:99999", "host:port"),
+        ("FRAME_ANCESTORS", "https://*.ratzeburg.de", "exact origins"),
+        ("FRAME_ANCESTORS", "https://www.ratzeburg.de/videos", "exact origins"),
+        ("FRAME_ANCESTORS", "*", "exact origins"),
+        ("FRAME_ANCESTORS", "www.ratzeburg.de", "exact origins"),
+        ("PUBLIC_URL", "videos.ratzeburg.de", "absolute"),
+        ("VIMEO_REFERER", "ratzeburg.de", "absolute"),
+    ],
+)
+def test_bad_values_stop_the_start_with_one_sentence(tmp_path: Path, name: str, value: str, phrase: str) -> None:
+    with pytest.raises(SettingsError) as caught:
+        Settings.from_environ(env(tmp_path, **{name: value}))
+    message = str(caught.value)
+    assert f"GALLERY_{name}" in message or "embedding sites" in message
+    assert phrase in message
+    assert message.endswith(".") and "\n" not in message
+
+
+def test_unusable_data_dir(tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    with pytest.raises(SettingsError, match="GALLERY_DATA_DIR"):
+        Settings.from_environ({"GALLERY_DATA_DIR": str(blocker / "data")})
+
+
+def test_nothing_is_read_at_import_time(monkeypatch: pytest.MonkeyPatch) -> None:
+    import importlib
+
+    import gallery.app
+
+    monkeypatch.setenv("GALLERY_CONSENT_MAX_AGE_DAYS", "not a number")
+    importlib.reload(gallery.app)  # importing must not read or validate the environment
