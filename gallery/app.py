@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import logging
-from http import HTTPStatus
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from http import HTTPStatus
 from typing import Any
 
 import httpx
@@ -73,14 +73,19 @@ def build_services(settings: Settings, *, demo: bool = False) -> Services:
     notice = load_notice(settings.data_dir, LANGUAGES)
     with db.transaction() as conn:
         notice_date = store.record_notice_version(
-            conn, notice.version, notice.short_for(DEFAULT_LANGUAGE), notice.full_for(DEFAULT_LANGUAGE)
+            conn,
+            notice.version,
+            notice.short_for(DEFAULT_LANGUAGE),
+            notice.full_for(DEFAULT_LANGUAGE),
         )
     return Services(
         settings=settings,
         db=db,
         notice=notice,
         notice_date=notice_date,
-        signer=ConsentSigner(settings.secret_keys, notice.version, settings.consent_max_age_seconds),
+        signer=ConsentSigner(
+            settings.secret_keys, notice.version, settings.consent_max_age_seconds
+        ),
         static=StaticAssets(STATIC_DIR),
         thumbnails=ThumbnailStore(settings.thumbnail_dir),
         pages=PageCache(db),
@@ -110,7 +115,9 @@ def create_app(
     placeholder = services.static.assets[PLACEHOLDER]
     routes: list[BaseRoute] = [
         *public.routes(),
-        Route("/thumbs/{name}", ThumbnailEndpoint(services.thumbnails, placeholder), name="thumbnail"),
+        Route(
+            "/thumbs/{name}", ThumbnailEndpoint(services.thumbnails, placeholder), name="thumbnail"
+        ),
         Route("/static/{name:path}", services.static, name="static"),
     ]
 
@@ -151,7 +158,7 @@ def error_page(services: Services, request: Request, status: int, detail: str) -
             notice_short="",
             site_title=heading,
         )
-    except Exception:  # noqa: BLE001 - the error page must not fail with what it reports
+    except Exception:
         log.exception("error page could not be rendered")
         html = FALLBACK_ERROR.format(lang=lang, heading=escape(heading), message=escape(detail))
     headers = [(b"allow", b"GET, HEAD")] if status == 405 else None

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import logging
 import os
@@ -97,7 +98,7 @@ def cmd_add(args: argparse.Namespace) -> int:
     settings = _settings()
 
     async def work(curator: Curator) -> int:
-        outcome = await curator.add(args.link, args.gallery, published=not args.draft, **texts)
+        outcome = await curator.add(args.link, args.gallery, published=not args.draft, texts=texts)
         video = outcome.video
         title = video.title or "(ohne Titel)"
         print(f"Hinzugefügt: {video.vimeo_id} „{title}“" + (" als Entwurf" if args.draft else ""))
@@ -177,7 +178,10 @@ def cmd_refresh(args: argparse.Namespace) -> int:
             video = outcome.video
             status = video.fetch_status.value
             changed = f" (geändert: {', '.join(outcome.changed)})" if outcome.changed else ""
-            print(f"[{n}/{len(ids)}] {vimeo_id} „{video.title or '(ohne Titel)'}“: {status}{changed}", flush=True)
+            print(
+                f"[{n}/{len(ids)}] {vimeo_id} „{video.title or '(ohne Titel)'}“: {status}{changed}",
+                flush=True,
+            )
             for warning in outcome.warnings:
                 print(f"    {warning}", file=sys.stderr)
             if status not in {"ok", "restricted"}:
@@ -196,10 +200,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
     environ = {k: v for k, v in os.environ.items() if k.startswith("GALLERY_")}
     environ["GALLERY_DATA_DIR"] = str(data_dir)
     base = Settings.from_environ(environ)
-    try:
+    with contextlib.suppress(KeyboardInterrupt):  # Ctrl+C is how a demo ends
         asyncio.run(run_demo(base, args.host, args.port))
-    except KeyboardInterrupt:
-        pass
     return EXIT_OK
 
 
@@ -229,8 +231,12 @@ def build_parser() -> argparse.ArgumentParser:
     add.add_argument("--role")
     add.add_argument("--quote")
     add.add_argument("--alt", help="Alternativtext für das Vorschaubild")
-    add.add_argument("--transcript-file", metavar="DATEI", help="Abschrift aus einer Datei (- für stdin)")
-    add.add_argument("--draft", action="store_true", help="als Entwurf speichern, nicht veröffentlichen")
+    add.add_argument(
+        "--transcript-file", metavar="DATEI", help="Abschrift aus einer Datei (- für stdin)"
+    )
+    add.add_argument(
+        "--draft", action="store_true", help="als Entwurf speichern, nicht veröffentlichen"
+    )
     add.set_defaults(func=cmd_add)
 
     lst = sub.add_parser("list", help="alle Statements auflisten")

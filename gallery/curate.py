@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
 from anyio import to_thread
@@ -21,7 +22,13 @@ from .vimeo import (
     parse_video_link,
 )
 
-MAX_TEXT = {"speaker_name": 200, "speaker_role": 200, "quote": 1000, "transcript": 50_000, "alt_text": 500}
+MAX_TEXT = {
+    "speaker_name": 200,
+    "speaker_role": 200,
+    "quote": 1000,
+    "transcript": 50_000,
+    "alt_text": 500,
+}
 NO_THUMBNAIL = N_("Kein Vorschaubild: Die Galerie zeigt einen Platzhalter.")
 
 
@@ -54,13 +61,14 @@ class Curator:
         gallery_slug: str | None = None,
         *,
         published: bool = True,
-        **texts: str,
+        texts: Mapping[str, str] | None = None,
     ) -> Outcome:
         """Fetch a video's metadata and thumbnail and place it in a gallery."""
         try:
             ref = parse_video_link(link)
         except InvalidVideoLink as exc:
             raise CurateError(exc.reason) from None
+        texts = dict(texts or {})
         for name, value in texts.items():
             if name not in MAX_TEXT:
                 raise TypeError(name)
@@ -92,17 +100,30 @@ class Curator:
         try:
             oembed = await self.vimeo.oembed(ref)
         except VimeoError as exc:
-            if exc.definite or previous.fetch_status in {FetchStatus.NOT_FOUND, FetchStatus.FORBIDDEN}:
+            if exc.definite or previous.fetch_status in {
+                FetchStatus.NOT_FOUND,
+                FetchStatus.FORBIDDEN,
+            }:
                 status = exc.status if exc.definite else previous.fetch_status
             else:
                 status = FetchStatus.ERROR
-            video = replace(previous, fetch_status=status, fetch_message=exc.message, fetched_at=now)
+            video = replace(
+                previous, fetch_status=status, fetch_message=exc.message, fetched_at=now
+            )
             await to_thread.run_sync(self._save_video, video)
             return Outcome(video, (exc.message,))
         video, warnings = await self._with_thumbnail(ref, oembed, previous=previous)
         changed = tuple(
             name
-            for name in ("title", "author_name", "duration", "width", "height", "thumbnail", "fetch_status")
+            for name in (
+                "title",
+                "author_name",
+                "duration",
+                "width",
+                "height",
+                "thumbnail",
+                "fetch_status",
+            )
             if getattr(previous, name) != getattr(video, name)
         )
         await to_thread.run_sync(self._save_video, video)
@@ -154,8 +175,11 @@ class Curator:
             unlisted_hash=ref.unlisted_hash,
             # A restricted answer lacks title and sizes: keep what we knew rather than erase it.
             title=oembed.title or (previous.title if keep_old and previous else ""),
-            author_name=oembed.author_name or (previous.author_name if keep_old and previous else ""),
-            duration=oembed.duration if oembed.duration is not None else (previous.duration if previous else None),
+            author_name=oembed.author_name
+            or (previous.author_name if keep_old and previous else ""),
+            duration=oembed.duration
+            if oembed.duration is not None
+            else (previous.duration if previous else None),
             width=oembed.width or (previous.width if previous else None),
             height=oembed.height or (previous.height if previous else None),
             upload_date=oembed.upload_date or (previous.upload_date if previous else None),
@@ -185,7 +209,8 @@ class Curator:
                 return self._refuse_duplicate(gallery, vimeo_id, own)
         if store.statement(conn, gallery.id, vimeo_id) is not None:
             raise CurateError(
-                N_("Dieses Video ist schon in der Galerie „%(gallery)s“.") % {"gallery": gallery.title}
+                N_("Dieses Video ist schon in der Galerie „%(gallery)s“.")
+                % {"gallery": gallery.title}
             )
         return None
 

@@ -42,15 +42,65 @@ _TRANSCRIPT = (
 def sample_videos() -> list[tuple[FakeVideo, dict[str, str]]]:
     """Sample videos for the stand-in and the texts an editor would add to them."""
     samples = [
-        ("Beispiel-Statement 1: Hinsehen statt wegsehen", "Beispielperson A", "Schülerin (Beispiel)", 84, "sample1.jpg", None, False),
-        ("Beispiel-Statement 2: Gemeinsam im Verein", "Beispielperson B", "Trainer im Sportverein (Beispiel)", 121, "sample2.webp", None, False),
-        ("Beispiel-Statement 3: Worte haben Gewicht", "Beispielperson C", "Mitarbeiterin der Verwaltung (Beispiel)", 67, "sample3.jpg", "3f9a6c0e2b", False),
-        ("Beispiel-Statement 4: Nachbarschaft", "Beispielperson D", "Nachbarschaftshilfe (Beispiel)", 143, "sample4.webp", None, False),
-        ("Beispiel-Statement 5: Zuhören", "Beispielperson E", "Pflegekraft (Beispiel)", 98, "sample5.jpg", None, False),
-        ("", "Beispielperson F", "Ehrenamtliche (Beispiel, eingeschränktes Video)", 75, "sample6.png", None, True),
+        (
+            "Beispiel-Statement 1: Hinsehen statt wegsehen",
+            "Beispielperson A",
+            "Schülerin (Beispiel)",
+            84,
+            "sample1.jpg",
+            None,
+            False,
+        ),
+        (
+            "Beispiel-Statement 2: Gemeinsam im Verein",
+            "Beispielperson B",
+            "Trainer im Sportverein (Beispiel)",
+            121,
+            "sample2.webp",
+            None,
+            False,
+        ),
+        (
+            "Beispiel-Statement 3: Worte haben Gewicht",
+            "Beispielperson C",
+            "Mitarbeiterin der Verwaltung (Beispiel)",
+            67,
+            "sample3.jpg",
+            "3f9a6c0e2b",
+            False,
+        ),
+        (
+            "Beispiel-Statement 4: Nachbarschaft",
+            "Beispielperson D",
+            "Nachbarschaftshilfe (Beispiel)",
+            143,
+            "sample4.webp",
+            None,
+            False,
+        ),
+        (
+            "Beispiel-Statement 5: Zuhören",
+            "Beispielperson E",
+            "Pflegekraft (Beispiel)",
+            98,
+            "sample5.jpg",
+            None,
+            False,
+        ),
+        (
+            "",
+            "Beispielperson F",
+            "Ehrenamtliche (Beispiel, eingeschränktes Video)",
+            75,
+            "sample6.png",
+            None,
+            True,
+        ),
     ]
     result = []
-    for n, (title, speaker, role, duration, picture, unlisted, restricted) in enumerate(samples, start=1):
+    for n, (title, speaker, role, duration, picture, unlisted, restricted) in enumerate(
+        samples, start=1
+    ):
         video = FakeVideo(
             vimeo_id=900_000_000 + n,
             title=title or f"Beispiel-Statement {n}",
@@ -101,7 +151,7 @@ async def seed(settings: Settings) -> None:
                 f"/{video.unlisted_hash}" if video.unlisted_hash else ""
             )
             try:
-                await curator.add(link, **texts)
+                await curator.add(link, texts=texts)
             except CurateError as exc:  # pragma: no cover - the stand-in answers every sample
                 log.warning("Demo sample %s not added: %s", video.vimeo_id, exc.message)
     db.close()
@@ -127,9 +177,13 @@ async def run_demo(base: Settings, host: str, port: int) -> None:
     await seed(settings)
     app = create_app(settings, demo=True)
     server = uvicorn.Server(
-        uvicorn.Config(app, host=host, port=port, access_log=False, server_header=False, log_level="info")
+        uvicorn.Config(
+            app, host=host, port=port, access_log=False, server_header=False, log_level="info"
+        )
     )
-    print(f"Demo: http://{host}:{port}/  (Vimeo-Ersatz auf {standin_url}; Strg+C beendet)", flush=True)
+    print(
+        f"Demo: http://{host}:{port}/  (Vimeo-Ersatz auf {standin_url}; Strg+C beendet)", flush=True
+    )
     try:
         await server.serve()
     finally:

@@ -207,7 +207,9 @@ def _parse_keys(raw: str | None) -> tuple[Secret, ...]:
     keys = tuple(Secret(k.strip()) for k in raw.split(",") if k.strip())
     for key in keys:
         if len(key.value) < 16:
-            raise SettingsError("Every key in GALLERY_SECRET_KEYS must be at least 16 characters long.")
+            raise SettingsError(
+                "Every key in GALLERY_SECRET_KEYS must be at least 16 characters long."
+            )
     return keys
 
 
@@ -247,5 +249,7 @@ def load_or_create_key(data_dir: Path) -> Secret:
     except OSError as exc:
         raise SettingsError(f"GALLERY_DATA_DIR {data_dir} is not usable: {exc.strerror}.") from None
     if len(key) < 16:
-        raise SettingsError(f"The generated key file {path} is damaged; delete it to make a new one.")
+        raise SettingsError(
+            f"The generated key file {path} is damaged; delete it to make a new one."
+        )
     return Secret(key)

@@ -156,7 +156,8 @@ def referenced_thumbnails(conn: sqlite3.Connection) -> set[str]:
 def statements(
     conn: sqlite3.Connection, gallery_id: int | None = None, *, visible_only: bool = False
 ) -> list[Statement]:
-    sql, params = _STATEMENT_SELECT, []
+    sql = _STATEMENT_SELECT
+    params: list[object] = []
     where = []
     if gallery_id is not None:
         where.append("s.gallery_id = ?")

@@ -27,7 +27,9 @@ NOT_FOUND_STATEMENT = N_("Dieses Videostatement gibt es hier nicht (mehr).")
 NOT_FOUND_GALLERY = N_("Diese Galerie gibt es nicht.")
 
 
-def html_response(request: Request, page: Page, extra_headers: list[tuple[bytes, bytes]] | None = None) -> Response:
+def html_response(
+    request: Request, page: Page, extra_headers: list[tuple[bytes, bytes]] | None = None
+) -> Response:
     """Send a rendered page, gzipped when the browser accepts it; never cached by anyone."""
     gzip_ok = "gzip" in request.headers.get("accept-encoding", "")
     response = Response(page.gzipped if gzip_ok else page.body, status_code=page.status)
@@ -99,7 +101,9 @@ class PublicViews:
 
     def _render_gallery(self, slug: str | None, lang: str, remembered: bool, path: str) -> str:
         with self.s.db.connect() as conn:
-            gallery = store.default_gallery(conn) if slug is None else store.gallery_by_slug(conn, slug)
+            gallery = (
+                store.default_gallery(conn) if slug is None else store.gallery_by_slug(conn, slug)
+            )
             if gallery is None:
                 raise HTTPException(404, NOT_FOUND_GALLERY)
             statements = store.statements(conn, gallery.id, visible_only=True)
@@ -111,14 +115,18 @@ class PublicViews:
             **self.base_context(lang, remembered, path),
         )
 
-    def _find_statement(self, conn: sqlite3.Connection, slug: str, vimeo_id: int) -> tuple[Gallery, Statement]:
+    def _find_statement(
+        self, conn: sqlite3.Connection, slug: str, vimeo_id: int
+    ) -> tuple[Gallery, Statement]:
         gallery = store.gallery_by_slug(conn, slug)
         statement = store.statement(conn, gallery.id, vimeo_id) if gallery else None
         if gallery is None or statement is None or not statement.visible:
             raise HTTPException(404, NOT_FOUND_STATEMENT)
         return gallery, statement
 
-    def _render_statement(self, slug: str, vimeo_id: int, lang: str, remembered: bool, player: bool) -> str:
+    def _render_statement(
+        self, slug: str, vimeo_id: int, lang: str, remembered: bool, player: bool
+    ) -> str:
         with self.s.db.connect() as conn:
             gallery, statement = self._find_statement(conn, slug, vimeo_id)
         path = self.s.renderer.url("statement", slug=slug, vimeo_id=vimeo_id)
@@ -186,7 +194,9 @@ class PublicViews:
 
     async def privacy(self, request: Request) -> Response:
         lang, remembered = self.language(request), self.remembered(request)
-        page = await self.cached_page(("privacy", lang, remembered), self._render_privacy, lang, remembered)
+        page = await self.cached_page(
+            ("privacy", lang, remembered), self._render_privacy, lang, remembered
+        )
         return html_response(request, page)
 
     async def healthz(self, request: Request) -> Response:
@@ -204,8 +214,10 @@ class PublicViews:
         if not is_same_origin_post(request, self.s.settings):
             raise HTTPException(
                 403,
-                N_("Diese Anfrage kam nicht von dieser Seite und wurde deshalb abgelehnt. "
-                   "Bitte nutzen Sie die Schaltflächen auf der Seite."),
+                N_(
+                    "Diese Anfrage kam nicht von dieser Seite und wurde deshalb abgelehnt. "
+                    "Bitte nutzen Sie die Schaltflächen auf der Seite."
+                ),
             )
         content_type = request.headers.get("content-type", "").split(";")[0].strip()
         if content_type not in {"application/x-www-form-urlencoded", "multipart/form-data"}:
@@ -227,7 +239,9 @@ class PublicViews:
         form = await self.read_form(request)
         scope = form.get("scope")
         if scope not in {"once", "always"}:
-            raise HTTPException(400, N_("Bitte wählen Sie „Video laden“ oder „Vimeo-Videos immer laden“."))
+            raise HTTPException(
+                400, N_("Bitte wählen Sie „Video laden“ oder „Vimeo-Videos immer laden“.")
+            )
         if scope == "always":
             response = RedirectResponse(self.next_target(form), status_code=303)
             response.raw_headers.append(

@@ -107,7 +107,7 @@ def populated_app(
     async def seed() -> None:
         async with curator_factory() as curator:
             for video, texts in sample_videos():
-                await curator.add(sample_link(video), **texts)
+                await curator.add(sample_link(video), texts=texts)
 
     asyncio.run(seed())
     return create_app(curated_settings, vimeo_transport=vimeo_transport)

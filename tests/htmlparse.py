@@ -5,14 +5,44 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 
-VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
+VOID = {
+    "area",
+    "base",
+    "br",
+    "col",
+    "embed",
+    "hr",
+    "img",
+    "input",
+    "link",
+    "meta",
+    "source",
+    "track",
+    "wbr",
+}
 # Attributes that make a browser fetch something on its own (navigation links are not among them).
 FETCHING = {
-    ("img", "src"), ("img", "srcset"), ("source", "src"), ("source", "srcset"), ("script", "src"),
-    ("link", "href"), ("iframe", "src"), ("frame", "src"), ("embed", "src"), ("object", "data"),
-    ("video", "src"), ("video", "poster"), ("audio", "src"), ("track", "src"), ("input", "src"),
-    ("form", "action"), ("button", "formaction"), ("input", "formaction"), ("image", "href"),
-    ("use", "href"), ("meta", "content"),
+    ("img", "src"),
+    ("img", "srcset"),
+    ("source", "src"),
+    ("source", "srcset"),
+    ("script", "src"),
+    ("link", "href"),
+    ("iframe", "src"),
+    ("frame", "src"),
+    ("embed", "src"),
+    ("object", "data"),
+    ("video", "src"),
+    ("video", "poster"),
+    ("audio", "src"),
+    ("track", "src"),
+    ("input", "src"),
+    ("form", "action"),
+    ("button", "formaction"),
+    ("input", "formaction"),
+    ("image", "href"),
+    ("use", "href"),
+    ("meta", "content"),
 }
 
 
@@ -46,7 +76,9 @@ class Element:
     def find_all(self, tag: str | None = None, **attrs: str) -> list[Element]:
         found = []
         for child in self.children:
-            if (tag is None or child.tag == tag) and all(child.attrs.get(k.rstrip("_")) == v for k, v in attrs.items()):
+            if (tag is None or child.tag == tag) and all(
+                child.attrs.get(k.rstrip("_")) == v for k, v in attrs.items()
+            ):
                 found.append(child)
             found.extend(child.find_all(tag, **attrs))
         return found

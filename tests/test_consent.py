@@ -93,7 +93,9 @@ def test_far_future_issued_at_is_no_consent() -> None:
 
 def test_record_with_extra_fields_or_wrong_provider_is_no_consent() -> None:
     serializer = URLSafeTimedSerializer(
-        NEW.value, salt="gallery.consent", signer_kwargs={"digest_method": __import__("hashlib").sha256}
+        NEW.value,
+        salt="gallery.consent",
+        signer_kwargs={"digest_method": __import__("hashlib").sha256},
     )
     now = int(time.time())
     extra = serializer.dumps({"v": "v1", "p": "vimeo", "iat": now, "uid": "tracking"})

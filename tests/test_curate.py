@@ -27,9 +27,13 @@ def rows(settings: Settings) -> list[tuple[object, ...]]:
         return [tuple(r) for r in conn.execute("SELECT * FROM statements ORDER BY id")]
 
 
-async def test_add_stores_metadata_texts_and_a_local_thumbnail(curator_factory: Factory, curated_settings: Settings) -> None:
+async def test_add_stores_metadata_texts_and_a_local_thumbnail(
+    curator_factory: Factory, curated_settings: Settings
+) -> None:
     async with curator_factory() as curator:
-        outcome = await curator.add("https://vimeo.com/900000001?share=copy", speaker_name="A", quote="Q")
+        outcome = await curator.add(
+            "https://vimeo.com/900000001?share=copy", texts={"speaker_name": "A", "quote": "Q"}
+        )
     video = outcome.video
     assert video.title == "Beispiel-Statement 1: Hinsehen statt wegsehen"
     assert video.duration == 84 and video.fetch_status is FetchStatus.OK
@@ -69,7 +73,9 @@ async def test_referer_setting_unlocks_a_domain_restricted_video(
     assert standin.requests[0].headers["referer"] == "https://www.ratzeburg.de/"
 
 
-async def test_same_video_twice_in_one_gallery_is_refused(curator_factory: Factory, curated_settings: Settings) -> None:
+async def test_same_video_twice_in_one_gallery_is_refused(
+    curator_factory: Factory, curated_settings: Settings
+) -> None:
     async with curator_factory() as curator:
         await curator.add("900000001")
         before = rows(curated_settings)
@@ -78,12 +84,17 @@ async def test_same_video_twice_in_one_gallery_is_refused(curator_factory: Facto
     assert rows(curated_settings) == before
 
 
-async def test_a_video_may_appear_in_several_galleries(curator_factory: Factory, curated_settings: Settings) -> None:
+async def test_a_video_may_appear_in_several_galleries(
+    curator_factory: Factory, curated_settings: Settings
+) -> None:
     db = Database(curated_settings.database_path)
     db.migrate()
     with db.transaction() as conn:
         now = utcnow()
-        conn.execute("INSERT INTO galleries (slug, title, created_at, updated_at) VALUES ('schule', 'Schule', ?, ?)", (now, now))
+        conn.execute(
+            "INSERT INTO galleries (slug, title, created_at, updated_at) VALUES ('schule', 'Schule', ?, ?)",
+            (now, now),
+        )
     async with curator_factory() as curator:
         await curator.add("900000001")
         await curator.add("900000001", "schule")
@@ -104,15 +115,21 @@ async def test_a_video_may_appear_in_several_galleries(curator_factory: Factory,
         ("", "Vimeo-Link"),
     ],
 )
-async def test_refused_links_store_nothing(curator_factory: Factory, curated_settings: Settings, link: str, phrase: str) -> None:
+async def test_refused_links_store_nothing(
+    curator_factory: Factory, curated_settings: Settings, link: str, phrase: str
+) -> None:
     async with curator_factory() as curator:
         with pytest.raises(CurateError, match=phrase):
             await curator.add(link)
     assert rows(curated_settings) == []
-    assert not curated_settings.thumbnail_dir.exists() or not any(curated_settings.thumbnail_dir.iterdir())
+    assert not curated_settings.thumbnail_dir.exists() or not any(
+        curated_settings.thumbnail_dir.iterdir()
+    )
 
 
-async def test_embedding_disabled_is_refused(curator_factory: Factory, standin: StandIn, curated_settings: Settings) -> None:
+async def test_embedding_disabled_is_refused(
+    curator_factory: Factory, standin: StandIn, curated_settings: Settings
+) -> None:
     standin.add(FakeVideo(vimeo_id=42, title="Kein Einbetten", embeddable=False))
     async with curator_factory() as curator:
         with pytest.raises(CurateError, match="Einbetten ist deaktiviert"):
@@ -136,7 +153,9 @@ async def test_thumbnail_from_a_foreign_host_is_not_fetched(
     assert [r.url.path for r in standin.requests] == ["/api/oembed.json"]
 
 
-async def test_same_image_is_stored_once(curator_factory: Factory, standin: StandIn, curated_settings: Settings) -> None:
+async def test_same_image_is_stored_once(
+    curator_factory: Factory, standin: StandIn, curated_settings: Settings
+) -> None:
     standin.add(FakeVideo(vimeo_id=43, title="Gleiches Bild", picture="sample1.jpg"))
     async with curator_factory() as curator:
         a = await curator.add("900000001")
@@ -187,7 +206,9 @@ async def test_refresh_after_network_error_keeps_the_last_good_data(
 
     db = Database(curated_settings.database_path)
     async with VimeoClient(curated_settings, httpx.MockTransport(refuse)) as vimeo:
-        outcome = await Curator(db, ThumbnailStore(curated_settings.thumbnail_dir), vimeo).refresh(900000001)
+        outcome = await Curator(db, ThumbnailStore(curated_settings.thumbnail_dir), vimeo).refresh(
+            900000001
+        )
     video = outcome.video
     assert video.fetch_status is FetchStatus.ERROR
     assert "nicht erreichbar" in video.fetch_message

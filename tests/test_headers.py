@@ -16,7 +16,10 @@ SAME_ORIGIN = {"sec-fetch-site": "same-origin"}
 
 
 def csp_directives(header: str) -> dict[str, str]:
-    return {part.split(" ", 1)[0]: part.split(" ", 1)[1] if " " in part else "" for part in header.split("; ")}
+    return {
+        part.split(" ", 1)[0]: part.split(" ", 1)[1] if " " in part else ""
+        for part in header.split("; ")
+    }
 
 
 def responses(client: TestClient) -> dict[str, object]:
@@ -34,19 +37,30 @@ def responses(client: TestClient) -> dict[str, object]:
         "method not allowed": client.get("/consent"),
         "redirect": client.get("/v/900000001", follow_redirects=False),
         "forbidden post": client.post("/consent", data={"scope": "always"}),
-        "consent": client.post("/consent", data={"scope": "always", "next": "/"}, headers=SAME_ORIGIN, follow_redirects=False),
+        "consent": client.post(
+            "/consent",
+            data={"scope": "always", "next": "/"},
+            headers=SAME_ORIGIN,
+            follow_redirects=False,
+        ),
         "thumbnail": client.get(thumb.group(1)),
         "static": client.get(css.group(1)),
         "thumbnail 404": client.get("/thumbs/..%2f..%2fgallery.sqlite3"),
     }
 
 
-def test_every_response_carries_the_security_headers(populated: TestClient, curated_settings: Settings) -> None:
+def test_every_response_carries_the_security_headers(
+    populated: TestClient, curated_settings: Settings
+) -> None:
     for name, r in responses(populated).items():
         h = r.headers  # type: ignore[attr-defined]
         csp = csp_directives(h["content-security-policy"])
         assert csp["default-src"] == "'none'", name
-        assert csp["script-src"] == "'self'" and csp["style-src"] == "'self'" and csp["img-src"] == "'self'"
+        assert (
+            csp["script-src"] == "'self'"
+            and csp["style-src"] == "'self'"
+            and csp["img-src"] == "'self'"
+        )
         assert csp["form-action"] == "'self'" and csp["base-uri"] == "'none'"
         assert csp["frame-src"] == curated_settings.player_origin
         assert csp["frame-ancestors"] == "'self'"
@@ -99,7 +113,9 @@ def test_server_errors_get_a_page_with_headers_too(settings: Settings) -> None:
 
 def test_thumbnails_are_ours_immutable_and_revalidate(populated: TestClient) -> None:
     doc = parse(populated.get("/").text)
-    srcs = [img.attrs["src"] for img in doc.find_all("img") if img.attrs["src"].startswith("/thumbs/")]
+    srcs = [
+        img.attrs["src"] for img in doc.find_all("img") if img.attrs["src"].startswith("/thumbs/")
+    ]
     assert len(srcs) == 5  # the restricted sample has none: it shows the placeholder
     for src in srcs:
         r = populated.get(src)
@@ -111,14 +127,22 @@ def test_thumbnails_are_ours_immutable_and_revalidate(populated: TestClient) -> 
         assert again.status_code == 304 and again.content == b""
         head = populated.head(src)
         assert head.status_code == 200 and head.content == b""
-    placeholder = [img.attrs["src"] for img in doc.find_all("img") if img.attrs["src"].startswith("/static/placeholder.svg")]
+    placeholder = [
+        img.attrs["src"]
+        for img in doc.find_all("img")
+        if img.attrs["src"].startswith("/static/placeholder.svg")
+    ]
     assert len(placeholder) == 1
     assert populated.get(placeholder[0]).headers["content-type"] == "image/svg+xml"
 
 
-def test_a_missing_thumbnail_file_gets_the_placeholder(populated: TestClient, curated_settings: Settings) -> None:
+def test_a_missing_thumbnail_file_gets_the_placeholder(
+    populated: TestClient, curated_settings: Settings
+) -> None:
     doc = parse(populated.get("/").text)
-    src = next(img.attrs["src"] for img in doc.find_all("img") if img.attrs["src"].startswith("/thumbs/"))
+    src = next(
+        img.attrs["src"] for img in doc.find_all("img") if img.attrs["src"].startswith("/thumbs/")
+    )
     name = src.rsplit("/", 1)[1]
     (curated_settings.thumbnail_dir / name).unlink()
     app_store = populated.app.state.services.thumbnails  # type: ignore[attr-defined]

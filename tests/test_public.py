@@ -35,7 +35,12 @@ def consent_form(video_id: int, scope: str, next_path: str | None = None) -> dic
 
 
 def give_consent(client: TestClient) -> None:
-    r = client.post("/consent", data=consent_form(FIRST.vimeo_id, "always"), headers=SAME_ORIGIN, follow_redirects=False)
+    r = client.post(
+        "/consent",
+        data=consent_form(FIRST.vimeo_id, "always"),
+        headers=SAME_ORIGIN,
+        follow_redirects=False,
+    )
     assert r.status_code == 303
     assert client.cookies.get(COOKIE_NAME)
 
@@ -91,7 +96,14 @@ def test_each_card_carries_a_layered_notice_and_two_equal_buttons(populated: Tes
             notice = doc.by_id(button.attrs["aria-describedby"])
             assert notice is not None
             notice_text = notice.text
-            for fact in ("Vimeo.com, Inc.", "USA", "IP-Adresse", "Gerät", "abzuspielen", "widerrufen"):
+            for fact in (
+                "Vimeo.com, Inc.",
+                "USA",
+                "IP-Adresse",
+                "Gerät",
+                "abzuspielen",
+                "widerrufen",
+            ):
                 assert fact in notice_text, fact
             assert notice.find("a", href="/privacy") is not None
         # the accessible name names the video (restricted ones fall back to a neutral title)
@@ -111,7 +123,12 @@ def test_no_page_loads_anything_before_consent(populated: TestClient) -> None:
             parts = urlsplit(value)
             assert not parts.scheme and not parts.netloc, f"{path}: <{tag} {attr}={value}>"
         for link in doc.find_all("link"):
-            assert link.attrs.get("rel") not in {"preconnect", "dns-prefetch", "prefetch", "preload"}
+            assert link.attrs.get("rel") not in {
+                "preconnect",
+                "dns-prefetch",
+                "prefetch",
+                "preload",
+            }
         assert "vimeocdn" not in r.text and "player.vimeo.com" not in r.text, path
 
 
@@ -143,7 +160,15 @@ def test_short_statement_url_redirects_to_the_canonical_one(populated: TestClien
 
 @pytest.mark.parametrize(
     "path",
-    ["/v/1", "/v/abc", "/v/" + "9" * 40, "/g/videos/v/1", "/g/videos/v/0", "/g/nope", "/g/nope/v/900000001"],
+    [
+        "/v/1",
+        "/v/abc",
+        "/v/" + "9" * 40,
+        "/g/videos/v/1",
+        "/g/videos/v/0",
+        "/g/nope",
+        "/g/nope/v/900000001",
+    ],
 )
 def test_unknown_things_are_404_with_a_message(populated: TestClient, path: str) -> None:
     r = populated.get(path)
@@ -162,15 +187,23 @@ def player_of(doc: Element) -> Element:
     return frames[0]
 
 
-def test_once_shows_the_player_and_remembers_nothing(populated: TestClient, curated_settings) -> None:  # type: ignore[no-untyped-def]
+def test_once_shows_the_player_and_remembers_nothing(
+    populated: TestClient, curated_settings
+) -> None:  # type: ignore[no-untyped-def]
     r = populated.post(
-        "/consent", data=consent_form(UNLISTED.vimeo_id, "once"), headers=SAME_ORIGIN, follow_redirects=False
+        "/consent",
+        data=consent_form(UNLISTED.vimeo_id, "once"),
+        headers=SAME_ORIGIN,
+        follow_redirects=False,
     )
     assert r.status_code == 200
     assert "set-cookie" not in r.headers
     frame = player_of(parse(r.text))
     src = urlsplit(frame.attrs["src"])
-    assert f"{src.scheme}://{src.netloc}{src.path}" == f"{curated_settings.vimeo_player_url}{UNLISTED.vimeo_id}"
+    assert (
+        f"{src.scheme}://{src.netloc}{src.path}"
+        == f"{curated_settings.vimeo_player_url}{UNLISTED.vimeo_id}"
+    )
     query = parse_qs(src.query)
     assert query["dnt"] == ["1"] and query["h"] == [UNLISTED.unlisted_hash]
     assert UNLISTED.title in frame.attrs["title"]
@@ -184,7 +217,12 @@ def test_once_shows_the_player_and_remembers_nothing(populated: TestClient, cura
 
 def test_always_remembers_then_revoke_forgets(populated: TestClient) -> None:
     target = statement_path(FIRST.vimeo_id)
-    r = populated.post("/consent", data=consent_form(FIRST.vimeo_id, "always"), headers=SAME_ORIGIN, follow_redirects=False)
+    r = populated.post(
+        "/consent",
+        data=consent_form(FIRST.vimeo_id, "always"),
+        headers=SAME_ORIGIN,
+        follow_redirects=False,
+    )
     assert r.status_code == 303 and r.headers["location"] == target
     cookie = r.headers["set-cookie"]
     assert cookie.startswith(f"{COOKIE_NAME}=")
@@ -204,7 +242,9 @@ def test_always_remembers_then_revoke_forgets(populated: TestClient) -> None:
 
     revoke_form = gallery.find("form", action="/consent/revoke")
     next_value = revoke_form.find("input", name="next").attrs["value"]
-    r = populated.post("/consent/revoke", data={"next": next_value}, headers=SAME_ORIGIN, follow_redirects=False)
+    r = populated.post(
+        "/consent/revoke", data={"next": next_value}, headers=SAME_ORIGIN, follow_redirects=False
+    )
     assert r.status_code == 303 and r.headers["location"] == "/"
     deletion = r.headers["set-cookie"]
     assert deletion.startswith(f"{COOKIE_NAME}=;") and "Max-Age=0" in deletion
@@ -254,8 +294,15 @@ def test_forged_cookie_is_simply_no_consent(populated: TestClient) -> None:
         ({"sec-fetch-site": "cross-site", "origin": "https://gallery.test"}, False),
     ],
 )
-def test_consent_accepted_only_from_our_own_pages(populated: TestClient, headers: dict[str, str], accepted: bool) -> None:
-    r = populated.post("/consent", data=consent_form(FIRST.vimeo_id, "always"), headers=headers, follow_redirects=False)
+def test_consent_accepted_only_from_our_own_pages(
+    populated: TestClient, headers: dict[str, str], accepted: bool
+) -> None:
+    r = populated.post(
+        "/consent",
+        data=consent_form(FIRST.vimeo_id, "always"),
+        headers=headers,
+        follow_redirects=False,
+    )
     if accepted:
         assert r.status_code == 303 and "set-cookie" in r.headers
     else:
@@ -266,18 +313,36 @@ def test_consent_accepted_only_from_our_own_pages(populated: TestClient, headers
 
 def test_revoke_from_another_site_is_refused(populated: TestClient) -> None:
     give_consent(populated)
-    r = populated.post("/consent/revoke", data={"next": "/"}, headers={"sec-fetch-site": "cross-site"}, follow_redirects=False)
+    r = populated.post(
+        "/consent/revoke",
+        data={"next": "/"},
+        headers={"sec-fetch-site": "cross-site"},
+        follow_redirects=False,
+    )
     assert r.status_code == 403 and "set-cookie" not in r.headers
     assert populated.cookies.get(COOKIE_NAME)
 
 
 @pytest.mark.parametrize(
     "next_path",
-    ["//evil.example/", "/\\evil.example", "https://evil.example/", "javascript:alert(1)", "evil", "/ok\r\nSet-Cookie: x=1", "/%09/evil"[:0] + "/\t/evil"],
+    [
+        "//evil.example/",
+        "/\\evil.example",
+        "https://evil.example/",
+        "javascript:alert(1)",
+        "evil",
+        "/ok\r\nSet-Cookie: x=1",
+        "/%09/evil"[:0] + "/\t/evil",
+    ],
 )
 def test_next_must_be_a_local_path(populated: TestClient, next_path: str) -> None:
     for action in ("/consent", "/consent/revoke"):
-        r = populated.post(action, data=consent_form(FIRST.vimeo_id, "always", next_path), headers=SAME_ORIGIN, follow_redirects=False)
+        r = populated.post(
+            action,
+            data=consent_form(FIRST.vimeo_id, "always", next_path),
+            headers=SAME_ORIGIN,
+            follow_redirects=False,
+        )
         assert r.status_code == 400, (action, next_path)
         assert "set-cookie" not in r.headers
         assert "location" not in r.headers
@@ -295,7 +360,9 @@ def test_next_must_be_a_local_path(populated: TestClient, next_path: str) -> Non
         ({"scope": "once", "video": "9" * 50, "next": "/"}, 404),
     ],
 )
-def test_bad_consent_forms_get_a_clear_4xx(populated: TestClient, data: dict[str, str], status: int) -> None:
+def test_bad_consent_forms_get_a_clear_4xx(
+    populated: TestClient, data: dict[str, str], status: int
+) -> None:
     r = populated.post("/consent", data=data, headers=SAME_ORIGIN, follow_redirects=False)
     assert r.status_code == status
     assert "set-cookie" not in r.headers
@@ -313,7 +380,11 @@ def test_oversized_and_odd_bodies_are_refused(populated: TestClient) -> None:
     big = {"scope": "always", "next": "/", "pad": "x" * 20_000}
     r = populated.post("/consent", data=big, headers=SAME_ORIGIN)
     assert r.status_code == 413 and "set-cookie" not in r.headers
-    r = populated.post("/consent", content=b'{"scope":"always"}', headers={**SAME_ORIGIN, "content-type": "application/json"})
+    r = populated.post(
+        "/consent",
+        content=b'{"scope":"always"}',
+        headers={**SAME_ORIGIN, "content-type": "application/json"},
+    )
     assert r.status_code == 415
     many = {f"f{i}": "1" for i in range(50)} | {"scope": "always"}
     r = populated.post("/consent", data=many, headers=SAME_ORIGIN)
@@ -358,11 +429,18 @@ def test_changing_the_notice_changes_its_version_and_asks_again(settings, tmp_pa
     app = create_app(settings)
     with TestClient(app, base_url="https://gallery.test") as client:
         old_version = client.get("/healthz").json()["notice"]
-        r = client.post("/consent", data={"scope": "always", "next": "/"}, headers=SAME_ORIGIN, follow_redirects=False)
+        r = client.post(
+            "/consent",
+            data={"scope": "always", "next": "/"},
+            headers=SAME_ORIGIN,
+            follow_redirects=False,
+        )
         cookie = r.cookies[COOKIE_NAME]
     custom = settings.data_dir / "notice" / "de"
     custom.mkdir(parents=True)
-    (custom / "short.html").write_text("<p>Eigener Hinweistext der Stadt zu Vimeo.com, Inc. (USA).</p>")
+    (custom / "short.html").write_text(
+        "<p>Eigener Hinweistext der Stadt zu Vimeo.com, Inc. (USA).</p>"
+    )
     app = create_app(settings)
     with TestClient(app, base_url="https://gallery.test") as client:
         new_version = client.get("/healthz").json()["notice"]
@@ -374,7 +452,11 @@ def test_changing_the_notice_changes_its_version_and_asks_again(settings, tmp_pa
     # both versions are kept with the moment they were first shown
     import sqlite3
 
-    rows = sqlite3.connect(settings.database_path).execute("SELECT version, first_shown, short_text FROM notice_versions").fetchall()
+    rows = (
+        sqlite3.connect(settings.database_path)
+        .execute("SELECT version, first_shown, short_text FROM notice_versions")
+        .fetchall()
+    )
     assert {r[0] for r in rows} == {old_version, new_version}
     assert any("Eigener Hinweistext" in r[2] for r in rows)
 
@@ -382,7 +464,9 @@ def test_changing_the_notice_changes_its_version_and_asks_again(settings, tmp_pa
 # --- pages follow the data --------------------------------------------------------------
 
 
-def test_pages_follow_edits_made_by_another_process(populated: TestClient, curated_settings) -> None:  # type: ignore[no-untyped-def]
+def test_pages_follow_edits_made_by_another_process(
+    populated: TestClient, curated_settings
+) -> None:  # type: ignore[no-untyped-def]
     from gallery import store
     from gallery.db import Database
 
@@ -401,10 +485,11 @@ def test_pages_follow_edits_made_by_another_process(populated: TestClient, curat
 def test_editor_text_with_markup_is_escaped(populated: TestClient, curated_settings) -> None:  # type: ignore[no-untyped-def]
     from gallery.db import Database
 
-    evil = '<script>alert(1)</script><img src=x onerror=alert(2)>'
+    evil = "<script>alert(1)</script><img src=x onerror=alert(2)>"
     with Database(curated_settings.database_path).transaction() as conn:
         conn.execute(
-            "UPDATE statements SET speaker_name = ?, quote = ?, transcript = ?, alt_text = ? WHERE vimeo_id = ?",
+            "UPDATE statements SET speaker_name = ?, quote = ?, transcript = ?, alt_text = ?"
+            " WHERE vimeo_id = ?",
             (evil, evil, evil, evil, FIRST.vimeo_id),
         )
         conn.execute("UPDATE videos SET title = ? WHERE vimeo_id = ?", (evil, FIRST.vimeo_id))

@@ -11,7 +11,10 @@ from gallery.settings import Settings, SettingsError
 
 
 def env(tmp_path: Path, **values: str) -> dict[str, str]:
-    return {"GALLERY_DATA_DIR": str(tmp_path / "data"), **{f"GALLERY_{k}": v for k, v in values.items()}}
+    return {
+        "GALLERY_DATA_DIR": str(tmp_path / "data"),
+        **{f"GALLERY_{k}": v for k, v in values.items()},
+    }
 
 
 def test_defaults(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
@@ -27,7 +30,9 @@ def test_defaults(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     assert s.public_url is None
 
 
-def test_generated_key_is_private_stable_and_warned_about(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+def test_generated_key_is_private_stable_and_warned_about(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     first = Settings.from_environ(env(tmp_path))
     key_file = tmp_path / "data" / "secret_key"
     assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
@@ -51,10 +56,17 @@ def test_every_variable(tmp_path: Path) -> None:
             PUBLIC_URL="https://videos.ratzeburg.de/",
         )
     )
-    assert [k.value for k in s.secret_keys] == ["new-key-0123456789abcdef", "old-key-0123456789abcdef"]
+    assert [k.value for k in s.secret_keys] == [
+        "new-key-0123456789abcdef",
+        "old-key-0123456789abcdef",
+    ]
     assert s.vimeo_player_url == "http://127.0.0.1:8001/player/video/"
     assert s.vimeo_thumbnail_hosts == ("i.vimeocdn.com", "127.0.0.1:8001")
-    assert s.frame_ancestors == ("'self'", "https://www.ratzeburg.de", "https://amt-lauenburgische-seen.de")
+    assert s.frame_ancestors == (
+        "'self'",
+        "https://www.ratzeburg.de",
+        "https://amt-lauenburgische-seen.de",
+    )
     assert s.consent_max_age_seconds == 90 * 86400
     assert s.public_url == "https://videos.ratzeburg.de"
     assert not (tmp_path / "data" / "secret_key").exists()
@@ -80,7 +92,9 @@ def test_every_variable(tmp_path: Path) -> None:
         ("VIMEO_REFERER", "ratzeburg.de", "absolute"),
     ],
 )
-def test_bad_values_stop_the_start_with_one_sentence(tmp_path: Path, name: str, value: str, phrase: str) -> None:
+def test_bad_values_stop_the_start_with_one_sentence(
+    tmp_path: Path, name: str, value: str, phrase: str
+) -> None:
     with pytest.raises(SettingsError) as caught:
         Settings.from_environ(env(tmp_path, **{name: value}))
     message = str(caught.value)
