@@ -50,7 +50,7 @@ def _with_curator(settings: Settings, work: Callable[[Curator], Awaitable[int]])
 
 
 def _vimeo_id(raw: str) -> int:
-    if not raw.isdigit() or len(raw) > 12 or int(raw) == 0:
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 12 or int(raw) == 0:
         raise CommandError(f"„{raw}“ ist keine Vimeo-Videonummer.")
     return int(raw)
 

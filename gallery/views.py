@@ -45,7 +45,7 @@ def html_response(
 
 
 def parse_vimeo_id(raw: str) -> int:
-    if not raw.isdigit() or len(raw) > MAX_VIMEO_ID_DIGITS or int(raw) == 0:
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > MAX_VIMEO_ID_DIGITS or int(raw) == 0:
         raise HTTPException(404, NOT_FOUND_STATEMENT)
     return int(raw)
 

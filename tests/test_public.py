@@ -163,6 +163,7 @@ def test_short_statement_url_redirects_to_the_canonical_one(populated: TestClien
     [
         "/v/1",
         "/v/abc",
+        "/v/\u0669\u0660\u0660\u0660\u0660\u0660\u0660\u0660\u0661",  # Arabic-Indic digits for 900000001
         "/v/" + "9" * 40,
         "/g/videos/v/1",
         "/g/videos/v/0",
