@@ -23,9 +23,9 @@ from .models import FetchStatus
 from .settings import Settings, is_loopback_host
 
 VIMEO_HOSTS = frozenset({"vimeo.com", "www.vimeo.com", "player.vimeo.com"})
-HASH_RE = re.compile(r"^[0-9a-f]{10}$")
-ID_RE = re.compile(r"^[0-9]{1,12}$")
-START_RE = re.compile(r"^t=((?:\d+h)?(?:\d+m)?(?:\d+s?)?)$")
+HASH_RE = re.compile(r"^[0-9a-f]{10}\Z")
+ID_RE = re.compile(r"^[0-9]{1,12}\Z")
+START_RE = re.compile(r"^t=((?:\d+h)?(?:\d+m)?(?:\d+s?)?)\Z")
 MAX_LINK_LENGTH = 2048
 MAX_OEMBED_BYTES = 256 * 1024
 MAX_THUMBNAIL_BYTES = 8 * 1024 * 1024
@@ -33,12 +33,17 @@ MAX_REDIRECTS = 3
 TOTAL_DEADLINE = 30.0  # seconds for one request including a slow drip of bytes
 USER_AGENT = "statement-gallery/0.1 (server-side oEmbed; no visitor data)"
 
+EVENTS = N_("Live-Events (vimeo.com/event/…) haben eigene Nummern und können nicht eingebunden werden.")
 REJECTED_SECTIONS = {
-    "event": N_("Live-Events (vimeo.com/event/…) haben eigene Nummern und können nicht eingebunden werden."),
-    "events": N_("Live-Events (vimeo.com/event/…) haben eigene Nummern und können nicht eingebunden werden."),
+    "event": EVENTS,
+    "events": EVENTS,
     "ondemand": N_("Vimeo-On-Demand-Seiten sind Verkaufsseiten, kein einzelnes Video."),
-    "review": N_("Review-Links sind für die interne Abstimmung gedacht; bitte den normalen Videolink verwenden."),
-    "live": N_("Live-Seiten von Vimeo werden nicht unterstützt; bitte den Link eines einzelnen Videos verwenden."),
+    "review": N_(
+        "Review-Links sind für die interne Abstimmung gedacht; bitte den normalen Videolink verwenden."
+    ),
+    "live": N_(
+        "Live-Seiten von Vimeo werden nicht unterstützt; bitte den Link eines einzelnen Videos verwenden."
+    ),
 }
 COLLECTION = N_(
     "Das ist eine Sammlung (Kanal, Gruppe, Showcase oder Profil), kein einzelnes Video. "
@@ -76,6 +81,10 @@ def parse_video_link(text: str) -> VideoRef:
         raise InvalidVideoLink(N_("Bitte einen Vimeo-Link oder eine Videonummer eingeben."))
     if len(text) > MAX_LINK_LENGTH:
         raise InvalidVideoLink(N_("Der Link ist zu lang für einen Vimeo-Videolink."))
+    # Checked on the whole text: urlsplit silently drops tabs and newlines, so "12\n3" would
+    # otherwise become video 123.
+    if any(c.isspace() or ord(c) < 32 for c in text):
+        raise InvalidVideoLink(N_("Der Link enthält Leerzeichen oder Steuerzeichen."))
     if ID_RE.match(text):
         return VideoRef(_video_id(text))
     if "://" not in text and text.lower().startswith(("vimeo.com/", "www.vimeo.com/", "player.vimeo.com/")):
@@ -92,14 +101,12 @@ def parse_video_link(text: str) -> VideoRef:
     host = parts.hostname.lower().rstrip(".")
     if host not in VIMEO_HOSTS or parts.username or parts.password or port not in {None, 80, 443}:
         raise InvalidVideoLink(N_("Das ist keine Adresse von vimeo.com."))
-    if any(c.isspace() or ord(c) < 32 for c in parts.path):
-        raise InvalidVideoLink(N_("Der Link enthält Leerzeichen oder Steuerzeichen."))
     segments = [s for s in parts.path.split("/") if s]
     query = parse_qs(parts.query, keep_blank_values=True)
     if host == "player.vimeo.com":
         if len(segments) != 2 or segments[0] != "video" or not ID_RE.match(segments[1]):
             raise InvalidVideoLink(N_("Player-Links müssen die Form player.vimeo.com/video/NUMMER haben."))
-        vimeo_id, rest = _video_id(segments[1]), []
+        vimeo_id, rest = _video_id(segments[1]), list[str]()
     else:
         vimeo_id, rest = _id_from_site_path(segments)
     unlisted_hash = None
@@ -247,9 +254,7 @@ def _refuse_all_cookies() -> CookieJar:
 class VimeoClient:
     """One shared httpx client for the life of the app (or one CLI run)."""
 
-    def __init__(
-        self, settings: Settings, transport: httpx.AsyncBaseTransport | None = None
-    ) -> None:
+    def __init__(self, settings: Settings, transport: httpx.AsyncBaseTransport | None = None) -> None:
         self.settings = settings
         # Fixed headers only: nothing about any visitor ever reaches Vimeo from here.
         headers = {
@@ -289,20 +294,26 @@ class VimeoClient:
         content_type = response_headers.get("content-type", "").split(";")[0].strip().lower()
         if status == 404:
             raise VideoNotFound(
-                N_("Nicht gefunden: Das Video gibt es nicht (mehr), es ist privat, oder es ist nicht "
-                   "gelistet und dem Link fehlt der Freigabe-Hash (vimeo.com/NUMMER/HASH).")
+                N_(
+                    "Nicht gefunden: Das Video gibt es nicht (mehr), es ist privat, oder es ist nicht "
+                    "gelistet und dem Link fehlt der Freigabe-Hash (vimeo.com/NUMMER/HASH)."
+                )
             )
         if status == 403 and content_type != "text/html":
             raise EmbeddingDisabled(
-                N_("Einbetten ist deaktiviert: Die Eigentümerin oder der Eigentümer des Videos "
-                   "erlaubt das Einbetten nicht.")
+                N_(
+                    "Einbetten ist deaktiviert: Die Eigentümerin oder der Eigentümer des Videos "
+                    "erlaubt das Einbetten nicht."
+                )
             )
         if status in {403, 429} or status >= 500:
             retry = _retry_after(response_headers.get("retry-after"))
             if status == 429:
                 message = N_("Vimeo bittet, es später erneut zu versuchen (zu viele Anfragen).")
             elif status == 403:
-                message = N_("Vimeo blockiert Anfragen dieses Servers (Captcha-Seite). Später erneut versuchen.")
+                message = N_(
+                    "Vimeo blockiert Anfragen dieses Servers (Captcha-Seite). Später erneut versuchen."
+                )
             else:
                 message = N_("Vimeo ist gerade gestört. Später erneut versuchen.")
             raise VimeoUnavailable(message, retry_after=retry)
@@ -310,8 +321,10 @@ class VimeoClient:
             raise BadAnswer(N_("Vimeo hat unerwartet geantwortet. Später erneut versuchen."))
         if content_type != "application/json":
             raise VimeoUnavailable(
-                N_("Vimeo hat eine Webseite statt Daten geschickt – vermutlich wird dieser Server "
-                   "blockiert. Später erneut versuchen.")
+                N_(
+                    "Vimeo hat eine Webseite statt Daten geschickt – vermutlich wird dieser Server "
+                    "blockiert. Später erneut versuchen."
+                )
             )
         try:
             data = json.loads(body)
@@ -323,7 +336,10 @@ class VimeoClient:
         """Download a thumbnail from an allowlisted host, following only allowlisted redirects."""
         for _ in range(MAX_REDIRECTS + 1):
             self._check_thumbnail_url(url)
-            request = self._client.build_request("GET", url, headers={"Accept": "image/*"})
+            try:
+                request = self._client.build_request("GET", url, headers={"Accept": "image/*"})
+            except httpx.InvalidURL:
+                raise ThumbnailRefused(N_("Die Adresse des Vorschaubilds ist ungültig.")) from None
             status, headers, body = await self._send(request, MAX_THUMBNAIL_BYTES)
             if status in {301, 302, 303, 307, 308} and headers.get("location"):
                 url = str(httpx.URL(url).join(headers["location"]))
@@ -345,18 +361,20 @@ class VimeoClient:
         host = (parts.hostname or "").lower()
         scheme = parts.scheme.lower()
         default_port = {"https": 443, "http": 80}.get(scheme)
+        if ":" in host:
+            host = f"[{host}]"  # an IPv6 literal is written with brackets in host:port
         netloc = host if port in {None, default_port} else f"{host}:{port}"
         if parts.username or parts.password or netloc not in self.settings.vimeo_thumbnail_hosts:
             raise ThumbnailRefused(
-                N_("Das Vorschaubild liegt auf einem Server, der nicht in "
-                   "GALLERY_VIMEO_THUMBNAIL_HOSTS steht.")
+                N_(
+                    "Das Vorschaubild liegt auf einem Server, der nicht in "
+                    "GALLERY_VIMEO_THUMBNAIL_HOSTS steht."
+                )
             )
         if scheme != "https" and not (scheme == "http" and is_loopback_host(host)):
             raise ThumbnailRefused(N_("Vorschaubilder werden nur über https geladen."))
 
-    async def _send(
-        self, request: httpx.Request, limit: int
-    ) -> tuple[int, httpx.Headers, bytes]:
+    async def _send(self, request: httpx.Request, limit: int) -> tuple[int, httpx.Headers, bytes]:
         """Send, read at most ``limit`` bytes, and turn transport trouble into VimeoUnavailable."""
         try:
             async with asyncio.timeout(TOTAL_DEADLINE):
@@ -366,11 +384,17 @@ class VimeoClient:
                     if length.isdigit() and int(length) > limit:
                         raise _TooLarge
                     chunks, size = [], 0
-                    async for chunk in response.aiter_raw():
-                        size += len(chunk)
+                    try:
+                        async for chunk in response.aiter_raw():
+                            size += len(chunk)
+                            if size > limit:
+                                raise _TooLarge
+                            chunks.append(chunk)
+                    except httpx.StreamConsumed:
+                        # A transport that hands over a body already in memory (test doubles).
+                        chunks, size = [response.content], len(response.content)
                         if size > limit:
-                            raise _TooLarge
-                        chunks.append(chunk)
+                            raise _TooLarge from None
                 finally:
                     await response.aclose()
         except _TooLarge:
@@ -406,6 +430,8 @@ def _decode(body: bytes, encoding: str, limit: int) -> bytes:
         out = decompressor.decompress(body, limit + 1)
     except zlib.error:
         raise BadAnswer(N_("Vimeos Antwort ist unvollständig oder beschädigt.")) from None
+    if not decompressor.eof and len(out) <= limit:
+        raise BadAnswer(N_("Vimeos Antwort ist unvollständig oder beschädigt."))  # cut off midway
     if len(out) > limit:
         raise BadAnswer(N_("Vimeos Antwort ist unerwartet groß und wurde verworfen."))
     return out
@@ -422,6 +448,8 @@ def _retry_after(value: str | None) -> float | None:
         return None
     from datetime import UTC, datetime
 
+    if when.tzinfo is None:  # "-0000" or no zone at all: HTTP dates are GMT
+        when = when.replace(tzinfo=UTC)
     return max(0.0, (when - datetime.now(UTC)).total_seconds())
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -30,7 +31,13 @@ from gallery.settings import Secret, Settings
 from gallery.standin import OEMBED_PATH, PLAYER_PATH, FakeVideo, StandIn
 
 CLI_KEY = "cli-test-key-0123456789abcdef"
-PLAIN, BY_ID, UNLISTED, WITH_TEXTS, RESTRICTED = 900000001, 900000002, 900000003, 900000004, 900000006
+PLAIN, BY_ID, UNLISTED, WITH_TEXTS, RESTRICTED = (
+    900000001,
+    900000002,
+    900000003,
+    900000004,
+    900000006,
+)
 UNLISTED_HASH = "3f9a6c0e2b"
 SAMPLE_TITLES = {video.vimeo_id: video.title for video, _ in sample_videos()}
 
@@ -114,6 +121,8 @@ class Operator:
     data_dir: Path
     env: dict[str, str]
     cwd: Path
+    # What ``list --json`` and the thumbnails folder showed when the test began.
+    baseline: tuple[list[dict[str, Any]], set[str]] = ([], set())
 
     def run(self, *args: str, extra_env: dict[str, str] | None = None, stdin: str = "") -> Result:
         env = {**self.env, **(extra_env or {})}
@@ -127,6 +136,9 @@ class Operator:
             timeout=60,
             check=False,
         )
+        # Whatever else happens: no leaked files or sockets, no half-printed exceptions.
+        assert "ResourceWarning" not in proc.stderr, proc.stderr
+        assert "Exception ignored" not in proc.stderr, proc.stderr
         return Result(proc.returncode, proc.stdout, proc.stderr)
 
     def items(self) -> list[dict[str, Any]]:
@@ -163,17 +175,21 @@ def base_env(data_dir: Path, standin_url: str, port: int) -> dict[str, str]:
         GALLERY_VIMEO_OEMBED_URL=standin_url + OEMBED_PATH,
         GALLERY_VIMEO_PLAYER_URL=standin_url + PLAYER_PATH,
         GALLERY_VIMEO_THUMBNAIL_HOSTS=f"127.0.0.1:{port}",
-        PYTHONWARNINGS="error",
+        PYTHONWARNINGS="error::ResourceWarning",
     )
     return env
 
 
+def make_operator(root: Path, live: LiveStandIn) -> Operator:
+    data_dir = root / "data"
+    cwd = root / "cwd"
+    cwd.mkdir()
+    return Operator(data_dir, base_env(data_dir, live.url, live.port), cwd)
+
+
 @pytest.fixture
 def operator(tmp_path: Path, standin: LiveStandIn) -> Operator:
-    data_dir = tmp_path / "data"
-    cwd = tmp_path / "cwd"
-    cwd.mkdir()
-    return Operator(data_dir, base_env(data_dir, standin.url, standin.port), cwd)
+    return make_operator(tmp_path, standin)
 
 
 def assert_one_line_failure(result: Result, *, code: int | None = None) -> str:
@@ -220,10 +236,14 @@ def test_add_link_id_texts_and_unlisted(operator: Operator, tmp_path: Path) -> N
     transcript.write_text("Sprecherin: Das ist die Abschrift aus der Datei. Zeile zwei.\n", encoding="utf-8")
     operator.add(
         f"vimeo.com/{WITH_TEXTS}",
-        "--speaker", "Frau Beispiel",
-        "--role", "Lehrerin",
-        "--quote", "Zusammen sind wir mehr.",
-        "--transcript-file", str(transcript),
+        "--speaker",
+        "Frau Beispiel",
+        "--role",
+        "Lehrerin",
+        "--quote",
+        "Zusammen sind wir mehr.",
+        "--transcript-file",
+        str(transcript),
     )
 
     items = {i["vimeo_id"]: i for i in operator.items()}
@@ -279,24 +299,43 @@ def test_add_restricted_video_warns_about_referer(operator: Operator) -> None:
     assert operator.thumbnails == set()  # the truncated answer has no thumbnail
 
 
-def test_same_video_twice_is_refused(operator: Operator) -> None:
-    operator.add(f"https://vimeo.com/{PLAIN}")
-    before = operator.items()
-    thumbs_before = operator.thumbnails
+def test_same_video_twice_is_refused(one_video: Operator) -> None:
     for again in (str(PLAIN), f"https://player.vimeo.com/video/{PLAIN}"):
-        line = assert_one_line_failure(operator.run("add", again))
+        line = assert_one_line_failure(one_video.run("add", again), code=1)
         assert "schon" in line  # "Dieses Video ist schon in der Galerie …"
-        assert operator.items() == before
-        assert operator.thumbnails == thumbs_before
+    assert_unchanged(one_video)
 
 
 # --- refused input leaves everything as it was ---------------------------------------------
 
 
+@pytest.fixture(scope="module")
+def one_video_template(
+    tmp_path_factory: pytest.TempPathFactory, live_standin: LiveStandIn
+) -> tuple[Path, list[dict[str, Any]], set[str]]:
+    """A data dir holding one video, made once through the command and copied per test."""
+    live_standin.reset()
+    template = make_operator(tmp_path_factory.mktemp("one-video"), live_standin)
+    template.add(f"https://vimeo.com/{PLAIN}")
+    items, thumbnails = template.items(), template.thumbnails
+    assert len(items) == 1 and len(thumbnails) == 1
+    return template.data_dir, items, thumbnails
+
+
 @pytest.fixture
-def one_video(operator: Operator) -> Operator:
-    operator.add(f"https://vimeo.com/{PLAIN}")
+def one_video(
+    operator: Operator, one_video_template: tuple[Path, list[dict[str, Any]], set[str]]
+) -> Operator:
+    data_dir, items, thumbnails = one_video_template
+    shutil.copytree(data_dir, operator.data_dir)
+    operator.baseline = (items, thumbnails)
     return operator
+
+
+def assert_unchanged(operator: Operator) -> None:
+    items, thumbnails = operator.baseline
+    assert operator.items() == items
+    assert operator.thumbnails == thumbnails
 
 
 REFUSED_LINKS = {
@@ -314,67 +353,64 @@ REFUSED_LINKS = {
 @pytest.mark.parametrize("link", REFUSED_LINKS.values(), ids=REFUSED_LINKS.keys())
 def test_refused_link_changes_nothing(one_video: Operator, link: tuple[str, str]) -> None:
     raw, expected = link
-    before, thumbs_before = one_video.items(), one_video.thumbnails
     line = assert_one_line_failure(one_video.run("add", raw), code=1)
     assert expected in line
-    assert one_video.items() == before
-    assert one_video.thumbnails == thumbs_before
+    assert_unchanged(one_video)
 
 
 def test_embedding_disabled_is_refused(one_video: Operator, standin: LiveStandIn) -> None:
     standin.standin.add(FakeVideo(vimeo_id=900000077, title="Nicht einbettbar", embeddable=False))
-    before, thumbs_before = one_video.items(), one_video.thumbnails
     line = assert_one_line_failure(one_video.run("add", "https://vimeo.com/900000077"), code=1)
     assert "Einbetten ist deaktiviert" in line
-    assert one_video.items() == before
-    assert one_video.thumbnails == thumbs_before
+    assert_unchanged(one_video)
 
 
 def test_unknown_gallery_is_refused(one_video: Operator, standin: LiveStandIn) -> None:
-    before, thumbs_before = one_video.items(), one_video.thumbnails
     asked = len(standin.standin.requests)
     line = assert_one_line_failure(one_video.run("add", str(BY_ID), "--gallery", "gibt-es-nicht"))
     assert "gibt-es-nicht" in line
-    assert one_video.items() == before
-    assert one_video.thumbnails == thumbs_before
+    assert_unchanged(one_video)
     assert len(standin.standin.requests) == asked  # refused before asking Vimeo
     # ``list`` of an unknown gallery says so, too.
     assert "gibt-es-nicht" in assert_one_line_failure(one_video.run("list", "--gallery", "gibt-es-nicht"))
 
 
 def test_missing_transcript_file_is_refused(one_video: Operator, tmp_path: Path) -> None:
-    before, thumbs_before = one_video.items(), one_video.thumbnails
     missing = tmp_path / "fehlt.txt"
     line = assert_one_line_failure(one_video.run("add", str(BY_ID), "--transcript-file", str(missing)))
     assert "Abschrift" in line
-    assert one_video.items() == before
-    assert one_video.thumbnails == thumbs_before
+    assert_unchanged(one_video)
 
 
 def test_too_long_text_is_refused(one_video: Operator) -> None:
-    before = one_video.items()
     line = assert_one_line_failure(one_video.run("add", str(BY_ID), "--speaker", "x" * 201))
     assert "zu lang" in line
-    assert one_video.items() == before
+    assert_unchanged(one_video)
 
 
-@pytest.mark.parametrize(
-    ("name", "value"),
-    [
-        ("GALLERY_CONSENT_MAX_AGE_DAYS", "999"),
-        ("GALLERY_CONSENT_MAX_AGE_DAYS", "viele"),
-        ("GALLERY_SECRET_KEYS", "kurz"),
-        ("GALLERY_VIMEO_OEMBED_URL", "http://vimeo.example.org/api/oembed.json"),
-    ],
-)
-def test_settings_error_exits_2_with_one_sentence(one_video: Operator, name: str, value: str) -> None:
-    before, thumbs_before = one_video.items(), one_video.thumbnails
-    for args in (("add", str(BY_ID)), ("list", "--json"), ("refresh", "--all"), ("remove", str(PLAIN))):
-        line = assert_one_line_failure(one_video.run(*args, extra_env={name: value}), code=2)
-        assert name in line
-        assert line.rstrip().endswith(".")
-    assert one_video.items() == before
-    assert one_video.thumbnails == thumbs_before
+SETTINGS_ERRORS = {
+    "consent days too high": ("GALLERY_CONSENT_MAX_AGE_DAYS", "999"),
+    "consent days not a number": ("GALLERY_CONSENT_MAX_AGE_DAYS", "viele"),
+    "short key": ("GALLERY_SECRET_KEYS", "kurz"),
+    "plain http to Vimeo": ("GALLERY_VIMEO_OEMBED_URL", "http://vimeo.example.org/api/oembed.json"),
+}
+
+
+@pytest.mark.parametrize("setting", SETTINGS_ERRORS.values(), ids=SETTINGS_ERRORS.keys())
+def test_settings_error_exits_2_with_one_sentence(one_video: Operator, setting: tuple[str, str]) -> None:
+    name, value = setting
+    line = assert_one_line_failure(one_video.run("add", str(BY_ID), extra_env={name: value}), code=2)
+    assert name in line
+    assert line.rstrip().endswith(".")
+    assert_unchanged(one_video)
+
+
+def test_settings_error_stops_every_command(one_video: Operator) -> None:
+    bad = {"GALLERY_CONSENT_MAX_AGE_DAYS": "999"}
+    for args in (("list", "--json"), ("refresh", "--all"), ("remove", str(PLAIN))):
+        line = assert_one_line_failure(one_video.run(*args, extra_env=bad), code=2)
+        assert "GALLERY_CONSENT_MAX_AGE_DAYS" in line and "999" in line
+    assert_unchanged(one_video)
 
 
 def test_usage_error_exits_2(one_video: Operator) -> None:
@@ -426,27 +462,33 @@ def test_remove_keeps_thumbnail_another_video_uses(operator: Operator, standin: 
     assert operator.thumbnails == set()
 
 
-def test_remove_just_added_video_keeps_fresh_thumbnail_for_now(operator: Operator) -> None:
+def test_remove_just_added_video_keeps_fresh_thumbnail_for_a_while(operator: Operator) -> None:
     # Files younger than a minute stay (another process may be about to use them); the next
     # remove or refresh after that minute deletes them.
     operator.add(str(PLAIN))
     fresh = operator.thumbnails
+    operator.add(str(BY_ID))
     assert operator.run("remove", str(PLAIN)).code == 0
-    assert operator.items() == []
-    assert operator.thumbnails == fresh
+    assert [i["vimeo_id"] for i in operator.items()] == [BY_ID]
+    assert fresh <= operator.thumbnails
+
+    for name in operator.thumbnails:
+        age(operator.data_dir / "thumbnails" / name, 3600)
+    assert operator.run("refresh", str(BY_ID)).code == 0
+    remaining = operator.thumbnails
+    assert len(remaining) == 1
+    assert not fresh & remaining
 
 
 @pytest.mark.parametrize("raw", ["12345", "abc", "0"])
 def test_remove_absent_or_invalid_id_fails(one_video: Operator, raw: str) -> None:
-    before = one_video.items()
     assert_one_line_failure(one_video.run("remove", raw), code=1)
-    assert one_video.items() == before
+    assert_unchanged(one_video)
 
 
 def test_remove_from_unknown_gallery_fails(one_video: Operator) -> None:
-    before = one_video.items()
     assert_one_line_failure(one_video.run("remove", str(PLAIN), "--gallery", "nirgends"), code=1)
-    assert one_video.items() == before
+    assert_unchanged(one_video)
 
 
 # --- refresh -----------------------------------------------------------------------------
@@ -548,12 +590,11 @@ def test_refresh_network_failure_keeps_old_data(operator: Operator) -> None:
 
 
 def test_refresh_needs_exactly_one_target(one_video: Operator) -> None:
-    before = one_video.items()
     line = assert_one_line_failure(one_video.run("refresh"), code=1)
     assert "--all" in line
     assert_one_line_failure(one_video.run("refresh", str(PLAIN), "--all"), code=1)
     assert_one_line_failure(one_video.run("refresh", "123"), code=1)  # not in any gallery
-    assert one_video.items() == before
+    assert_unchanged(one_video)
 
 
 def test_refresh_all_on_empty_gallery(operator: Operator) -> None:

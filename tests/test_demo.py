@@ -1,0 +1,185 @@
+"""``gallery demo`` as the README's run command starts it, and ``gallery serve`` beside it.
+
+Both run as real processes on a free loopback port; the tests read what a browser would get.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from html.parser import HTMLParser
+from pathlib import Path
+
+import httpx
+import pytest
+
+from gallery.demo import DEMO_TITLE
+
+START_TIMEOUT = 20.0
+SAMPLE_COUNT = 6
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def clean_env(**extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GALLERY_")}
+    env.update(extra)
+    return env
+
+
+@contextmanager
+def running(args: list[str], env: dict[str, str], port: int, log: Path) -> Iterator[str]:
+    """Start ``python -m gallery ARGS``, wait for /healthz, yield its URL, stop it with Ctrl+C."""
+    base = f"http://127.0.0.1:{port}"
+    with open(log, "ab") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "gallery", *args],
+            env=env,
+            cwd=log.parent,
+            stdin=subprocess.DEVNULL,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        deadline = time.monotonic() + START_TIMEOUT
+        with httpx.Client(trust_env=False, timeout=2.0) as client:
+            while True:
+                assert proc.poll() is None, f"exited with {proc.returncode}:\n{log.read_text()}"
+                try:
+                    if client.get(base + "/healthz").status_code == 200:
+                        break
+                except httpx.TransportError:
+                    pass
+                assert time.monotonic() < deadline, f"not up after {START_TIMEOUT}s:\n{log.read_text()}"
+                time.sleep(0.1)
+        yield base
+    finally:
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGINT)
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+    # Ctrl+C is the documented way to stop it: a clean exit, no traceback.
+    assert proc.returncode == 0, log.read_text()
+    assert "Traceback" not in log.read_text()
+
+
+class Page(HTMLParser):
+    """Counts cards and collects image sources, as a browser would see them."""
+
+    def __init__(self, html: str) -> None:
+        super().__init__(convert_charrefs=True)
+        self.cards = 0
+        self.images: list[str] = []
+        self.demo_banner = False
+        self.feed(html)
+        self.close()
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        found = dict(attrs)
+        classes = (found.get("class") or "").split()
+        if "card" in classes:
+            self.cards += 1
+        if "demo-banner" in classes:
+            self.demo_banner = True
+        if tag == "img":
+            self.images.append(found.get("src") or "")
+        if tag in {"img", "source"} and found.get("srcset"):
+            self.images.extend(part.split()[0] for part in (found["srcset"] or "").split(","))
+
+
+def fetch_home(base: str) -> tuple[httpx.Response, Page]:
+    with httpx.Client(trust_env=False, timeout=10.0) as client:
+        response = client.get(base + "/")
+    return response, Page(response.text)
+
+
+def test_demo_serves_sample_gallery_offline(tmp_path: Path) -> None:
+    data_dir = tmp_path / "demo-data"
+    port = free_port()
+    args = ["demo", "--data-dir", str(data_dir), "--port", str(port)]
+    log = tmp_path / "demo.log"
+
+    with running(args, clean_env(), port, log) as base:
+        response, page = fetch_home(base)
+        assert response.status_code == 200
+        assert DEMO_TITLE in response.text
+        assert "Demo" in response.text
+        assert page.demo_banner
+        assert page.cards == SAMPLE_COUNT
+        assert response.text.count('class="card"') == SAMPLE_COUNT
+
+        # Every picture comes from the gallery itself, never from Vimeo or the stand-in.
+        assert page.images
+        for src in page.images:
+            assert src.startswith("/") and not src.startswith("//"), src
+        thumbs = [src for src in page.images if src.startswith("/thumbs/")]
+        # Five samples bring a picture; the restricted one shows the placeholder.
+        assert len(thumbs) == SAMPLE_COUNT - 1
+        with httpx.Client(trust_env=False, timeout=10.0) as client:
+            for src in thumbs:
+                image = client.get(base + src)
+                assert image.status_code == 200, src
+                assert image.headers["content-type"].startswith("image/"), src
+                assert image.content
+
+    assert data_dir.is_dir()
+    assert (data_dir / "gallery.sqlite3").is_file()
+    assert not (tmp_path / "demo-data" / "demo-data").exists()
+
+    # Started again on the same data: the same six statements, not twelve.
+    port = free_port()
+    args = ["demo", "--data-dir", str(data_dir), "--port", str(port)]
+    with running(args, clean_env(), port, log) as base:
+        response, page = fetch_home(base)
+        assert response.status_code == 200
+        assert page.cards == SAMPLE_COUNT
+        assert response.text.count('class="card"') == SAMPLE_COUNT
+
+
+def test_no_environment_variable_turns_on_demo_mode(tmp_path: Path) -> None:
+    port = free_port()
+    env = clean_env(
+        GALLERY_DATA_DIR=str(tmp_path / "data"),
+        GALLERY_SECRET_KEYS="serve-test-key-0123456789",
+        GALLERY_DEMO="1",
+        GALLERY_DEMO_MODE="true",
+        GALLERY_MODE="demo",
+    )
+    args = ["serve", "--port", str(port)]
+    with running(args, env, port, tmp_path / "serve.log") as base:
+        response, page = fetch_home(base)
+    assert response.status_code == 200
+    assert '<p class="demo-banner"' not in response.text
+    assert not page.demo_banner
+    assert DEMO_TITLE not in response.text
+    assert page.cards == 0
+
+
+@pytest.mark.parametrize("flag", ["--demo", "--demo=1"])
+def test_serve_has_no_demo_switch(tmp_path: Path, flag: str) -> None:
+    env = clean_env(GALLERY_DATA_DIR=str(tmp_path / "data"), GALLERY_SECRET_KEYS="serve-test-key-0123456789")
+    proc = subprocess.run(
+        [sys.executable, "-m", "gallery", "serve", flag, "--port", str(free_port())],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+    assert proc.returncode == 2
+    assert "unrecognized arguments" in proc.stderr
+    assert "Traceback" not in proc.stderr
