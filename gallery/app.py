@@ -15,17 +15,17 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
-from starlette.types import ASGIApp
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from . import store
-from .assets import StaticAssets, ThumbnailEndpoint
+from .assets import AssetLane, StaticAssets, ThumbnailEndpoint
 from .consent import COOKIE_NAME, ConsentSigner
 from .db import Database
 from .i18n import DEFAULT_LANGUAGE, LANGUAGES, translations
 from .notice import load_notice
 from .paths import STATIC_DIR
 from .render import PLACEHOLDER, Page, PageCache, Renderer
-from .security import SecurityHeadersMiddleware
+from .security import SecurityHeaders, SecurityHeadersMiddleware
 from .services import Services
 from .settings import Settings
 from .thumbnails import ThumbnailStore
@@ -33,7 +33,6 @@ from .views import PublicViews, html_response
 from .vimeo import VimeoClient
 
 log = logging.getLogger("gallery")
-MAX_BODY_SIZE = 64 * 1024  # public forms are tiny; larger uploads get their own route limit
 
 DEFAULT_MESSAGES = {
     404: "Diese Seite gibt es nicht. Vielleicht ist der Link veraltet.",
@@ -58,18 +57,22 @@ ERROR_HEADINGS = {
 class GalleryApp(Starlette):
     """Starlette, with the security headers outside even the 500 handler: every answer has them."""
 
-    def __init__(self, *args: Any, settings: Settings, **kwargs: Any) -> None:
-        self.settings = settings
+    def __init__(self, *args: Any, services: Services, **kwargs: Any) -> None:
+        self.services = services
         super().__init__(*args, **kwargs)
 
     def build_middleware_stack(self) -> ASGIApp:
-        return SecurityHeadersMiddleware(super().build_middleware_stack(), self.settings)
+        s = self.services
+        pages = SecurityHeadersMiddleware(super().build_middleware_stack(), s.security)
+        thumbnails = ThumbnailEndpoint(s.thumbnails, s.static.assets[PLACEHOLDER], s.security)
+        return AssetLane(pages, {"/thumbs/": thumbnails, "/static/": s.static})
 
 
 def build_services(settings: Settings, *, demo: bool = False) -> Services:
     """Open the database (migrating it), load the notice, and prepare everything pages need."""
     db = Database(settings.database_path)
     db.migrate()
+    security = SecurityHeaders(settings)
     notice = load_notice(settings.data_dir, LANGUAGES)
     with db.transaction() as conn:
         notice_date = store.record_notice_version(
@@ -83,10 +86,9 @@ def build_services(settings: Settings, *, demo: bool = False) -> Services:
         db=db,
         notice=notice,
         notice_date=notice_date,
-        signer=ConsentSigner(
-            settings.secret_keys, notice.version, settings.consent_max_age_seconds
-        ),
-        static=StaticAssets(STATIC_DIR),
+        signer=ConsentSigner(settings.secret_keys, notice.version, settings.consent_max_age_seconds),
+        static=StaticAssets(STATIC_DIR, security),
+        security=security,
         thumbnails=ThumbnailStore(settings.thumbnail_dir),
         pages=PageCache(db),
     )
@@ -112,13 +114,11 @@ def create_app(
             await vimeo.aclose()
             services.db.close()
 
-    placeholder = services.static.assets[PLACEHOLDER]
     routes: list[BaseRoute] = [
         *public.routes(),
-        Route(
-            "/thumbs/{name}", ThumbnailEndpoint(services.thumbnails, placeholder), name="thumbnail"
-        ),
-        Route("/static/{name:path}", services.static, name="static"),
+        # Served by the AssetLane before routing; listed so that url_path_for knows them.
+        Route("/thumbs/{name}", _never, name="thumbnail"),
+        Route("/static/{name:path}", _never, name="static"),
     ]
 
     async def http_error(request: Request, exc: Exception) -> Response:
@@ -128,14 +128,17 @@ def create_app(
 
     app = GalleryApp(
         routes=routes,
-        settings=settings,
+        services=services,
         exception_handlers={HTTPException: http_error, 500: http_error},
         lifespan=lifespan,
-        max_body_size=MAX_BODY_SIZE,
     )
     services.renderer = Renderer(settings, app.url_path_for, services.static.url, demo=demo)
     app.state.services = services
     return app
+
+
+async def _never(scope: Scope, receive: Receive, send: Send) -> None:  # pragma: no cover
+    raise RuntimeError("the AssetLane answers these paths before routing")
 
 
 def error_page(services: Services, request: Request, status: int, detail: str) -> Response:

@@ -231,12 +231,8 @@ def build_parser() -> argparse.ArgumentParser:
     add.add_argument("--role")
     add.add_argument("--quote")
     add.add_argument("--alt", help="Alternativtext für das Vorschaubild")
-    add.add_argument(
-        "--transcript-file", metavar="DATEI", help="Abschrift aus einer Datei (- für stdin)"
-    )
-    add.add_argument(
-        "--draft", action="store_true", help="als Entwurf speichern, nicht veröffentlichen"
-    )
+    add.add_argument("--transcript-file", metavar="DATEI", help="Abschrift aus einer Datei (- für stdin)")
+    add.add_argument("--draft", action="store_true", help="als Entwurf speichern, nicht veröffentlichen")
     add.set_defaults(func=cmd_add)
 
     lst = sub.add_parser("list", help="alle Statements auflisten")

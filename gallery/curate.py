@@ -107,9 +107,7 @@ class Curator:
                 status = exc.status if exc.definite else previous.fetch_status
             else:
                 status = FetchStatus.ERROR
-            video = replace(
-                previous, fetch_status=status, fetch_message=exc.message, fetched_at=now
-            )
+            video = replace(previous, fetch_status=status, fetch_message=exc.message, fetched_at=now)
             await to_thread.run_sync(self._save_video, video)
             return Outcome(video, (exc.message,))
         video, warnings = await self._with_thumbnail(ref, oembed, previous=previous)
@@ -175,8 +173,7 @@ class Curator:
             unlisted_hash=ref.unlisted_hash,
             # A restricted answer lacks title and sizes: keep what we knew rather than erase it.
             title=oembed.title or (previous.title if keep_old and previous else ""),
-            author_name=oembed.author_name
-            or (previous.author_name if keep_old and previous else ""),
+            author_name=oembed.author_name or (previous.author_name if keep_old and previous else ""),
             duration=oembed.duration
             if oembed.duration is not None
             else (previous.duration if previous else None),
@@ -209,8 +206,7 @@ class Curator:
                 return self._refuse_duplicate(gallery, vimeo_id, own)
         if store.statement(conn, gallery.id, vimeo_id) is not None:
             raise CurateError(
-                N_("Dieses Video ist schon in der Galerie „%(gallery)s“.")
-                % {"gallery": gallery.title}
+                N_("Dieses Video ist schon in der Galerie „%(gallery)s“.") % {"gallery": gallery.title}
             )
         return None
 

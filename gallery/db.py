@@ -35,6 +35,7 @@ class Database:
     def __init__(self, path: Path) -> None:
         self.path = path
         self._probe: sqlite3.Connection | None = None
+        self.writes = 0  # committed transactions through this object: seen at once by caches
         self._probe_lock = threading.Lock()
 
     def _open(self) -> sqlite3.Connection:
@@ -66,6 +67,7 @@ class Database:
                 conn.execute("ROLLBACK")
                 raise
             conn.execute("COMMIT")
+            self.writes += 1
 
     def migrate(self) -> int:
         """Apply numbered migrations not yet applied; return the schema version."""

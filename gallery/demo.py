@@ -98,9 +98,7 @@ def sample_videos() -> list[tuple[FakeVideo, dict[str, str]]]:
         ),
     ]
     result = []
-    for n, (title, speaker, role, duration, picture, unlisted, restricted) in enumerate(
-        samples, start=1
-    ):
+    for n, (title, speaker, role, duration, picture, unlisted, restricted) in enumerate(samples, start=1):
         video = FakeVideo(
             vimeo_id=900_000_000 + n,
             title=title or f"Beispiel-Statement {n}",
@@ -177,13 +175,9 @@ async def run_demo(base: Settings, host: str, port: int) -> None:
     await seed(settings)
     app = create_app(settings, demo=True)
     server = uvicorn.Server(
-        uvicorn.Config(
-            app, host=host, port=port, access_log=False, server_header=False, log_level="info"
-        )
+        uvicorn.Config(app, host=host, port=port, access_log=False, server_header=False, log_level="info")
     )
-    print(
-        f"Demo: http://{host}:{port}/  (Vimeo-Ersatz auf {standin_url}; Strg+C beendet)", flush=True
-    )
+    print(f"Demo: http://{host}:{port}/  (Vimeo-Ersatz auf {standin_url}; Strg+C beendet)", flush=True)
     try:
         await server.serve()
     finally:

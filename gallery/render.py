@@ -6,6 +6,7 @@ import gzip
 import hashlib
 import re
 import threading
+import time
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from datetime import datetime
@@ -152,33 +153,40 @@ class PageCache:
     """Rendered pages, dropped whenever the database changed (from any process).
 
     Pages change only when editors act, so render work happens once per change, not per visit.
+    Writes through this process's :class:`Database` are seen at once; writes by other processes
+    (the CLI) through SQLite's ``data_version``, asked at most every ``probe_interval`` seconds.
     """
 
-    def __init__(self, db: Database, max_entries: int = 2048) -> None:
+    def __init__(self, db: Database, max_entries: int = 2048, probe_interval: float = 0.25) -> None:
         self.db = db
         self.max_entries = max_entries
+        self.probe_interval = probe_interval
         self._pages: dict[Hashable, Page] = {}
-        self._version = -1
+        self._generation: tuple[int, int] = (-1, -1)
+        self._next_probe = 0.0
         self._lock = threading.Lock()
 
-    def generation(self) -> int:
-        """The database's change counter; drops every page when it moved."""
-        version = self.db.data_version()
-        if version != self._version:
-            with self._lock:
-                if version != self._version:
+    def generation(self) -> tuple[int, int]:
+        """Where the data stands; drops every page when it moved."""
+        now = time.monotonic()
+        writes = self.db.writes
+        if writes != self._generation[1] or now >= self._next_probe:
+            self._next_probe = now + self.probe_interval
+            current = (self.db.data_version(), writes)
+            if current != self._generation:
+                with self._lock:
                     self._pages = {}
-                    self._version = version
-        return version
+                    self._generation = current
+        return self._generation
 
-    def get(self, key: Hashable) -> tuple[Page | None, int]:
+    def get(self, key: Hashable) -> tuple[Page | None, tuple[int, int]]:
         generation = self.generation()
         return self._pages.get(key), generation
 
-    def put(self, key: Hashable, page: Page, generation: int) -> None:
+    def put(self, key: Hashable, page: Page, generation: tuple[int, int]) -> None:
         """Keep a page only if nothing changed since it began rendering."""
         with self._lock:
-            if generation == self._version:
+            if generation == self._generation:
                 if len(self._pages) >= self.max_entries:
                     self._pages = {}
                 self._pages[key] = page

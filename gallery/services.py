@@ -10,6 +10,7 @@ from .curate import Curator
 from .db import Database
 from .notice import Notice
 from .render import PageCache, Renderer
+from .security import SecurityHeaders
 from .settings import Settings
 from .thumbnails import ThumbnailStore
 from .vimeo import VimeoClient
@@ -25,6 +26,7 @@ class Services:
     static: StaticAssets
     thumbnails: ThumbnailStore
     pages: PageCache
+    security: SecurityHeaders
     renderer: Renderer = field(init=False)
     # Bound to the event loop, so created in the lifespan, not at build time.
     vimeo: VimeoClient | None = None

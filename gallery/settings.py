@@ -107,9 +107,7 @@ class Settings:
             secret_keys=_parse_keys(get("SECRET_KEYS")),
             vimeo_oembed_url=get("VIMEO_OEMBED_URL") or DEFAULT_OEMBED_URL,
             vimeo_player_url=get("VIMEO_PLAYER_URL") or DEFAULT_PLAYER_URL,
-            vimeo_thumbnail_hosts=(
-                _split(hosts_raw) if hosts_raw is not None else DEFAULT_THUMBNAIL_HOSTS
-            ),
+            vimeo_thumbnail_hosts=(_split(hosts_raw) if hosts_raw is not None else DEFAULT_THUMBNAIL_HOSTS),
             vimeo_referer=get("VIMEO_REFERER"),
             frame_ancestors=_split(get("FRAME_ANCESTORS") or "'self'"),
             consent_max_age_days=days,
@@ -142,8 +140,7 @@ class Settings:
                 port_ok = False
             if not parts.hostname or parts.netloc != host.lower() or not port_ok:
                 raise SettingsError(
-                    f"GALLERY_VIMEO_THUMBNAIL_HOSTS entries must look like host or host:port, "
-                    f"not {host!r}."
+                    f"GALLERY_VIMEO_THUMBNAIL_HOSTS entries must look like host or host:port, not {host!r}."
                 )
         for source in self.frame_ancestors:
             check_frame_ancestor(source)
@@ -207,9 +204,7 @@ def _parse_keys(raw: str | None) -> tuple[Secret, ...]:
     keys = tuple(Secret(k.strip()) for k in raw.split(",") if k.strip())
     for key in keys:
         if len(key.value) < 16:
-            raise SettingsError(
-                "Every key in GALLERY_SECRET_KEYS must be at least 16 characters long."
-            )
+            raise SettingsError("Every key in GALLERY_SECRET_KEYS must be at least 16 characters long.")
     return keys
 
 
@@ -249,7 +244,5 @@ def load_or_create_key(data_dir: Path) -> Secret:
     except OSError as exc:
         raise SettingsError(f"GALLERY_DATA_DIR {data_dir} is not usable: {exc.strerror}.") from None
     if len(key) < 16:
-        raise SettingsError(
-            f"The generated key file {path} is damaged; delete it to make a new one."
-        )
+        raise SettingsError(f"The generated key file {path} is damaged; delete it to make a new one.")
     return Secret(key)

@@ -84,9 +84,7 @@ class StandIn:
             return Response("", status_code=403, media_type="application/json")
         return JSONResponse(
             self.answer(video, request.headers.get("referer")),
-            headers={
-                "cache-control": "no-store, no-cache, must-revalidate, post-check=0, pre-check=0"
-            },
+            headers={"cache-control": "no-store, no-cache, must-revalidate, post-check=0, pre-check=0"},
         )
 
     def answer(self, video: FakeVideo, referer: str | None) -> dict[str, object]:
@@ -138,9 +136,7 @@ class StandIn:
         for video in self.videos.values():
             if video.picture_id == picture:
                 data = (resources.files("gallery") / "standin_media" / video.picture).read_bytes()
-                kind = {"jpg": "jpeg", "webp": "webp", "png": "png"}[
-                    video.picture.rsplit(".", 1)[1]
-                ]
+                kind = {"jpg": "jpeg", "webp": "webp", "png": "png"}[video.picture.rsplit(".", 1)[1]]
                 return Response(
                     data, media_type=f"image/{kind}", headers={"cache-control": "max-age=2592000"}
                 )
@@ -151,12 +147,8 @@ class StandIn:
         self._record(request)
         video = self.videos.get(request.path_params["vimeo_id"])
         query = parse_qs(request.url.query)
-        if video is None or (
-            video.unlisted_hash and query.get("h", [""])[0] != video.unlisted_hash
-        ):
-            return HTMLResponse(
-                "<!doctype html><title>Not found</title><p>Video not found.</p>", 404
-            )
+        if video is None or (video.unlisted_hash and query.get("h", [""])[0] != video.unlisted_hash):
+            return HTMLResponse("<!doctype html><title>Not found</title><p>Video not found.</p>", 404)
         dnt = query.get("dnt", ["0"])[0] == "1"
         body = f"""<!doctype html>
 <html lang="de"><head><meta charset="utf-8"><title>{html.escape(video.title)} (Stand-in-Player)</title></head>

@@ -251,16 +251,12 @@ def remove_statements(
     return cursor.rowcount
 
 
-def record_notice_version(
-    conn: sqlite3.Connection, version: str, short_text: str, full_text: str
-) -> str:
+def record_notice_version(conn: sqlite3.Connection, version: str, short_text: str, full_text: str) -> str:
     """Remember a notice version the first time it is shown; return when that was."""
     conn.execute(
         "INSERT OR IGNORE INTO notice_versions (version, first_shown, short_text, full_text)"
         " VALUES (?, ?, ?, ?)",
         (version, utcnow(), short_text, full_text),
     )
-    row = conn.execute(
-        "SELECT first_shown FROM notice_versions WHERE version = ?", (version,)
-    ).fetchone()
+    row = conn.execute("SELECT first_shown FROM notice_versions WHERE version = ?", (version,)).fetchone()
     return str(row[0])

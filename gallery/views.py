@@ -8,11 +8,13 @@ from typing import Any
 from anyio import to_thread
 from starlette.datastructures import FormData
 from starlette.exceptions import HTTPException
-from starlette.requests import Request
+from starlette.requests import Request, cookie_parser
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
+from starlette.types import Scope
 
 from . import store
+from .assets import accepts_gzip
 from .consent import COOKIE_NAME, delete_cookie_header, set_cookie_header
 from .i18n import DEFAULT_LANGUAGE, translations
 from .i18n import gettext_noop as N_
@@ -21,27 +23,56 @@ from .render import Page
 from .security import is_same_origin_post, safe_next
 from .services import Services
 
+COOKIE_NAME_BYTES = COOKIE_NAME.encode()
 MAX_VIMEO_ID_DIGITS = 12
 FORM_LIMITS: dict[str, Any] = {"max_files": 0, "max_fields": 20, "max_part_size": 2048}
 NOT_FOUND_STATEMENT = N_("Dieses Videostatement gibt es hier nicht (mehr).")
 NOT_FOUND_GALLERY = N_("Diese Galerie gibt es nicht.")
 
 
+class PageResponse(Response):
+    """A response whose headers are complete lists already: no per-request header parsing."""
+
+    def __init__(self, body: bytes, status_code: int, headers: list[tuple[bytes, bytes]]) -> None:
+        self.status_code = status_code
+        self.body = body
+        self.raw_headers = headers
+        self.background = None
+
+
+PAGE_HEADERS = {
+    False: [
+        (b"content-type", b"text/html; charset=utf-8"),
+        (b"cache-control", b"private, no-store"),
+        (b"vary", b"accept-encoding, cookie"),
+    ],
+}
+PAGE_HEADERS[True] = [*PAGE_HEADERS[False], (b"content-encoding", b"gzip")]
+
+
 def html_response(
     request: Request, page: Page, extra_headers: list[tuple[bytes, bytes]] | None = None
 ) -> Response:
     """Send a rendered page, gzipped when the browser accepts it; never cached by anyone."""
-    gzip_ok = "gzip" in request.headers.get("accept-encoding", "")
-    response = Response(page.gzipped if gzip_ok else page.body, status_code=page.status)
-    headers = response.raw_headers
-    headers.append((b"content-type", b"text/html; charset=utf-8"))
-    headers.append((b"cache-control", b"private, no-store"))
-    headers.append((b"vary", b"accept-encoding, cookie"))
-    if gzip_ok:
-        headers.append((b"content-encoding", b"gzip"))
+    services: Services = request.app.state.services
+    gzip_ok = accepts_gzip(request.scope)
+    body = page.gzipped if gzip_ok else page.body
+    headers = [
+        *PAGE_HEADERS[gzip_ok],
+        (b"content-length", str(len(body)).encode()),
+        *services.security.for_document(request.scope),
+    ]
     if extra_headers:
         headers.extend(extra_headers)
-    return response
+    return PageResponse(body, page.status, headers)
+
+
+def consent_cookie(scope: Scope) -> str | None:
+    """The consent cookie's value, looked for only when the Cookie header can hold it."""
+    for name, value in scope["headers"]:
+        if name == b"cookie" and COOKIE_NAME_BYTES in value:
+            return cookie_parser(value.decode("latin-1")).get(COOKIE_NAME)
+    return None
 
 
 def parse_vimeo_id(raw: str) -> int:
@@ -77,7 +108,7 @@ class PublicViews:
     # --- helpers -------------------------------------------------------------------------
 
     def remembered(self, request: Request) -> bool:
-        return self.s.signer.is_valid(request.cookies.get(COOKIE_NAME))
+        return self.s.signer.is_valid(consent_cookie(request.scope))
 
     def language(self, request: Request) -> str:
         return DEFAULT_LANGUAGE
@@ -101,9 +132,7 @@ class PublicViews:
 
     def _render_gallery(self, slug: str | None, lang: str, remembered: bool, path: str) -> str:
         with self.s.db.connect() as conn:
-            gallery = (
-                store.default_gallery(conn) if slug is None else store.gallery_by_slug(conn, slug)
-            )
+            gallery = store.default_gallery(conn) if slug is None else store.gallery_by_slug(conn, slug)
             if gallery is None:
                 raise HTTPException(404, NOT_FOUND_GALLERY)
             statements = store.statements(conn, gallery.id, visible_only=True)
@@ -124,9 +153,7 @@ class PublicViews:
             raise HTTPException(404, NOT_FOUND_STATEMENT)
         return gallery, statement
 
-    def _render_statement(
-        self, slug: str, vimeo_id: int, lang: str, remembered: bool, player: bool
-    ) -> str:
+    def _render_statement(self, slug: str, vimeo_id: int, lang: str, remembered: bool, player: bool) -> str:
         with self.s.db.connect() as conn:
             gallery, statement = self._find_statement(conn, slug, vimeo_id)
         path = self.s.renderer.url("statement", slug=slug, vimeo_id=vimeo_id)
@@ -194,9 +221,7 @@ class PublicViews:
 
     async def privacy(self, request: Request) -> Response:
         lang, remembered = self.language(request), self.remembered(request)
-        page = await self.cached_page(
-            ("privacy", lang, remembered), self._render_privacy, lang, remembered
-        )
+        page = await self.cached_page(("privacy", lang, remembered), self._render_privacy, lang, remembered)
         return html_response(request, page)
 
     async def healthz(self, request: Request) -> Response:
@@ -239,9 +264,7 @@ class PublicViews:
         form = await self.read_form(request)
         scope = form.get("scope")
         if scope not in {"once", "always"}:
-            raise HTTPException(
-                400, N_("Bitte wählen Sie „Video laden“ oder „Vimeo-Videos immer laden“.")
-            )
+            raise HTTPException(400, N_("Bitte wählen Sie „Video laden“ oder „Vimeo-Videos immer laden“."))
         if scope == "always":
             response = RedirectResponse(self.next_target(form), status_code=303)
             response.raw_headers.append(

@@ -4,6 +4,7 @@ forgery checks, and what never happens before consent."""
 from __future__ import annotations
 
 import re
+import time
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -477,6 +478,7 @@ def test_pages_follow_edits_made_by_another_process(
         gallery = store.default_gallery(conn)
         store.update_gallery(conn, gallery.id, title="Neuer Titel der Galerie")
         conn.execute("UPDATE statements SET published = 0 WHERE vimeo_id = ?", (FIRST.vimeo_id,))
+    time.sleep(0.3)  # another process's writes are noticed within PageCache.probe_interval
     page = populated.get("/").text
     assert "Neuer Titel der Galerie" in page
     assert len(cards(parse(page))) == len(SAMPLES) - 1
