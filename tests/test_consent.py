@@ -45,7 +45,10 @@ def test_fresh_record_is_valid() -> None:
 @pytest.mark.parametrize(
     "mangle",
     [
-        lambda t: t[:-1] + ("A" if t[-1] != "A" else "B"),  # signature changed
+        # signature changed (its first character: the last one partly holds padding bits)
+        lambda t: (
+            t[: t.rindex(".") + 1] + ("A" if t[t.rindex(".") + 1] != "A" else "B") + t[t.rindex(".") + 2 :]
+        ),
         lambda t: t[: len(t) // 2],  # truncated
         lambda t: "x" + t,  # payload changed
         lambda t: t.replace(".", "", 1),
