@@ -28,6 +28,9 @@ class Gallery:
     title: str
     intro: str
     is_default: bool
+    lang: str = "de"
+    # Exact origins allowed to embed this gallery; empty: the global GALLERY_FRAME_ANCESTORS.
+    frame_ancestors: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

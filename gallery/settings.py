@@ -6,7 +6,7 @@ import ipaddress
 import logging
 import os
 import secrets
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -67,6 +67,18 @@ class Settings:
     frame_ancestors: tuple[str, ...] = ("'self'",)
     consent_max_age_days: int = 180
     public_url: str | None = None
+    # same-site (gallery on a subdomain of the town's site) or cross-site (any other embedding)
+    cookie_mode: str = "same-site"
+    # The town's own pages, linked from every footer; the operator's name for the statements.
+    imprint_url: str | None = None
+    privacy_policy_url: str | None = None
+    accessibility_contact: str | None = None  # e-mail address or URL for accessibility feedback
+    operator_name: str = ""
+    # Editors' sessions.
+    session_idle_minutes: int = 30
+    session_max_hours: int = 12
+    # Background refresh of Vimeo metadata.
+    refresh_hours: int = 24
 
     @property
     def player_origin(self) -> str:
@@ -94,13 +106,6 @@ class Settings:
             return value.strip() if value is not None and value.strip() else None
 
         data_dir = Path(get("DATA_DIR") or "./data").expanduser().resolve()
-        days_raw = get("CONSENT_MAX_AGE_DAYS") or "180"
-        try:
-            days = int(days_raw)
-        except ValueError:
-            raise SettingsError(
-                f"GALLERY_CONSENT_MAX_AGE_DAYS must be a whole number of days, not {days_raw!r}."
-            ) from None
         hosts_raw = get("VIMEO_THUMBNAIL_HOSTS")
         settings = cls(
             data_dir=data_dir,
@@ -110,8 +115,16 @@ class Settings:
             vimeo_thumbnail_hosts=(_split(hosts_raw) if hosts_raw is not None else DEFAULT_THUMBNAIL_HOSTS),
             vimeo_referer=get("VIMEO_REFERER"),
             frame_ancestors=_split(get("FRAME_ANCESTORS") or "'self'"),
-            consent_max_age_days=days,
+            consent_max_age_days=_int(get, "CONSENT_MAX_AGE_DAYS", 180, "days"),
             public_url=get("PUBLIC_URL"),
+            cookie_mode=(get("COOKIE_MODE") or "same-site").lower(),
+            imprint_url=get("IMPRINT_URL"),
+            privacy_policy_url=get("PRIVACY_POLICY_URL"),
+            accessibility_contact=get("ACCESSIBILITY_CONTACT"),
+            operator_name=get("OPERATOR_NAME") or "",
+            session_idle_minutes=_int(get, "SESSION_IDLE_MINUTES", 30, "minutes"),
+            session_max_hours=_int(get, "SESSION_MAX_HOURS", 12, "hours"),
+            refresh_hours=_int(get, "REFRESH_HOURS", 24, "hours"),
         )
         settings = settings.checked()
         if not settings.secret_keys:
@@ -125,6 +138,23 @@ class Settings:
                 f"GALLERY_CONSENT_MAX_AGE_DAYS must be between 1 and {MAX_CONSENT_DAYS}, "
                 f"not {self.consent_max_age_days}."
             )
+        for name, value, low, high in (
+            ("SESSION_IDLE_MINUTES", self.session_idle_minutes, 1, 24 * 60),
+            ("SESSION_MAX_HOURS", self.session_max_hours, 1, 7 * 24),
+            ("REFRESH_HOURS", self.refresh_hours, 1, 30 * 24),
+        ):
+            if not low <= value <= high:
+                raise SettingsError(f"GALLERY_{name} must be between {low} and {high}, not {value}.")
+        if self.cookie_mode not in {"same-site", "cross-site"}:
+            raise SettingsError(
+                f"GALLERY_COOKIE_MODE must be same-site or cross-site, not {self.cookie_mode!r}."
+            )
+        for name, url in (
+            ("IMPRINT_URL", self.imprint_url),
+            ("PRIVACY_POLICY_URL", self.privacy_policy_url),
+        ):
+            if url is not None and urlsplit(url).scheme not in {"http", "https"}:
+                raise SettingsError(f"GALLERY_{name} must be an absolute http(s) URL, not {url!r}.")
         _check_service_url("GALLERY_VIMEO_OEMBED_URL", self.vimeo_oembed_url)
         _check_service_url("GALLERY_VIMEO_PLAYER_URL", self.vimeo_player_url)
         player_url = self.vimeo_player_url
@@ -192,6 +222,16 @@ def check_frame_ancestor(source: str) -> str:
             f"(no wildcards, no paths), not {source!r}."
         )
     return f"{parts.scheme}://{parts.netloc}".lower()
+
+
+def _int(get: Callable[[str], str | None], name: str, default: int, unit: str) -> int:
+    raw = get(name)
+    if raw is None:
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise SettingsError(f"GALLERY_{name} must be a whole number of {unit}, not {raw!r}.") from None
 
 
 def _split(raw: str) -> tuple[str, ...]:

@@ -26,6 +26,8 @@ def _gallery(row: sqlite3.Row) -> Gallery:
         title=row["title"],
         intro=row["intro"],
         is_default=bool(row["is_default"]),
+        lang=row["lang"],
+        frame_ancestors=tuple(row["frame_ancestors"].split()),
     )
 
 
@@ -85,8 +87,10 @@ def galleries(conn: sqlite3.Connection) -> list[Gallery]:
 
 
 def update_gallery(conn: sqlite3.Connection, gallery_id: int, **fields: Any) -> None:
-    allowed = {"title", "intro", "slug"}
+    allowed = {"title", "intro", "slug", "lang", "frame_ancestors"}
     assert set(fields) <= allowed, set(fields) - allowed
+    if "frame_ancestors" in fields:
+        fields["frame_ancestors"] = " ".join(fields["frame_ancestors"])
     assignments = ", ".join(f"{name} = ?" for name in fields)
     conn.execute(
         f"UPDATE galleries SET {assignments}, updated_at = ? WHERE id = ?",  # noqa: S608
