@@ -64,6 +64,9 @@ def _statement(row: sqlite3.Row) -> Statement:
         alt_text=row["alt_text"],
         revision=row["revision"],
         video=_video(row),
+        title_override=row["title_override"],
+        poster=row["poster"],
+        caption_lang=row["caption_lang"],
     )
 
 
@@ -150,7 +153,11 @@ def delete_orphan_videos(conn: sqlite3.Connection) -> None:
 
 
 def referenced_thumbnails(conn: sqlite3.Connection) -> set[str]:
-    rows = conn.execute("SELECT thumbnail FROM videos WHERE thumbnail IS NOT NULL")
+    """Every stored image some row still uses: Vimeo thumbnails and editors' posters."""
+    rows = conn.execute(
+        "SELECT thumbnail FROM videos WHERE thumbnail IS NOT NULL"
+        " UNION SELECT poster FROM statements WHERE poster IS NOT NULL"
+    )
     return {r[0] for r in rows}
 
 
