@@ -214,6 +214,8 @@ def add_statement(
     quote: str = "",
     transcript: str = "",
     alt_text: str = "",
+    title_override: str = "",
+    caption_lang: str = "de",
 ) -> int:
     """Append a statement at the end of its gallery; the video row must exist."""
     now = utcnow()
@@ -224,8 +226,9 @@ def add_statement(
     cursor = conn.execute(
         """
         INSERT INTO statements (gallery_id, vimeo_id, position, published, speaker_name,
-                                speaker_role, quote, transcript, alt_text, created_at, updated_at)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                speaker_role, quote, transcript, alt_text, title_override,
+                                caption_lang, created_at, updated_at)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
         """,
         (
             gallery_id,
@@ -237,6 +240,8 @@ def add_statement(
             quote,
             transcript,
             alt_text,
+            title_override,
+            caption_lang,
             now,
             now,
         ),
