@@ -52,7 +52,6 @@ FIELD_LABELS = {
     "height": N_("Höhe"),
     "thumbnail": N_("Vorschaubild von Vimeo"),
     "fetch_status": N_("Status bei Vimeo"),
-    "editor": N_("Konto"),
 }
 
 
@@ -66,15 +65,16 @@ def record(
     statement_id: int | None = None,
     revision: int | None = None,
     fields: Iterable[str] = (),
+    subject: str | None = None,
 ) -> None:
     """Write one entry; field *names* only, checked against the known set."""
     assert action in ACTIONS, action
     names = tuple(fields)
     assert all(name in FIELD_LABELS for name in names), names
     conn.execute(
-        "INSERT INTO audit_log (at, actor, action, gallery_slug, vimeo_id, statement_id, revision, fields)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        (utcnow(), actor, action, gallery_slug, vimeo_id, statement_id, revision, " ".join(names)),
+        "INSERT INTO audit_log (at, actor, action, gallery_slug, vimeo_id, statement_id, revision, fields,"
+        " subject) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (utcnow(), actor, action, gallery_slug, vimeo_id, statement_id, revision, " ".join(names), subject),
     )
 
 
@@ -89,6 +89,7 @@ def _entry(row: sqlite3.Row) -> AuditEntry:
         statement_id=row["statement_id"],
         revision=row["revision"],
         fields=tuple(row["fields"].split()),
+        subject=row["subject"],
     )
 
 

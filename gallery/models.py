@@ -109,3 +109,4 @@ class AuditEntry:
     statement_id: int | None
     revision: int | None
     fields: tuple[str, ...]
+    subject: str | None = None

@@ -28,6 +28,7 @@ CREATE TABLE audit_log (
     vimeo_id      INTEGER,
     statement_id  INTEGER,
     revision      INTEGER,                 -- the statement's revision after this change
+    subject       TEXT,                    -- the account an editor.* action was about
     fields        TEXT NOT NULL DEFAULT '' -- space-separated field names
 );
 CREATE INDEX audit_by_statement ON audit_log (statement_id, revision);
