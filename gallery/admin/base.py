@@ -168,6 +168,8 @@ class Admin:
                 return self.to_sign_in(request)
             if request.method == "POST":
                 self.refuse_cross_site(request)
+                if _content_type(request) not in FORM_TYPES:
+                    raise HTTPException(403, FORGED)  # no form, so no token
                 data = await self.read_form(request, form)
                 token = data.get("csrf_token")
                 if not isinstance(token, str) or not hmac.compare_digest(token, session.csrf):
@@ -182,6 +184,19 @@ class Admin:
                     self.cookie.header(auth.CookieContent(session.token, session.lang))
                 )
             return response
+
+        return self.errors_in_admin_look(run)
+
+    def errors_in_admin_look(
+        self, endpoint: Callable[[Request], Awaitable[Response]]
+    ) -> Callable[[Request], Awaitable[Response]]:
+        """An endpoint's refusals as admin pages (in the editor's language), not the public ones."""
+
+        async def run(request: Request) -> Response:
+            try:
+                return await endpoint(request)
+            except HTTPException as exc:
+                return self.error_page(request, exc.status_code, exc.detail)
 
         return run
 
@@ -209,8 +224,7 @@ class Admin:
             raise HTTPException(403, FORGED)
 
     async def read_form(self, request: Request, limits: dict[str, Any]) -> FormData:
-        content_type = request.headers.get("content-type", "").split(";")[0].strip()
-        if content_type not in {"application/x-www-form-urlencoded", "multipart/form-data"}:
+        if _content_type(request) not in FORM_TYPES:
             raise HTTPException(415, N_("Bitte senden Sie das Formular der Seite ab."))
         try:
             return await request.form(**limits)
@@ -280,6 +294,13 @@ class Admin:
         target = safe_next(value)
         index = self.url("admin:index")
         return target if target and target.startswith(index) else index
+
+
+FORM_TYPES = frozenset({"application/x-www-form-urlencoded", "multipart/form-data"})
+
+
+def _content_type(request: Request) -> str:
+    return request.headers.get("content-type", "").split(";")[0].strip().lower()
 
 
 def _phrase(status: int) -> str:

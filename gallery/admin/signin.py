@@ -32,7 +32,12 @@ class SignIn:
     def routes(self) -> list[BaseRoute]:
         return [
             Route("/login", self.form, methods=["GET"], name="login"),
-            Route("/login", self.sign_in, methods=["POST"], max_body_size=SMALL_BODY),
+            Route(
+                "/login",
+                self.a.errors_in_admin_look(self.sign_in),
+                methods=["POST"],
+                max_body_size=SMALL_BODY,
+            ),
             Route(
                 "/logout",
                 self.a.protect(self.sign_out),
