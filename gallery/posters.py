@@ -19,6 +19,7 @@ MAX_PIXELS = 40_000_000  # e.g. 8000 × 5000; decoding costs about 4 bytes per p
 MIN_SIZE = (320, 180)
 LONGEST_SIDE = 1920  # enough for the large preview on high-density screens
 FORMATS = ("JPEG", "PNG", "WEBP", "GIF")
+TOO_MANY_PIXELS = N_("Das Bild hat zu viele Pixel (höchstens 40 Megapixel).")
 
 
 class PosterError(ValueError):
@@ -42,17 +43,20 @@ def reencode(data: bytes) -> StoredImage:
             with Image.open(io.BytesIO(data), formats=FORMATS) as source:
                 width, height = source.size  # read from the header: nothing decoded yet
                 if width * height > MAX_PIXELS:
-                    raise PosterError(N_("Das Bild hat zu viele Pixel (höchstens 40 Megapixel)."))
+                    raise PosterError(TOO_MANY_PIXELS)
                 if width < MIN_SIZE[0] or height < MIN_SIZE[1]:
                     raise PosterError(N_("Das Bild ist zu klein (mindestens 320 × 180 Pixel)."))
                 source.seek(0)  # the first frame of an animation
                 image = ImageOps.exif_transpose(source)  # honour the camera's rotation, then drop it
                 image = _flatten(image)
                 image.thumbnail((LONGEST_SIDE, LONGEST_SIDE), Image.Resampling.LANCZOS)
+                image.info = {}  # JPEG would carry over a comment or profile from here
                 out = io.BytesIO()
                 image.save(out, "JPEG", quality=85, optimize=True, progressive=True)
     except PosterError:
         raise
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise PosterError(TOO_MANY_PIXELS) from None
     except Exception:  # any decoder failure on untrusted bytes means "not a usable image"
         raise PosterError(
             N_("Die Datei ist kein lesbares Bild. Bitte ein JPEG-, PNG-, WebP- oder GIF-Bild hochladen.")
@@ -80,11 +84,13 @@ def check_stored(data: bytes) -> StoredImage:
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             with Image.open(io.BytesIO(data), formats=FORMATS) as image:
                 if image.size[0] * image.size[1] > MAX_PIXELS:
-                    raise PosterError(N_("Das Bild hat zu viele Pixel (höchstens 40 Megapixel)."))
+                    raise PosterError(TOO_MANY_PIXELS)
                 kind = image.format
                 image.verify()
     except PosterError:
         raise
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise PosterError(TOO_MANY_PIXELS) from None
     except Exception:
         raise PosterError(N_("Die Datei ist kein lesbares Bild.")) from None
     media = {"JPEG": ("image/jpeg", "jpg"), "PNG": ("image/png", "png"), "WEBP": ("image/webp", "webp")}

@@ -174,7 +174,10 @@ class Admin:
                 token = data.get("csrf_token")
                 if not isinstance(token, str) or not hmac.compare_digest(token, session.csrf):
                     raise HTTPException(403, FORGED)
-            response = await endpoint(request, session)
+            try:
+                response = await endpoint(request, session)
+            finally:
+                await request.close()  # uploaded files spooled to disk go at once
             if not any(
                 name == b"set-cookie" and value.startswith(auth.COOKIE_NAME.encode())
                 for name, value in response.raw_headers
