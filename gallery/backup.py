@@ -158,13 +158,14 @@ def _merge_statement(
         store.save_video(conn, Video(vimeo_id=vimeo_id, unlisted_hash=s["unlisted_hash"], **fields))
     wanted: dict[str, Any] = {name: s[name] for name in EDITABLE}
     wanted["published"] = s["published"]
-    wanted["poster"] = posters.get(s["poster"]) if s["poster"] else None
+    if s["poster"]:  # a file without a poster never removes one (imports delete nothing)
+        wanted["poster"] = posters[s["poster"]]
     current = store.statement(conn, gallery.id, vimeo_id)
     if current is None:
         statement_id = store.add_statement(
             conn, gallery.id, vimeo_id, **{k: v for k, v in wanted.items() if k != "poster"}
         )
-        conn.execute("UPDATE statements SET poster = ? WHERE id = ?", (wanted["poster"], statement_id))
+        conn.execute("UPDATE statements SET poster = ? WHERE id = ?", (wanted.get("poster"), statement_id))
         audit.record(
             conn,
             actor,
