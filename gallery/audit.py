@@ -9,7 +9,7 @@ from .db import utcnow
 from .i18n import gettext_noop as N_
 from .models import AuditEntry
 
-CLI_ACTOR = "Kommandozeile"  # actions of the IT person through the `gallery` command
+CLI_ACTOR = N_("Kommandozeile")  # actions of the IT person through the `gallery` command
 
 ACTIONS = {
     "signin": N_("hat sich angemeldet"),

@@ -182,6 +182,7 @@ class Galleries:
         rows = [
             {
                 "entry": e,
+                "actor": self.a.t(lang, e.actor) if e.actor == audit.CLI_ACTOR else e.actor,
                 "action": self.a.t(lang, audit.ACTIONS.get(e.action, e.action)),
                 "fields": ", ".join(self.a.t(lang, audit.FIELD_LABELS.get(f, f)) for f in e.fields),
                 "live": e.statement_id in live,
