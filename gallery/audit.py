@@ -78,6 +78,28 @@ def record(
     )
 
 
+def record_refresh(
+    conn: sqlite3.Connection, actor: str, vimeo_id: int, statement_id: int | None, changed: tuple[str, ...]
+) -> None:
+    """A refresh is per video; asked from a statement's page, the entry names that statement."""
+    slug = None
+    if statement_id is not None:
+        row = conn.execute(
+            "SELECT g.slug FROM statements s JOIN galleries g ON g.id = s.gallery_id WHERE s.id = ?",
+            (statement_id,),
+        ).fetchone()
+        slug = row[0] if row else None
+    record(
+        conn,
+        actor,
+        "statement.refresh",
+        gallery_slug=slug,
+        vimeo_id=vimeo_id,
+        statement_id=statement_id,
+        fields=changed,
+    )
+
+
 def _entry(row: sqlite3.Row) -> AuditEntry:
     return AuditEntry(
         id=row["id"],

@@ -12,6 +12,7 @@ from . import audit, store
 from .db import Database, utcnow
 from .i18n import gettext_noop as N_
 from .models import FetchStatus, Gallery, Statement, Video
+from .purge import purge
 from .thumbnails import ThumbnailStore
 from .vimeo import (
     InvalidVideoLink,
@@ -234,30 +235,7 @@ class Curator:
     def _purge(
         self, select: Callable[[sqlite3.Connection], list[Statement]], actor: str | None
     ) -> list[Statement]:
-        with self.db.transaction() as conn:
-            # Zero deleted content instead of leaving it in free pages (and so in later backups).
-            conn.execute("PRAGMA secure_delete = ON")
-            gone = select(conn)
-            images: set[str] = set()
-            for s in gone:
-                conn.execute("DELETE FROM statements WHERE id = ?", (s.id,))
-                audit.forget_statement(conn, s.id)
-                if actor is not None:
-                    audit.record(
-                        conn, actor, "statement.delete", gallery_slug=s.gallery_slug, vimeo_id=s.vimeo_id
-                    )
-                images.update(name for name in (s.poster, s.video.thumbnail) if name)
-            store.delete_orphan_videos(conn)
-            keep = store.referenced_thumbnails(conn)
-        for name in images - keep:
-            self.thumbnails.discard(name)
-        self.thumbnails.prune(keep)
-        # Earlier versions of the texts may sit in free space of other pages, and old page images
-        # in the write-ahead log: rebuild the file and empty the log.
-        with self.db.connect() as conn:
-            conn.execute("VACUUM")
-            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-        return gone
+        return purge(self.db, self.thumbnails, select, actor)
 
     # --- helpers -------------------------------------------------------------------------
 
@@ -339,22 +317,6 @@ class Curator:
         with self.db.transaction() as conn:
             store.save_video(conn, video)
             if actor is not None:
-                slug = None
-                if statement_id is not None:
-                    row = conn.execute(
-                        "SELECT g.slug FROM statements s JOIN galleries g ON g.id = s.gallery_id"
-                        " WHERE s.id = ?",
-                        (statement_id,),
-                    ).fetchone()
-                    slug = row[0] if row else None
-                audit.record(
-                    conn,
-                    actor,
-                    "statement.refresh",
-                    gallery_slug=slug,
-                    vimeo_id=video.vimeo_id,
-                    statement_id=statement_id,
-                    fields=changed,
-                )
+                audit.record_refresh(conn, actor, video.vimeo_id, statement_id, changed)
             keep = store.referenced_thumbnails(conn)
         self.thumbnails.prune(keep)

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import io
 import warnings
-
-from PIL import Image, ImageOps
+from typing import TYPE_CHECKING
 
 from .i18n import gettext_noop as N_
 from .vimeo import Image as StoredImage
+
+if TYPE_CHECKING:
+    from PIL.Image import Image as PillowImage
 
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 MAX_PIXELS = 40_000_000  # e.g. 8000 × 5000; decoding costs about 4 bytes per pixel
@@ -32,6 +34,8 @@ class PosterError(ValueError):
 
 def reencode(data: bytes) -> StoredImage:
     """Check that ``data`` is a JPEG, PNG, WebP or GIF of sensible size; return a fresh JPEG."""
+    from PIL import Image, ImageOps  # only when an editor uploads: visitors' processes stay lean
+
     if not data:
         raise PosterError(N_("Bitte eine Bilddatei auswählen."))
     if len(data) > MAX_UPLOAD_BYTES:
@@ -64,8 +68,10 @@ def reencode(data: bytes) -> StoredImage:
     return StoredImage(out.getvalue(), "image/jpeg", "jpg")
 
 
-def _flatten(image: Image.Image) -> Image.Image:
+def _flatten(image: PillowImage) -> PillowImage:
     """RGB on white: JPEG has no transparency, and a black background would hide dark logos."""
+    from PIL import Image
+
     if image.mode in {"RGBA", "LA"} or (image.mode == "P" and "transparency" in image.info):
         rgba = image.convert("RGBA")
         background = Image.new("RGB", rgba.size, (255, 255, 255))
@@ -77,6 +83,8 @@ def _flatten(image: Image.Image) -> Image.Image:
 def check_stored(data: bytes) -> StoredImage:
     """A poster from an export file: an intact image of a known format, kept byte for byte (so
     importing twice stores it once); raises :class:`PosterError`."""
+    from PIL import Image
+
     if len(data) > MAX_UPLOAD_BYTES:
         raise PosterError(N_("Die Datei ist zu groß (höchstens 10 MB)."))
     try:
