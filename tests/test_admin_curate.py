@@ -12,6 +12,7 @@ import zlib
 import pytest
 from PIL import Image
 
+from gallery.db import Database
 from gallery.demo import sample_videos
 from gallery.settings import Settings
 from gallery.standin import FakeVideo, StandIn
@@ -411,8 +412,22 @@ def database_bytes(settings: Settings) -> bytes:
     return b"".join(p.read_bytes() for p in settings.data_dir.glob("gallery.sqlite3*"))
 
 
+@pytest.fixture
+def no_secure_delete(monkeypatch: pytest.MonkeyPatch) -> None:
+    """SQLite builds differ: Debian's zeroes deleted content by default, others do not. Make
+    every connection behave like the latter, so the test shows what the service itself does."""
+    opened = Database._open
+
+    def plain(self: Database) -> sqlite3.Connection:
+        conn = opened(self)
+        conn.execute("PRAGMA secure_delete = OFF")
+        return conn
+
+    monkeypatch.setattr(Database, "_open", plain)
+
+
 def test_delete_asks_first_then_removes_texts_and_images_everywhere(
-    editor: AdminActions, curated_settings: Settings
+    no_secure_delete: None, editor: AdminActions, curated_settings: Settings
 ) -> None:
     sid = statement_id(curated_settings.database_path, SECOND.vimeo_id)
     revision = int(editor.page(f"/admin/s/{sid}").find("input", name="revision").attrs["value"])
