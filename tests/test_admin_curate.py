@@ -231,6 +231,9 @@ def test_edit_texts_title_and_captions_reach_visitors(
 ) -> None:
     sid = statement_id(curated_settings.database_path, FIRST.vimeo_id)
     form = editor.page(f"/admin/s/{sid}")
+    assert f"nach {curated_settings.session_idle_minutes} Minuten" in form.text, (
+        "the editor is warned in time"
+    )
     revision = form.find("input", name="revision").attrs["value"]
     values = texts(
         title_override="Eigener Titel der Redaktion",

@@ -219,6 +219,7 @@ class Admin:
             csrf=session.csrf if session else "",
             switch_languages=[(code, f"{request.url.path}?lang={code}") for code in others],
             local_time=local_time,
+            idle_minutes=self.s.settings.session_idle_minutes,
             **context,
         )
         return html_response(request, Page.of(html, status))
