@@ -5,6 +5,7 @@ from __future__ import annotations
 import ipaddress
 import logging
 import os
+import re
 import secrets
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
@@ -155,6 +156,15 @@ class Settings:
         ):
             if url is not None and urlsplit(url).scheme not in {"http", "https"}:
                 raise SettingsError(f"GALLERY_{name} must be an absolute http(s) URL, not {url!r}.")
+        contact = self.accessibility_contact
+        if contact is not None and not (
+            re.fullmatch(r"(mailto:)?[^@\s:/]+@[^@\s/]+\.[^@\s/]+", contact)
+            or (urlsplit(contact).scheme in {"http", "https"} and urlsplit(contact).hostname)
+        ):
+            raise SettingsError(
+                f"GALLERY_ACCESSIBILITY_CONTACT must be an e-mail address or an absolute http(s) URL, "
+                f"not {contact!r}."
+            )
         _check_service_url("GALLERY_VIMEO_OEMBED_URL", self.vimeo_oembed_url)
         _check_service_url("GALLERY_VIMEO_PLAYER_URL", self.vimeo_player_url)
         player_url = self.vimeo_player_url
