@@ -45,7 +45,8 @@ def paragraphs(text: str) -> Markup:
 
 DATE_FORMATS = {"de": "{d.day:02d}.{d.month:02d}.{d.year}", "en": "{d.day} {month} {d.year}"}
 MONTHS_EN = (
-    "January February March April May June July August September October November December".split()
+    "January", "February", "March", "April", "May", "June",
+    "July", "August", "September", "October", "November", "December",
 )
 
 

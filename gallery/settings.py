@@ -19,6 +19,7 @@ DEFAULT_OEMBED_URL = "https://vimeo.com/api/oembed.json"
 DEFAULT_PLAYER_URL = "https://player.vimeo.com/video/"
 DEFAULT_THUMBNAIL_HOSTS = ("i.vimeocdn.com",)
 MAX_CONSENT_DAYS = 365
+ORIGIN_RE = re.compile(r"https?://(\[[0-9a-f:.]+\]|[a-z0-9-]+(\.[a-z0-9-]+)*\.?)(:[0-9]{1,5})?/?")
 
 
 class SettingsError(ValueError):
@@ -212,6 +213,12 @@ def check_frame_ancestor(source: str) -> str:
     """Accept ``'self'``, ``'none'`` or one exact origin ``scheme://host[:port]``, nothing wider."""
     if source in {"'self'", "'none'"}:
         return source
+    # Strictly scheme://host[:port]: the value goes into a header, where ";" or "," would inject.
+    if not ORIGIN_RE.fullmatch(source.lower()):
+        raise SettingsError(
+            f"Allowed embedding sites must be exact origins such as https://www.stadt.de "
+            f"(no wildcards, no paths), not {source!r}."
+        )
     parts = urlsplit(source)
     try:
         port_ok = parts.port is None or 0 < parts.port < 65536

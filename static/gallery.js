@@ -116,7 +116,7 @@
     job().catch(function () { plain(form, button); }).then(function () { busy = false; });
   });
 
-  // Embedded: tell the parent page our height, but only an allowed parent (never "*").
+  // Embedded: tell the parent page our height, but only an allowed parent, never any origin.
   var allowed = (root.getAttribute("data-embed") || "").split(" ").map(function (o) {
     return o === "'self'" ? location.origin : o;
   }).filter(function (o) { return /^https?:\/\/[^/]+$/.test(o); });
