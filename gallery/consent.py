@@ -62,23 +62,23 @@ class ConsentSigner:
         )
 
 
-    def issue_check(self) -> str:
-        """A marker for the page after "always": lets it see whether the cookie came back.
+    def issue_check(self, purpose: str) -> str:
+        """A marker for the page after a choice: lets it say what happened, e.g. whether the
+        browser kept the cookie after "always" (inside another site's iframe it may not).
 
-        It grants nothing (it is not a play token); it only tells the page that the visitor has
-        just chosen "always", so that a missing cookie means the browser refused to keep it.
-        Signed and short-lived so that a shared link does not show the message to others.
+        It grants nothing (it is not a play token). Signed and short-lived, so that a shared
+        link does not show the message to someone else.
         """
-        return self._check.sign(b"1").decode("ascii")
+        return self._check.sign(purpose.encode("ascii")).decode("ascii")
 
-    def check_is_valid(self, value: str | None) -> bool:
+    def check_is_valid(self, value: str | None, purpose: str) -> bool:
         if not value or len(value) > 100:
             return False
         try:
-            self._check.unsign(value, max_age=CHECK_MAX_AGE)
+            signed = self._check.unsign(value, max_age=CHECK_MAX_AGE)
         except (BadSignature, ValueError):
             return False
-        return True
+        return signed == purpose.encode("ascii")
 
 
 COOKIE_MODES = ("same-site", "cross-site")

@@ -132,4 +132,7 @@ def host_page_app(gallery_url: str, title: str, host_origin: str) -> Starlette:
     async def page(request: Request) -> Response:
         return HTMLResponse(html, headers=headers)
 
-    return Starlette(routes=[Route("/", page)])
+    async def no_icon(request: Request) -> Response:
+        return Response(status_code=204)
+
+    return Starlette(routes=[Route("/", page), Route("/favicon.ico", no_icon)])

@@ -23,7 +23,7 @@ from .notice import load_operator_texts
 from .render import Page, with_language
 from .security import FRAME_ANCESTORS_KEY, is_same_origin_post, safe_next
 from .services import Services
-from .visit import CHECK_PARAM, Visit, add_query, read_visit, union_ancestors, valid_ancestors
+from .visit import CHECK_PARAM, REVOKED_PARAM, Visit, add_query, read_visit, union_ancestors, valid_ancestors
 
 MAX_VIMEO_ID_DIGITS = 12
 FORM_LIMITS: dict[str, Any] = {"max_files": 0, "max_fields": 20, "max_part_size": 2048}
@@ -331,7 +331,7 @@ class PublicViews:
             raise HTTPException(400, N_("Bitte wählen Sie „Video laden“ oder „Vimeo-Videos immer laden“."))
         if scope == "always":
             # The marker lets the next page tell the visitor if the browser refused the cookie.
-            target = add_query(self.next_target(form), CHECK_PARAM, self.s.signer.issue_check())
+            target = add_query(self.next_target(form), CHECK_PARAM, self.s.signer.issue_check(CHECK_PARAM))
             response = RedirectResponse(target, status_code=303)
             settings = self.s.settings
             cookie = self.s.signer.issue()
@@ -358,7 +358,8 @@ class PublicViews:
 
     async def revoke(self, request: Request) -> Response:
         form = await self.read_form(request)
-        response = RedirectResponse(self.next_target(form), status_code=303)
+        marker = self.s.signer.issue_check(REVOKED_PARAM)
+        response = RedirectResponse(add_query(self.next_target(form), REVOKED_PARAM, marker), status_code=303)
         response.raw_headers.extend(delete_cookie_headers(self.s.settings.cookie_mode))
         return response
 

@@ -17,10 +17,12 @@ from .i18n import DEFAULT_LANGUAGE, LANG_PARAM, known_language
 from .settings import SettingsError, check_frame_ancestor
 
 COOKIE_NAME_BYTES = COOKIE_NAME.encode()
-# After "always", the redirect carries this marker so the next page can tell whether the
-# browser kept the cookie (inside another site's iframe it may not).
+# After "always" and after withdrawal, the redirect carries a signed marker so that the next
+# page can say what happened: whether the browser kept the cookie (inside another site's
+# iframe it may not), or that the choice is withdrawn.
 CHECK_PARAM = "remembered"
-SAVED, REFUSED = "saved", "refused"
+REVOKED_PARAM = "revoked"
+SAVED, REFUSED, REVOKED = "saved", "refused", "revoked"
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,8 +57,10 @@ def read_visit(scope: Scope, signer: ConsentSigner) -> Visit:
     except ValueError:  # an absurd query string: treat the request as if it had none
         return Visit(None, remembered)
     note = None
-    if signer.check_is_valid(params.get(CHECK_PARAM)):
+    if signer.check_is_valid(params.get(CHECK_PARAM), CHECK_PARAM):
         note = SAVED if remembered else REFUSED
+    elif not remembered and signer.check_is_valid(params.get(REVOKED_PARAM), REVOKED_PARAM):
+        note = REVOKED
     return Visit(known_language(params.get(LANG_PARAM)), remembered, note)
 
 

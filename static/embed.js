@@ -22,12 +22,15 @@
     });
   });
 
-  // The gallery may have told its height before this script listened: ask once more.
+  // The gallery may have told its height before this script listened: ask once more. A frame
+  // still on its initial about:blank (readable, same origin) is asked when it has loaded.
   function ask(frame) {
     if (frame.contentWindow) frame.contentWindow.postMessage({ type: "gallery:ping" }, origin);
   }
   Array.prototype.forEach.call(frames(), function (frame) {
-    ask(frame);
+    var blank;
+    try { blank = frame.contentWindow.location.href === "about:blank"; } catch (e) { blank = false; }
+    if (!blank) ask(frame);
     frame.addEventListener("load", function () { ask(frame); });
   });
 })();

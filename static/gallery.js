@@ -46,6 +46,7 @@
     var source = page.querySelector("iframe.player"), frame, url;
     if (!source) throw new Error("no player");
     frame = d.importNode(source, true);
+    frame.removeAttribute("autofocus"); // focus is moved below; browsers refuse autofocus in frames
     url = new URL(frame.src);
     url.searchParams.set("autoplay", "1");
     frame.src = url.href;
@@ -63,6 +64,7 @@
         // The browser did not keep the cookie (e.g. inside another site's iframe): play this
         // one video, as agreed, and say kindly that each video will ask again.
         refused.removeAttribute("role");
+        refused.removeAttribute("autofocus");
         return post(form, "once").then(function (again) { play(slot, again, refused); });
       }
       return fetchPage(location.href).then(function (current) {

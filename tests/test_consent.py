@@ -146,12 +146,13 @@ def test_cross_site_cookie_is_partitioned_when_set_and_deleted() -> None:
 
 
 def test_check_marker_is_signed_and_short_lived() -> None:
-    marker = signer(NEW).issue_check()
-    assert signer(NEW).check_is_valid(marker)
-    assert not signer(OLD).check_is_valid(marker)
-    assert not signer(NEW).check_is_valid(marker[:-2] + "xx")
-    assert not signer(NEW).check_is_valid("1")
-    assert not signer(NEW).check_is_valid(None)
+    marker = signer(NEW).issue_check("always")
+    assert signer(NEW).check_is_valid(marker, "always")
+    assert not signer(NEW).check_is_valid(marker, "revoke")
+    assert not signer(OLD).check_is_valid(marker, "always")
+    assert not signer(NEW).check_is_valid(marker[:-2] + "xx", "always")
+    assert not signer(NEW).check_is_valid("1", "always")
+    assert not signer(NEW).check_is_valid(None, "always")
     # a consent record is not a marker, nor the other way round
-    assert not signer(NEW).check_is_valid(signer(NEW).issue())
+    assert not signer(NEW).check_is_valid(signer(NEW).issue(), "always")
     assert not signer(NEW).is_valid(marker)

@@ -90,3 +90,27 @@ def test_cross_site_mode_through_the_app(curated_settings: Settings, populated_a
         assert len(deletions) == 2 and all("Max-Age=0" in d for d in deletions)
         assert "Partitioned" in deletions[0] and "SameSite=None" in deletions[0]
         assert COOKIE_NAME not in client.cookies
+
+
+def test_after_withdrawal_the_page_says_so_and_takes_focus(populated: TestClient) -> None:
+    choose_always(populated)
+    r = populated.post("/consent/revoke", data={"next": "/"}, headers=SAME_ORIGIN)
+    assert r.status_code == 200 and COOKIE_NAME not in populated.cookies
+    message = note(parse(r.text))
+    assert message is not None and "data-revoked" in message.attrs
+    assert "widerrufen" in message.text and "autofocus" in message.attrs
+    assert parse(r.text).find("form", action="/consent/revoke") is None
+
+
+def test_the_player_a_visitor_asked_for_takes_focus_without_javascript(populated: TestClient) -> None:
+    r = populated.post(
+        "/consent",
+        data={**ALWAYS, "scope": "once"},
+        headers=SAME_ORIGIN,
+    )
+    frame = parse(r.text).find("iframe")
+    assert "autofocus" in frame.attrs and "autoplay=1" in frame.attrs["src"]
+    # a remembered visitor opening a statement page is not surprised by sound or focus
+    choose_always(populated)
+    frame = parse(populated.get(STATEMENT).text).find("iframe")
+    assert "autofocus" not in frame.attrs and "autoplay" not in frame.attrs["src"]
