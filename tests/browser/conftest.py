@@ -1,6 +1,6 @@
 """A real Chromium against the real service and the Vimeo stand-in, all on 127.0.0.1.
 
-One browser for the whole session; the servers run in threads (uvicorn), each on its own port:
+One browser per test module; the servers (one set per session) run in threads (uvicorn), each on its own port:
 
 - the stand-in (player origin ``http://127.0.0.1:<standin>``),
 - gallery ``same`` (GALLERY_COOKIE_MODE=same-site) and gallery ``cross`` (cross-site),
@@ -52,9 +52,12 @@ SAMPLES = [video for video, _ in sample_videos()]
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    for item in items:
-        if "tests/browser/" in item.nodeid:
-            item.add_marker(pytest.mark.browser)
+    """Mark the browser tests, and run them last: Playwright's sync API keeps an event loop
+    running in the main thread while a browser is open, which asyncio.run() elsewhere refuses."""
+    browser_items = [item for item in items if "tests/browser/" in item.nodeid]
+    for item in browser_items:
+        item.add_marker(pytest.mark.browser)
+    items[:] = [item for item in items if item not in browser_items] + browser_items
 
 
 def free_socket() -> socket.socket:
@@ -183,7 +186,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         server.stop()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser(stack: Stack) -> Iterator[Browser]:
     assert Path(CHROMIUM).exists(), f"Chromium is needed for the browser tests: {CHROMIUM} is missing"
     with sync_playwright() as pw:
@@ -213,7 +216,6 @@ def open_tab(browser: Browser) -> Iterator[Callable[..., Tab]]:
         context = browser.new_context(
             java_script_enabled=javascript,
             viewport={"width": width, "height": height},
-            reduced_motion="reduce",
             **options,
         )
         contexts.append(context)
