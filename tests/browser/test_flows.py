@@ -39,10 +39,16 @@ def test_once_always_play_revoke(stack: Stack, open_tab: Callable[..., Tab], by:
     page = tab.page
     page.goto(stack.galleries["same"] + "/")
     url_before = page.url
+    box = f"#v{A} .media"
+    where = """el => { const r = el.getBoundingClientRect();
+        return [r.left, r.top + scrollY, r.width, r.height]; }"""
+    facade = page.eval_on_selector(box, where)
 
     # once: the facade turns into the player in place, focus goes to it, the status says so
     act(page, f"#v{A} button[value=once]", by, "Enter")
     wait_for_players(page, 1)
+    # the player takes exactly the facade's place: the reserved box does not move or resize
+    assert page.eval_on_selector(box, where) == facade
     wait_for_status(page, "geladen")
     assert players(page)[0]["slot"] == f"v{A}"
     assert "autoplay=1" in players(page)[0]["src"] and "dnt=1" in players(page)[0]["src"]
