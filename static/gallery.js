@@ -67,7 +67,8 @@
         refused.removeAttribute("autofocus");
         return post(form, "once").then(function (again) { play(slot, again, refused); });
       }
-      return fetchPage(location.href).then(function (current) {
+      // This page as it is now (its own address: after a plain POST the URL is /consent).
+      return fetchPage(root.getAttribute("data-here") || location.href).then(function (current) {
         swap(current, false);
         play(slot, page);
       });
