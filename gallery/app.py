@@ -26,13 +26,14 @@ from .embed import EmbedScript, EmbedViews
 from .i18n import DEFAULT_LANGUAGE, LANGUAGES, translations
 from .i18n import gettext_noop as N_
 from .notice import load_notice
+from .pages import all_ancestors, html_response, page_context
 from .paths import STATIC_DIR
 from .render import PLACEHOLDER, Page, PageCache, Renderer
 from .security import SecurityHeaders, SecurityHeadersMiddleware
 from .services import Services
 from .settings import Settings
 from .thumbnails import ThumbnailStore
-from .views import PublicViews, all_ancestors, html_response, page_context
+from .views import PublicViews
 from .vimeo import VimeoClient
 from .visit import read_visit
 

@@ -15,12 +15,13 @@ from . import store
 from .assets import Asset, send_bytes, send_status
 from .i18n import translations
 from .models import Gallery
+from .pages import html_response, page_context
 from .paths import TEMPLATES_DIR
 from .render import Page
 from .security import SecurityHeaders, own_origin
 from .services import Services
 from .settings import origin_of
-from .views import NOT_FOUND_GALLERY, html_response, page_context
+from .views import NOT_FOUND_GALLERY
 from .visit import read_visit, valid_ancestors
 
 # An unversioned URL that town CMSs paste once: cached an hour, then revalidated by its ETag.
