@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import sqlite3
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import replace
@@ -161,9 +162,11 @@ def error_page(services: Services, request: Request, status: int, detail: str) -
         detail = TRY_LATER
     elif not detail or detail == HTTPStatus(status).phrase:
         detail = DEFAULT_MESSAGES.get(status, "")
-    ancestors = services.settings.frame_ancestors
     try:
         ancestors = all_ancestors(services)
+    except sqlite3.Error:  # the very reason for a 500, perhaps: fall back to the global list
+        ancestors = services.settings.frame_ancestors
+    try:
         html = services.renderer.render(
             "error.html",
             lang,
