@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import logging
+import sqlite3
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from dataclasses import replace
 from http import HTTPStatus
 from typing import Any
 
@@ -19,38 +21,44 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from . import admin, store
 from .assets import AssetLane, StaticAssets, ThumbnailEndpoint
-from .consent import COOKIE_NAME, ConsentSigner
+from .consent import ConsentSigner
 from .db import Database
+from .embed import EmbedScript, EmbedViews
 from .i18n import DEFAULT_LANGUAGE, LANGUAGES, translations
+from .i18n import gettext_noop as N_
 from .notice import load_notice
+from .pages import all_ancestors, html_response, page_context
 from .paths import STATIC_DIR
 from .render import PLACEHOLDER, Page, PageCache, Renderer
 from .security import SecurityHeaders, SecurityHeadersMiddleware
 from .services import Services
 from .settings import Settings
 from .thumbnails import ThumbnailStore
-from .views import PublicViews, html_response
+from .views import PublicViews
 from .vimeo import VimeoClient
+from .visit import read_visit
 
 log = logging.getLogger("gallery")
 
 DEFAULT_MESSAGES = {
-    404: "Diese Seite gibt es nicht. Vielleicht ist der Link veraltet.",
-    405: "Diese Adresse kann so nicht aufgerufen werden.",
-    413: "Die Anfrage ist zu groß.",
+    404: N_("Diese Seite gibt es nicht. Vielleicht ist der Link veraltet."),
+    405: N_("Diese Adresse kann so nicht aufgerufen werden."),
+    413: N_("Die Anfrage ist zu groß."),
 }
+TRY_LATER = N_("Bitte versuchen Sie es später noch einmal.")
+FALLBACK_HEADING = N_("Fehler")
 FALLBACK_ERROR = (
     '<!doctype html><html lang="{lang}"><meta charset="utf-8">'
     "<title>{heading}</title><h1>{heading}</h1><p>{message}</p></html>"
 )
 ERROR_HEADINGS = {
-    400: "Ungültige Anfrage",
-    403: "Nicht erlaubt",
-    404: "Nicht gefunden",
-    405: "Methode nicht erlaubt",
-    413: "Anfrage zu groß",
-    415: "Falsches Format",
-    500: "Ein Fehler ist aufgetreten",
+    400: N_("Ungültige Anfrage"),
+    403: N_("Nicht erlaubt"),
+    404: N_("Nicht gefunden"),
+    405: N_("Methode nicht erlaubt"),
+    413: N_("Anfrage zu groß"),
+    415: N_("Falsches Format"),
+    500: N_("Ein Fehler ist aufgetreten"),
 }
 
 
@@ -65,7 +73,8 @@ class GalleryApp(Starlette):
         s = self.services
         pages = SecurityHeadersMiddleware(super().build_middleware_stack(), s.security)
         thumbnails = ThumbnailEndpoint(s.thumbnails, s.static.assets[PLACEHOLDER], s.security)
-        return AssetLane(pages, {"/thumbs/": thumbnails, "/static/": s.static})
+        embed = EmbedScript(s.static.assets["embed.js"], s.security)
+        return AssetLane(pages, {"/thumbs/": thumbnails, "/static/": s.static, "/embed.js": embed})
 
 
 def build_services(settings: Settings, *, demo: bool = False) -> Services:
@@ -117,9 +126,11 @@ def create_app(
     routes: list[BaseRoute] = [
         *public.routes(),
         admin.mount(services),
+        *EmbedViews(services).routes(),
         # Served by the AssetLane before routing; listed so that url_path_for knows them.
         Route("/thumbs/{name}", _never, name="thumbnail"),
         Route("/static/{name:path}", _never, name="static"),
+        Route("/embed.js", _never, name="embed_script"),
     ]
 
     async def http_error(request: Request, exc: Exception) -> Response:
@@ -144,26 +155,28 @@ async def _never(scope: Scope, receive: Receive, send: Send) -> None:  # pragma:
 
 def error_page(services: Services, request: Request, status: int, detail: str) -> Response:
     """A page in the site's look that says what went wrong, for every 4xx and 5xx."""
-    lang = DEFAULT_LANGUAGE
+    visit = replace(read_visit(request.scope, services.signer), note=None)
+    lang = visit.language()
     gettext = translations(lang).gettext
-    heading = gettext(ERROR_HEADINGS.get(status, "Fehler"))
+    heading = gettext(ERROR_HEADINGS.get(status, FALLBACK_HEADING))
     if status >= 500:
-        detail = "Bitte versuchen Sie es später noch einmal."
+        detail = TRY_LATER
     elif not detail or detail == HTTPStatus(status).phrase:
         detail = DEFAULT_MESSAGES.get(status, "")
+    try:
+        ancestors = all_ancestors(services)
+    except sqlite3.Error:  # the very reason for a 500, perhaps: fall back to the global list
+        ancestors = services.settings.frame_ancestors
     try:
         html = services.renderer.render(
             "error.html",
             lang,
             heading=heading,
             message=gettext(detail),
-            remembered=services.signer.is_valid(request.cookies.get(COOKIE_NAME)),
-            current_path="/",
-            notice_short="",
-            site_title=heading,
+            **{**page_context(services, visit, lang, "/", ancestors), "site_title": heading},
         )
     except Exception:
         log.exception("error page could not be rendered")
-        html = FALLBACK_ERROR.format(lang=lang, heading=escape(heading), message=escape(detail))
+        html = FALLBACK_ERROR.format(lang=lang, heading=escape(heading), message=escape(gettext(detail)))
     headers = [(b"allow", b"GET, HEAD")] if status == 405 else None
-    return html_response(request, Page.of(html, status), headers)
+    return html_response(request, Page.of(html, status, ancestors), headers)

@@ -6,7 +6,7 @@ import hashlib
 import time
 from typing import Any
 
-from itsdangerous import URLSafeTimedSerializer
+from itsdangerous import BadSignature, TimestampSigner, URLSafeTimedSerializer
 
 from .settings import Secret
 
@@ -15,6 +15,8 @@ PROVIDER = "vimeo"
 SALT = "gallery.consent"  # one salt per purpose: an admin session can never pass as consent
 MAX_COOKIE_LENGTH = 512  # a real record is ~150 characters; anything huge is not ours
 CLOCK_SKEW = 300  # seconds an issued-at may lie in the future (clock drift between hosts)
+CHECK_SALT = "gallery.consent-check"
+CHECK_MAX_AGE = 300  # the "did the cookie arrive?" marker is read right after the redirect
 
 
 class ConsentSigner:
@@ -30,6 +32,9 @@ class ConsentSigner:
         )
         self.notice_version = notice_version
         self.max_age = max_age
+        self._check = TimestampSigner(
+            [k.value for k in reversed(keys)], salt=CHECK_SALT, digest_method=hashlib.sha256
+        )
 
     def issue(self, now: float | None = None) -> str:
         issued_at = int(time.time() if now is None else now)
@@ -57,12 +62,52 @@ class ConsentSigner:
         )
 
 
-def set_cookie_header(value: str, max_age: int) -> tuple[bytes, bytes]:
-    """``__Host-`` demands Secure, Path=/ and no Domain; HttpOnly because no script needs it."""
-    cookie = f"{COOKIE_NAME}={value}; Max-Age={max_age}; Path=/; Secure; HttpOnly; SameSite=Lax"
+    def issue_check(self, purpose: str) -> str:
+        """A marker for the page after a choice: lets it say what happened, e.g. whether the
+        browser kept the cookie after "always" (inside another site's iframe it may not).
+
+        It grants nothing (it is not a play token). Signed and short-lived, so that a shared
+        link does not show the message to someone else.
+        """
+        return self._check.sign(purpose.encode("ascii")).decode("ascii")
+
+    def check_is_valid(self, value: str | None, purpose: str) -> bool:
+        if not value or len(value) > 100:
+            return False
+        try:
+            signed = self._check.unsign(value, max_age=CHECK_MAX_AGE)
+        except (BadSignature, ValueError):
+            return False
+        return signed == purpose.encode("ascii")
+
+
+COOKIE_MODES = ("same-site", "cross-site")
+
+
+def _cookie(value: str, max_age: int, mode: str) -> tuple[bytes, bytes]:
+    # ``__Host-`` demands Secure, Path=/ and no Domain; HttpOnly because no script needs it.
+    attributes = "SameSite=Lax"
+    if mode == "cross-site":
+        # Inside another site's iframe only a partitioned (CHIPS) cookie is kept, and only with
+        # SameSite=None. Written by hand: Starlette's set_cookie(partitioned=True) raises on
+        # Python < 3.14.
+        attributes = "SameSite=None; Partitioned"
+    cookie = f"{COOKIE_NAME}={value}; Max-Age={max_age}; Path=/; Secure; HttpOnly; {attributes}"
     return b"set-cookie", cookie.encode("latin-1")
 
 
-def delete_cookie_header() -> tuple[bytes, bytes]:
-    """The same attributes as when set, so that every browser matches and drops it."""
-    return set_cookie_header("", 0)
+def set_cookie_header(value: str, max_age: int, mode: str = "same-site") -> tuple[bytes, bytes]:
+    """The consent cookie for ``mode`` (GALLERY_COOKIE_MODE)."""
+    return _cookie(value, max_age, mode)
+
+
+def delete_cookie_headers(mode: str = "same-site") -> list[tuple[bytes, bytes]]:
+    """Deletions with the same attributes as when set, for both modes.
+
+    A partitioned cookie is only matched by a deletion that says Partitioned, and an
+    unpartitioned one only by one that does not. Sending both means withdrawal still works for
+    a choice remembered before the operator switched GALLERY_COOKIE_MODE; the current mode's
+    deletion comes first.
+    """
+    other = COOKIE_MODES[1] if mode == COOKIE_MODES[0] else COOKIE_MODES[0]
+    return [_cookie("", 0, mode), _cookie("", 0, other)]

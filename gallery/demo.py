@@ -17,6 +17,7 @@ from . import store
 from .app import create_app
 from .curate import CurateError, Curator
 from .db import DEFAULT_GALLERY_TITLE, Database
+from .embed import host_page_app
 from .settings import Settings
 from .standin import OEMBED_PATH, PLAYER_PATH, FakeVideo, StandIn
 from .thumbnails import ThumbnailStore
@@ -155,14 +156,32 @@ async def seed(settings: Settings) -> None:
     db.close()
 
 
+def _loopback_socket(port: int) -> socket.socket:
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", port))
+    return sock
+
+
+def _host_page_socket(port: int) -> socket.socket:
+    """The example town page listens next to the gallery (PORT+1), or wherever is free."""
+    try:
+        return _loopback_socket(port + 1 if 0 < port < 65535 else 0)
+    except OSError:
+        return _loopback_socket(0)
+
+
 async def run_demo(base: Settings, host: str, port: int) -> None:
-    """Start the stand-in on a free loopback port, seed, then serve the gallery."""
+    """Start the stand-in on a free loopback port, seed, then serve the gallery.
+
+    Beside it runs an example town page on ``localhost`` that embeds the gallery from
+    ``127.0.0.1``: another site, as in real use, so the demo shows embedding and the cross-site
+    cookie mode.
+    """
     standin = StandIn()
     for video, _ in sample_videos():
         standin.add(video)
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", 0))
+    sock = _loopback_socket(0)
     standin_url = f"http://127.0.0.1:{sock.getsockname()[1]}"
     standin.base_url = standin_url
     standin_server = uvicorn.Server(
@@ -171,18 +190,33 @@ async def run_demo(base: Settings, host: str, port: int) -> None:
     standin_task = asyncio.create_task(standin_server.serve(sockets=[sock]))
     while not standin_server.started:
         await asyncio.sleep(0.02)
-    settings = demo_settings(base, standin_url)
+    host_sock = _host_page_socket(port)
+    host_origin = f"http://localhost:{host_sock.getsockname()[1]}"
+    settings = replace(
+        demo_settings(base, standin_url),
+        frame_ancestors=(*base.frame_ancestors, host_origin),
+        cookie_mode="cross-site",
+    ).checked()
     await seed(settings)
     app = create_app(settings, demo=True)
     server = uvicorn.Server(
         uvicorn.Config(app, host=host, port=port, access_log=False, server_header=False, log_level="info")
     )
+    gallery_host = "127.0.0.1" if host in {"0.0.0.0", "::", ""} else host  # noqa: S104 - a comparison
+    host_app = host_page_app(f"http://{gallery_host}:{port}/", DEMO_TITLE, host_origin)
+    host_server = uvicorn.Server(
+        uvicorn.Config(host_app, log_level="warning", access_log=False, lifespan="off", server_header=False)
+    )
+    host_task = asyncio.create_task(host_server.serve(sockets=[host_sock]))
     print(f"Demo: http://{host}:{port}/  (Vimeo-Ersatz auf {standin_url}; Strg+C beendet)", flush=True)
+    print(f"Beispiel-Stadtseite, die die Galerie einbettet: {host_origin}/", flush=True)
     try:
         await server.serve()
     finally:
         standin_server.should_exit = True
+        host_server.should_exit = True
         await standin_task
+        await host_task
 
 
 def default_demo_dir() -> Path:

@@ -51,8 +51,25 @@ def load_notice(data_dir: Path, languages: tuple[str, ...]) -> Notice:
 
 
 def _read(data_dir: Path, lang: str, name: str) -> str | None:
-    for folder in (data_dir / "notice" / lang, TEMPLATES_DIR / "notice" / lang):
+    return read_operator_text(data_dir, "notice", lang, name)
+
+
+def read_operator_text(data_dir: Path, kind: str, lang: str, name: str) -> str | None:
+    """``<kind>/<lang>/<name>.html``: the operator's copy in the data dir, else the shipped one."""
+    for folder in (data_dir / kind / lang, TEMPLATES_DIR / kind / lang):
         path = folder / f"{name}.html"
         if path.is_file():
             return path.read_text(encoding="utf-8")
     return None
+
+
+def load_operator_texts(
+    data_dir: Path, kind: str, name: str, languages: tuple[str, ...]
+) -> dict[str, Markup]:
+    """One operator-replaceable text in every language that has it."""
+    texts = {}
+    for lang in languages:
+        text = read_operator_text(data_dir, kind, lang, name)
+        if text is not None:
+            texts[lang] = Markup(text)  # noqa: S704 - operator-owned HTML, not visitor input
+    return texts

@@ -12,11 +12,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, pass_context, select_autoescape
+from jinja2.runtime import Context
 from markupsafe import Markup, escape
 
 from .db import Database
-from .i18n import LANGUAGES, translations
+from .i18n import LANG_PARAM, LANGUAGE_NAMES, LANGUAGES, translations
 from .models import Statement
 from .paths import TEMPLATES_DIR
 from .settings import Settings
@@ -42,13 +43,22 @@ def paragraphs(text: str) -> Markup:
     )
 
 
-def format_date(value: str | None) -> str:
+DATE_FORMATS = {"de": "{d.day:02d}.{d.month:02d}.{d.year}", "en": "{d.day} {month} {d.year}"}
+MONTHS_EN = (
+    "January", "February", "March", "April", "May", "June",
+    "July", "August", "September", "October", "November", "December",
+)
+
+
+def format_date(value: str | None, lang: str = "de") -> str:
+    """A date as people of that language write it (no locale settings needed)."""
     if not value:
         return ""
     try:
-        return datetime.fromisoformat(value).strftime("%d.%m.%Y")
+        d = datetime.fromisoformat(value)
     except ValueError:
         return value
+    return DATE_FORMATS.get(lang, DATE_FORMATS["de"]).format(d=d, month=MONTHS_EN[d.month - 1])
 
 
 def ratio_class(s: Statement) -> str:
@@ -86,7 +96,9 @@ class Renderer:
             auto_reload=False,
         )
         env.install_gettext_translations(translations(lang), newstyle=True)  # type: ignore[attr-defined]
-        env.filters.update(duration=duration, paragraphs=paragraphs, date=format_date)
+        env.filters.update(
+            duration=duration, paragraphs=paragraphs, date=lambda value: format_date(value, lang)
+        )
         env.globals.update(
             url=self.url,
             static=self.static_url,
@@ -97,12 +109,23 @@ class Renderer:
             ratio_class=ratio_class,
             demo=self.demo,
             lang=lang,
+            languages=LANGUAGE_NAMES,
+            link=self.link,
+            switch_language=switch_language,
+            imprint_url=self.settings.imprint_url,
+            privacy_policy_url=self.settings.privacy_policy_url,
+            operator_name=self.settings.operator_name,
         )
         return env
 
     def url(self, route: str, /, **params: Any) -> str:
         """A root-relative path: pages never depend on the Host header they were asked with."""
         return str(self._url_path_for(route, **params))
+
+    @pass_context
+    def link(self, context: Context, route: str, /, **params: Any) -> str:
+        """A link to one of our pages that keeps the visitor's language (no cookie needed)."""
+        return with_language(self.url(route, **params), context.get("lang_query", ""))
 
     def thumb_url(self, s: Statement) -> str:
         """The editor's poster, else Vimeo's thumbnail (both from our origin), else a placeholder."""
@@ -117,12 +140,17 @@ class Renderer:
         scale = 640 / w
         return 640, max(1, round(h * scale))
 
-    def player_src(self, s: Statement) -> str:
+    def player_src(self, s: Statement, autoplay: bool = False) -> str:
         """The player URL: our configured base, the id, the unlisted hash, and dnt=1 always;
-        captions switched on in the language the editor noted."""
+        captions switched on in the language the editor noted.
+
+        ``autoplay`` only where the visitor has just clicked to play (no sound before a click).
+        """
         query = f"h={s.video.unlisted_hash}&dnt=1" if s.video.unlisted_hash else "dnt=1"
         if s.caption_lang:
             query += f"&texttrack={s.caption_lang}"
+        if autoplay:
+            query += "&autoplay=1"
         return f"{self.settings.vimeo_player_url}{s.vimeo_id}?{query}"
 
     def title_of(self, s: Statement, lang: str) -> str:
@@ -139,18 +167,35 @@ class Renderer:
         return env.get_template(template).render(**context)
 
 
+def with_language(path: str, lang_query: str) -> str:
+    """``path`` with ``lang=…`` added to its query (before any fragment)."""
+    if not lang_query:
+        return path
+    path, hash_, fragment = path.partition("#")
+    return f"{path}{'&' if '?' in path else '?'}{lang_query}{hash_}{fragment}"
+
+
+def switch_language(path: str, lang: str) -> str:
+    """The current page in another language."""
+    return f"{path}?{LANG_PARAM}={lang}"
+
+
 @dataclass(frozen=True, slots=True)
 class Page:
-    """A rendered HTML page, kept with its gzip form so neither is redone per request."""
+    """A rendered HTML page, kept with its gzip form so neither is redone per request.
+
+    ``frame_ancestors`` is who may embed this page (its gallery's list), None for the global one.
+    """
 
     body: bytes
     gzipped: bytes
     status: int = 200
+    frame_ancestors: tuple[str, ...] | None = None
 
     @classmethod
-    def of(cls, html: str, status: int = 200) -> Page:
+    def of(cls, html: str, status: int = 200, frame_ancestors: tuple[str, ...] | None = None) -> Page:
         body = html.encode("utf-8")
-        return cls(body, gzip.compress(body, compresslevel=6, mtime=0), status)
+        return cls(body, gzip.compress(body, compresslevel=6, mtime=0), status, frame_ancestors)
 
     @property
     def etag(self) -> str:
@@ -170,6 +215,7 @@ class PageCache:
         self.max_entries = max_entries
         self.probe_interval = probe_interval
         self._pages: dict[Hashable, Page] = {}
+        self._values: dict[Hashable, object] = {}
         self._generation: tuple[int, int] = (-1, -1)
         self._next_probe = 0.0
         self._lock = threading.Lock()
@@ -184,6 +230,7 @@ class PageCache:
             if current != self._generation:
                 with self._lock:
                     self._pages = {}
+                    self._values = {}
                     self._generation = current
         return self._generation
 
@@ -199,6 +246,18 @@ class PageCache:
                     self._pages = {}
                 self._pages[key] = page
 
+    def value(self, key: Hashable, compute: Callable[[], Any]) -> Any:
+        """A value derived from the data (not a page), kept until the data changes."""
+        generation = self.generation()
+        if key in self._values:
+            return self._values[key]
+        value = compute()
+        with self._lock:
+            if generation == self._generation:
+                self._values[key] = value
+        return value
+
     def clear(self) -> None:
         with self._lock:
             self._pages = {}
+            self._values = {}

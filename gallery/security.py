@@ -88,6 +88,10 @@ class SecurityHeaders:
         """Headers for images, CSS and JS (no browsing context): a fixed list."""
         return [*self._common[self.https(scope)], self.csp(), CORP_SAME_ORIGIN]
 
+    def for_shared_asset(self, scope: Scope) -> list[tuple[bytes, bytes]]:
+        """Like :meth:`for_asset`, for the one file other sites load (``/embed.js``)."""
+        return [*self._common[self.https(scope)], self.csp(), CORP_CROSS_ORIGIN]
+
     def for_response(self, scope: Scope, present: list[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
         """What to add to a response that already has ``present`` (names are lower case)."""
         has_csp = has_corp = has_cache = False
@@ -109,6 +113,7 @@ class SecurityHeaders:
 
 
 CORP_SAME_ORIGIN = (b"cross-origin-resource-policy", b"same-origin")
+CORP_CROSS_ORIGIN = (b"cross-origin-resource-policy", b"cross-origin")
 
 
 class SecurityHeadersMiddleware:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import ipaddress
 import logging
 import os
+import re
 import secrets
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
@@ -18,6 +19,7 @@ DEFAULT_OEMBED_URL = "https://vimeo.com/api/oembed.json"
 DEFAULT_PLAYER_URL = "https://player.vimeo.com/video/"
 DEFAULT_THUMBNAIL_HOSTS = ("i.vimeocdn.com",)
 MAX_CONSENT_DAYS = 365
+ORIGIN_RE = re.compile(r"https?://(\[[0-9a-f:.]+\]|[a-z0-9-]+(\.[a-z0-9-]+)*\.?)(:[0-9]{1,5})?/?")
 
 
 class SettingsError(ValueError):
@@ -155,6 +157,15 @@ class Settings:
         ):
             if url is not None and urlsplit(url).scheme not in {"http", "https"}:
                 raise SettingsError(f"GALLERY_{name} must be an absolute http(s) URL, not {url!r}.")
+        contact = self.accessibility_contact
+        if contact is not None and not (
+            re.fullmatch(r"(mailto:)?[^@\s:/]+@[^@\s/]+\.[^@\s/]+", contact)
+            or (urlsplit(contact).scheme in {"http", "https"} and urlsplit(contact).hostname)
+        ):
+            raise SettingsError(
+                f"GALLERY_ACCESSIBILITY_CONTACT must be an e-mail address or an absolute http(s) URL, "
+                f"not {contact!r}."
+            )
         _check_service_url("GALLERY_VIMEO_OEMBED_URL", self.vimeo_oembed_url)
         _check_service_url("GALLERY_VIMEO_PLAYER_URL", self.vimeo_player_url)
         player_url = self.vimeo_player_url
@@ -202,6 +213,12 @@ def check_frame_ancestor(source: str) -> str:
     """Accept ``'self'``, ``'none'`` or one exact origin ``scheme://host[:port]``, nothing wider."""
     if source in {"'self'", "'none'"}:
         return source
+    # Strictly scheme://host[:port]: the value goes into a header, where ";" or "," would inject.
+    if not ORIGIN_RE.fullmatch(source.lower()):
+        raise SettingsError(
+            f"Allowed embedding sites must be exact origins such as https://www.stadt.de "
+            f"(no wildcards, no paths), not {source!r}."
+        )
     parts = urlsplit(source)
     try:
         port_ok = parts.port is None or 0 < parts.port < 65536

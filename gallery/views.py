@@ -1,4 +1,4 @@
-"""Public pages: the gallery, one statement, consent and its withdrawal, privacy, health."""
+"""Public pages: the gallery, one statement, consent and its withdrawal, privacy, accessibility."""
 
 from __future__ import annotations
 
@@ -6,73 +6,32 @@ import sqlite3
 from typing import Any
 
 from anyio import to_thread
+from markupsafe import Markup
 from starlette.datastructures import FormData
 from starlette.exceptions import HTTPException
-from starlette.requests import Request, cookie_parser
+from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
-from starlette.types import Scope
 
 from . import store
-from .assets import accepts_gzip
-from .consent import COOKIE_NAME, delete_cookie_header, set_cookie_header
-from .i18n import DEFAULT_LANGUAGE, translations
+from .consent import COOKIE_NAME, delete_cookie_headers, set_cookie_header
+from .i18n import DEFAULT_LANGUAGE, LANG_PARAM, LANGUAGES, known_language
 from .i18n import gettext_noop as N_
 from .models import Gallery, Statement
+from .notice import load_operator_texts
+from .pages import PAGE_HEADERS, PageResponse, all_ancestors, html_response, page_context
 from .render import Page
 from .security import is_same_origin_post, safe_next
 from .services import Services
+from .visit import CHECK_PARAM, REVOKED_PARAM, Visit, add_query, read_visit, valid_ancestors
 
-COOKIE_NAME_BYTES = COOKIE_NAME.encode()
+# Moved to pages.py; still importable from here for code written against the earlier layout.
+__all__ = ["PAGE_HEADERS", "PageResponse", "PublicViews", "html_response", "parse_vimeo_id"]
+
 MAX_VIMEO_ID_DIGITS = 12
 FORM_LIMITS: dict[str, Any] = {"max_files": 0, "max_fields": 20, "max_part_size": 2048}
 NOT_FOUND_STATEMENT = N_("Dieses Videostatement gibt es hier nicht (mehr).")
 NOT_FOUND_GALLERY = N_("Diese Galerie gibt es nicht.")
-
-
-class PageResponse(Response):
-    """A response whose headers are complete lists already: no per-request header parsing."""
-
-    def __init__(self, body: bytes, status_code: int, headers: list[tuple[bytes, bytes]]) -> None:
-        self.status_code = status_code
-        self.body = body
-        self.raw_headers = headers
-        self.background = None
-
-
-PAGE_HEADERS = {
-    False: [
-        (b"content-type", b"text/html; charset=utf-8"),
-        (b"cache-control", b"private, no-store"),
-        (b"vary", b"accept-encoding, cookie"),
-    ],
-}
-PAGE_HEADERS[True] = [*PAGE_HEADERS[False], (b"content-encoding", b"gzip")]
-
-
-def html_response(
-    request: Request, page: Page, extra_headers: list[tuple[bytes, bytes]] | None = None
-) -> Response:
-    """Send a rendered page, gzipped when the browser accepts it; never cached by anyone."""
-    services: Services = request.app.state.services
-    gzip_ok = accepts_gzip(request.scope)
-    body = page.gzipped if gzip_ok else page.body
-    headers = [
-        *PAGE_HEADERS[gzip_ok],
-        (b"content-length", str(len(body)).encode()),
-        *services.security.for_document(request.scope),
-    ]
-    if extra_headers:
-        headers.extend(extra_headers)
-    return PageResponse(body, page.status, headers)
-
-
-def consent_cookie(scope: Scope) -> str | None:
-    """The consent cookie's value, looked for only when the Cookie header can hold it."""
-    for name, value in scope["headers"]:
-        if name == b"cookie" and COOKIE_NAME_BYTES in value:
-            return cookie_parser(value.decode("latin-1")).get(COOKIE_NAME)
-    return None
 
 
 def parse_vimeo_id(raw: str) -> int:
@@ -86,6 +45,11 @@ class PublicViews:
 
     def __init__(self, services: Services) -> None:
         self.s = services
+        # The accessibility statement is the operator's text (data dir), like the notice.
+        self.accessibility_texts = {
+            name: load_operator_texts(services.settings.data_dir, "accessibility", name, LANGUAGES)
+            for name in ("statement", "enforcement")
+        }
 
     def routes(self) -> list[BaseRoute]:
         return [
@@ -102,47 +66,49 @@ class PublicViews:
                 max_body_size=8192,
             ),
             Route("/privacy", self.privacy, name="privacy"),
+            Route("/accessibility", self.accessibility, name="accessibility"),
             Route("/healthz", self.healthz, name="healthz"),
         ]
 
     # --- helpers -------------------------------------------------------------------------
 
-    def remembered(self, request: Request) -> bool:
-        return self.s.signer.is_valid(consent_cookie(request.scope))
+    def visit(self, request: Request) -> Visit:
+        return read_visit(request.scope, self.s.signer)
 
-    def language(self, request: Request) -> str:
-        return DEFAULT_LANGUAGE
+    def gallery_ancestors(self, gallery: Gallery) -> tuple[str, ...]:
+        """The gallery's own embedding sites, or the global setting when it has none."""
+        return valid_ancestors(gallery.frame_ancestors) or self.s.settings.frame_ancestors
 
     async def cached_page(self, key: tuple[Any, ...], render: Any, *args: Any) -> Page:
         page, generation = self.s.pages.get(key)
         if page is None:
-            page = Page.of(await to_thread.run_sync(render, *args))
+            html, ancestors = await to_thread.run_sync(render, *args)
+            page = Page.of(html, frame_ancestors=ancestors)
             self.s.pages.put(key, page, generation)
         return page
 
-    def base_context(self, lang: str, remembered: bool, current_path: str) -> dict[str, Any]:
-        return {
-            "remembered": remembered,
-            "current_path": current_path,
-            "notice_short": self.s.notice.short_for(lang),
-            "site_title": translations(lang).gettext("Videostatements"),
-        }
+    def context(self, visit: Visit, lang: str, path: str, ancestors: tuple[str, ...]) -> dict[str, Any]:
+        return page_context(self.s, visit, lang, path, ancestors)
 
     # --- rendering (in a worker thread: these read the database) -------------------------
 
-    def _render_gallery(self, slug: str | None, lang: str, remembered: bool, path: str) -> str:
+    def _render_gallery(self, slug: str | None, visit: Visit) -> tuple[str, tuple[str, ...]]:
         with self.s.db.connect() as conn:
             gallery = store.default_gallery(conn) if slug is None else store.gallery_by_slug(conn, slug)
             if gallery is None:
                 raise HTTPException(404, NOT_FOUND_GALLERY)
             statements = store.statements(conn, gallery.id, visible_only=True)
-        return self.s.renderer.render(
+        lang = visit.language(gallery.lang)
+        ancestors = self.gallery_ancestors(gallery)
+        path = "/" if slug is None else self.s.renderer.url("gallery", slug=slug)
+        html = self.s.renderer.render(
             "gallery/index.html",
             lang,
             gallery=gallery,
             statements=statements,
-            **self.base_context(lang, remembered, path),
+            **self.context(visit, lang, path, ancestors),
         )
+        return html, ancestors
 
     def _find_statement(
         self, conn: sqlite3.Connection, slug: str, vimeo_id: int
@@ -153,21 +119,30 @@ class PublicViews:
             raise HTTPException(404, NOT_FOUND_STATEMENT)
         return gallery, statement
 
-    def _render_statement(self, slug: str, vimeo_id: int, lang: str, remembered: bool, player: bool) -> str:
+    def _render_statement(
+        self, slug: str, vimeo_id: int, visit: Visit, clicked: bool
+    ) -> tuple[str, tuple[str, ...]]:
+        """With the player when consent is remembered or the visitor has just clicked to play."""
         with self.s.db.connect() as conn:
             gallery, statement = self._find_statement(conn, slug, vimeo_id)
+        lang = visit.language(gallery.lang)
+        ancestors = self.gallery_ancestors(gallery)
         path = self.s.renderer.url("statement", slug=slug, vimeo_id=vimeo_id)
-        return self.s.renderer.render(
+        html = self.s.renderer.render(
             "gallery/statement.html",
             lang,
             gallery=gallery,
             s=statement,
-            player=player,
-            **self.base_context(lang, remembered, path),
+            player=clicked or visit.remembered,
+            autoplay=clicked,
+            **self.context(visit, lang, path, ancestors),
         )
+        return html, ancestors
 
-    def _render_privacy(self, lang: str, remembered: bool) -> str:
-        return self.s.renderer.render(
+    def _render_privacy(self, visit: Visit) -> tuple[str, tuple[str, ...]]:
+        lang = visit.language()
+        ancestors = all_ancestors(self.s)
+        html = self.s.renderer.render(
             "privacy.html",
             lang,
             notice_full=self.s.notice.full_for(lang),
@@ -175,35 +150,46 @@ class PublicViews:
             notice_date=self.s.notice_date,
             cookie_name=COOKIE_NAME,
             max_age_days=self.s.settings.consent_max_age_days,
-            **self.base_context(lang, remembered, self.s.renderer.url("privacy")),
+            **self.context(visit, lang, self.s.renderer.url("privacy"), ancestors),
         )
+        return html, ancestors
+
+    def _render_accessibility(self, visit: Visit) -> tuple[str, tuple[str, ...]]:
+        lang = visit.language()
+        ancestors = all_ancestors(self.s)
+        texts = {
+            name: by_lang.get(lang) or by_lang.get(DEFAULT_LANGUAGE) or Markup("")
+            for name, by_lang in self.accessibility_texts.items()
+        }
+        html = self.s.renderer.render(
+            "accessibility.html",
+            lang,
+            statement_text=texts["statement"],
+            enforcement_text=texts["enforcement"],
+            contact=contact_link(self.s.settings.accessibility_contact),
+            **self.context(visit, lang, self.s.renderer.url("accessibility"), ancestors),
+        )
+        return html, ancestors
 
     # --- endpoints -----------------------------------------------------------------------
 
     async def home(self, request: Request) -> Response:
-        lang, remembered = self.language(request), self.remembered(request)
-        page = await self.cached_page(
-            ("gallery", None, lang, remembered), self._render_gallery, None, lang, remembered, "/"
-        )
+        visit = self.visit(request)
+        page = await self.cached_page(("gallery", None, visit), self._render_gallery, None, visit)
         return html_response(request, page)
 
     async def gallery(self, request: Request) -> Response:
         slug = request.path_params["slug"]
-        lang, remembered = self.language(request), self.remembered(request)
-        path = request.url.path
-        page = await self.cached_page(
-            ("gallery", slug, lang, remembered), self._render_gallery, slug, lang, remembered, path
-        )
+        visit = self.visit(request)
+        page = await self.cached_page(("gallery", slug, visit), self._render_gallery, slug, visit)
         return html_response(request, page)
 
     async def statement(self, request: Request) -> Response:
         slug = request.path_params["slug"]
         vimeo_id = parse_vimeo_id(request.path_params["vimeo_id"])
-        lang, remembered = self.language(request), self.remembered(request)
-        key = ("statement", slug, vimeo_id, lang, remembered)
-        page = await self.cached_page(
-            key, self._render_statement, slug, vimeo_id, lang, remembered, remembered
-        )
+        visit = self.visit(request)
+        key = ("statement", slug, vimeo_id, visit)
+        page = await self.cached_page(key, self._render_statement, slug, vimeo_id, visit, False)
         return html_response(request, page)
 
     async def statement_short(self, request: Request) -> Response:
@@ -217,11 +203,19 @@ class PublicViews:
         if not holding:
             raise HTTPException(404, NOT_FOUND_STATEMENT)
         target = self.s.renderer.url("statement", slug=holding[0].slug, vimeo_id=vimeo_id)
+        lang = self.visit(request).lang
+        if lang:
+            target = add_query(target, LANG_PARAM, lang)
         return RedirectResponse(target, status_code=302)
 
     async def privacy(self, request: Request) -> Response:
-        lang, remembered = self.language(request), self.remembered(request)
-        page = await self.cached_page(("privacy", lang, remembered), self._render_privacy, lang, remembered)
+        visit = self.visit(request)
+        page = await self.cached_page(("privacy", visit), self._render_privacy, visit)
+        return html_response(request, page)
+
+    async def accessibility(self, request: Request) -> Response:
+        visit = self.visit(request)
+        page = await self.cached_page(("accessibility", visit), self._render_accessibility, visit)
         return html_response(request, page)
 
     async def healthz(self, request: Request) -> Response:
@@ -266,17 +260,20 @@ class PublicViews:
         if scope not in {"once", "always"}:
             raise HTTPException(400, N_("Bitte wählen Sie „Video laden“ oder „Vimeo-Videos immer laden“."))
         if scope == "always":
-            response = RedirectResponse(self.next_target(form), status_code=303)
+            # The marker lets the next page tell the visitor if the browser refused the cookie.
+            target = add_query(self.next_target(form), CHECK_PARAM, self.s.signer.issue_check(CHECK_PARAM))
+            response = RedirectResponse(target, status_code=303)
+            settings = self.s.settings
+            cookie = self.s.signer.issue()
             response.raw_headers.append(
-                set_cookie_header(self.s.signer.issue(), self.s.settings.consent_max_age_seconds)
+                set_cookie_header(cookie, settings.consent_max_age_seconds, settings.cookie_mode)
             )
             return response
-        raw_id = _text(form, "video") or ""
-        vimeo_id = parse_vimeo_id(raw_id)
+        vimeo_id = parse_vimeo_id(_text(form, "video") or "")
         slug = _text(form, "gallery")
-        lang, remembered = self.language(request), self.remembered(request)
+        visit = Visit(known_language(_text(form, "lang")), self.visit(request).remembered)
 
-        def render() -> str:
+        def render() -> tuple[str, tuple[str, ...]]:
             nonlocal slug
             if not slug:
                 with self.s.db.connect() as conn:
@@ -284,15 +281,27 @@ class PublicViews:
                 if not holding:
                     raise HTTPException(404, NOT_FOUND_STATEMENT)
                 slug = holding[0].slug
-            return self._render_statement(slug, vimeo_id, lang, remembered, True)
+            return self._render_statement(slug, vimeo_id, visit, True)
 
-        return html_response(request, Page.of(await to_thread.run_sync(render)))
+        html, ancestors = await to_thread.run_sync(render)
+        return html_response(request, Page.of(html, frame_ancestors=ancestors))
 
     async def revoke(self, request: Request) -> Response:
         form = await self.read_form(request)
-        response = RedirectResponse(self.next_target(form), status_code=303)
-        response.raw_headers.append(delete_cookie_header())
+        marker = self.s.signer.issue_check(REVOKED_PARAM)
+        response = RedirectResponse(add_query(self.next_target(form), REVOKED_PARAM, marker), status_code=303)
+        response.raw_headers.extend(delete_cookie_headers(self.s.settings.cookie_mode))
         return response
+
+
+def contact_link(contact: str | None) -> tuple[str, str] | None:
+    """(href, text) for the accessibility feedback contact: an e-mail address or a web page."""
+    if not contact:
+        return None
+    if "@" in contact and "://" not in contact:
+        address = contact.removeprefix("mailto:")
+        return f"mailto:{address}", address
+    return contact, contact
 
 
 def _text(form: FormData, name: str) -> str | None:

@@ -12,7 +12,7 @@ from itsdangerous import URLSafeTimedSerializer
 from gallery.consent import (
     COOKIE_NAME,
     ConsentSigner,
-    delete_cookie_header,
+    delete_cookie_headers,
     set_cookie_header,
 )
 from gallery.settings import Secret
@@ -128,6 +128,31 @@ def test_cookie_attributes() -> None:
 
 
 def test_delete_cookie_repeats_attributes_with_max_age_zero() -> None:
-    text = delete_cookie_header()[1].decode()
+    text = delete_cookie_headers()[0][1].decode()
     assert text.startswith(f"{COOKIE_NAME}=;")
     assert "Max-Age=0" in text and "Secure" in text and "HttpOnly" in text and "Path=/" in text
+    assert "SameSite=Lax" in text and "Partitioned" not in text
+
+
+def test_cross_site_cookie_is_partitioned_when_set_and_deleted() -> None:
+    text = set_cookie_header("abc", 3600, "cross-site")[1].decode()
+    assert text.startswith(f"{COOKIE_NAME}=abc;")
+    assert text.endswith("; Secure; HttpOnly; SameSite=None; Partitioned")
+    first, second = (v.decode() for _, v in delete_cookie_headers("cross-site"))
+    assert first.startswith(f"{COOKIE_NAME}=;") and "Max-Age=0" in first
+    assert first.endswith("SameSite=None; Partitioned")
+    # a choice remembered before the operator switched modes is deleted too
+    assert second.endswith("SameSite=Lax") and "Max-Age=0" in second
+
+
+def test_check_marker_is_signed_and_short_lived() -> None:
+    marker = signer(NEW).issue_check("always")
+    assert signer(NEW).check_is_valid(marker, "always")
+    assert not signer(NEW).check_is_valid(marker, "revoke")
+    assert not signer(OLD).check_is_valid(marker, "always")
+    assert not signer(NEW).check_is_valid(marker[:-2] + "xx", "always")
+    assert not signer(NEW).check_is_valid("1", "always")
+    assert not signer(NEW).check_is_valid(None, "always")
+    # a consent record is not a marker, nor the other way round
+    assert not signer(NEW).check_is_valid(signer(NEW).issue(), "always")
+    assert not signer(NEW).is_valid(marker)

@@ -183,3 +183,28 @@ def test_serve_has_no_demo_switch(tmp_path: Path, flag: str) -> None:
     assert proc.returncode == 2
     assert "unrecognized arguments" in proc.stderr
     assert "Traceback" not in proc.stderr
+
+
+def test_demo_serves_an_example_town_page_on_another_site(tmp_path: Path) -> None:
+    port = free_port()
+    log = tmp_path / "demo.log"
+    args = ["demo", "--data-dir", str(tmp_path / "demo-data"), "--port", str(port)]
+    with running(args, clean_env(), port, log) as base:
+        line = next(row for row in log.read_text().splitlines() if "Beispiel-Stadtseite" in row)
+        host_url = line.rsplit(" ", 1)[1]
+        assert host_url.startswith("http://localhost:")  # localhost vs 127.0.0.1: two sites
+        with httpx.Client(trust_env=False, timeout=10.0) as client:
+            host_page = client.get(host_url)
+            assert host_page.status_code == 200
+            assert f'<iframe data-gallery-embed src="{base}/"' in host_page.text
+            assert f'<script src="{base}/embed.js" async></script>' in host_page.text
+            gallery = client.get(base + "/")
+            policy = gallery.headers["content-security-policy"]
+            assert f"frame-ancestors 'self' {host_url.rstrip('/')}" in policy
+            # the demo runs the cross-site cookie mode, so "always" works inside the town's frame
+            r = client.post(
+                base + "/consent",
+                data={"scope": "always", "next": "/"},
+                headers={"sec-fetch-site": "same-origin"},
+            )
+            assert "Partitioned" in r.headers["set-cookie"]

@@ -96,5 +96,6 @@ def preview(services: Services, s: Statement, gallery: Gallery) -> Markup:
         remembered=False,
         lazy=False,
         notice_short=services.notice.short_for(lang),
+        lang_query="",  # visitors see the gallery in its own language without a ?lang= query
     )
     return Markup(html)  # noqa: S704 - rendered by our autoescaping templates

@@ -1,0 +1,139 @@
+"""Embedding into town websites: ``/embed.js``, the snippet page, and the demo's host page."""
+
+from __future__ import annotations
+
+from anyio import to_thread
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, Response
+from starlette.routing import BaseRoute, Route
+from starlette.types import Receive, Scope, Send
+
+from . import store
+from .assets import Asset, send_bytes, send_status
+from .i18n import translations
+from .models import Gallery
+from .pages import html_response, page_context
+from .paths import TEMPLATES_DIR
+from .render import Page
+from .security import SecurityHeaders, own_origin
+from .services import Services
+from .settings import origin_of
+from .views import NOT_FOUND_GALLERY
+from .visit import read_visit, valid_ancestors
+
+# An unversioned URL that town CMSs paste once: cached an hour, then revalidated by its ETag.
+EMBED_CACHE_CONTROL = b"public, max-age=3600"
+EMBED_ALLOW = "fullscreen; autoplay; picture-in-picture; encrypted-media"
+
+
+class EmbedScript:
+    """``/embed.js``: the one file other sites load, so it alone is ``CORP: cross-origin``."""
+
+    def __init__(self, asset: Asset, security: SecurityHeaders) -> None:
+        self.asset = asset
+        self.security = security
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        extra = self.security.for_shared_asset(scope)
+        if scope["path_params"]["name"]:  # the lane matched a prefix: /embed.jsx is not us
+            await send_status(scope, send, 404, "Diese Datei gibt es nicht.", extra)
+            return
+        if scope["method"] not in {"GET", "HEAD"}:
+            await send_status(scope, send, 405, "Nur GET und HEAD sind hier erlaubt.", extra)
+            return
+        await send_bytes(
+            scope,
+            send,
+            self.asset.body,
+            content_type=self.asset.media_type.encode(),
+            etag=self.asset.etag,
+            cache_control=EMBED_CACHE_CONTROL,
+            gzipped=self.asset.gzipped,
+            extra=extra,
+        )
+
+
+def snippet(origin: str, path: str, title: str) -> str:
+    """The HTML an IT person pastes into the town's CMS."""
+    return (
+        f'<iframe data-gallery-embed src="{origin}{path}" title="{title}"\n'
+        f'        width="100%" height="1600" style="border:0"\n'
+        f'        allow="{EMBED_ALLOW}"></iframe>\n'
+        f'<script src="{origin}/embed.js" async></script>'
+    )
+
+
+class EmbedViews:
+    """``/g/{slug}/embed``: the snippet for one gallery and who may embed it."""
+
+    def __init__(self, services: Services) -> None:
+        self.s = services
+
+    def routes(self) -> list[BaseRoute]:
+        return [Route("/g/{slug}/embed", self.embed_page, name="embed")]
+
+    async def embed_page(self, request: Request) -> Response:
+        slug = request.path_params["slug"]
+
+        def find() -> Gallery | None:
+            with self.s.db.connect() as conn:
+                return store.gallery_by_slug(conn, slug)
+
+        gallery = await to_thread.run_sync(find)
+        if gallery is None:
+            raise HTTPException(404, NOT_FOUND_GALLERY)
+        visit = read_visit(request.scope, self.s.signer)
+        lang = visit.language(gallery.lang)
+        own = valid_ancestors(gallery.frame_ancestors)
+        ancestors = own or self.s.settings.frame_ancestors
+        origin = own_origin(request, self.s.settings)
+        path = self.s.renderer.url("gallery", slug=slug)
+        title = f"{translations(lang).gettext('Videostatements')}: {gallery.title}"
+        # Rendered per request: it shows this request's origin, and nobody visits it often.
+        html = self.s.renderer.render(
+            "embed.html",
+            lang,
+            gallery=gallery,
+            origin=origin,
+            code=snippet(origin, path, title),
+            allowed=[a for a in ancestors if a not in {"'self'", "'none'"}],
+            own_list=bool(own),
+            **page_context(self.s, visit, lang, self.s.renderer.url("embed", slug=slug), ancestors),
+        )
+        return html_response(request, Page.of(html, frame_ancestors=ancestors))
+
+
+# --- the demo's host page ---------------------------------------------------------------------
+
+
+def host_page_app(gallery_url: str, title: str, host_origin: str) -> Starlette:
+    """A stand-in for a town's web page on another origin, embedding the gallery (demo only)."""
+    env = Environment(loader=FileSystemLoader(TEMPLATES_DIR), autoescape=select_autoescape(["html"]))
+    gallery_origin = origin_of(gallery_url)
+    html = env.get_template("embed/host_page.html").render(
+        gallery_url=gallery_url,
+        gallery_origin=gallery_origin,
+        host_origin=host_origin,
+        title=title,
+        allow=EMBED_ALLOW,
+    )
+    headers = {
+        # What a town's own CSP needs to embed the gallery: frame-src and script-src for its origin.
+        "content-security-policy": (
+            f"default-src 'none'; frame-src {gallery_origin}; script-src {gallery_origin}; "
+            "style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'"
+        ),
+        "cache-control": "no-store",
+        "x-content-type-options": "nosniff",
+    }
+
+    async def page(request: Request) -> Response:
+        return HTMLResponse(html, headers=headers)
+
+    async def no_icon(request: Request) -> Response:
+        return Response(status_code=204)
+
+    return Starlette(routes=[Route("/", page), Route("/favicon.ico", no_icon)])

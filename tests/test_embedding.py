@@ -1,0 +1,171 @@
+"""Embedding: /embed.js, who may frame which gallery, the snippet page, the demo's host page."""
+
+from __future__ import annotations
+
+import gzip
+from dataclasses import replace
+
+import pytest
+from starlette.testclient import TestClient
+
+from gallery.app import create_app
+from gallery.demo import DEMO_TITLE, sample_videos
+from gallery.embed import host_page_app
+from gallery.paths import STATIC_DIR
+from gallery.settings import Settings
+from tests.helpers import add_gallery, csp
+from tests.htmlparse import parse
+
+VIDEOS = [video.vimeo_id for video, _ in sample_videos()]
+TOWN_A = "https://www.stadt-a.de"
+TOWN_B = "https://videos.kreis-b.de:8443"
+EMBED_JS_LIMIT = 2000  # bytes gzipped (issue: ≤ 2 kB)
+GALLERY_ASSETS_LIMIT = 6000  # gallery.js + gallery.css, gzipped
+
+
+def gz(name: str) -> int:
+    return len(gzip.compress((STATIC_DIR / name).read_bytes(), 9, mtime=0))
+
+
+def test_script_budgets() -> None:
+    assert gz("embed.js") <= EMBED_JS_LIMIT
+    assert gz("gallery.js") + gz("gallery.css") <= GALLERY_ASSETS_LIMIT
+
+
+def test_embed_js_is_served_for_other_sites(client: TestClient) -> None:
+    r = client.get("/embed.js", headers={"accept-encoding": "gzip"})
+    assert r.status_code == 200
+    assert r.headers["content-type"].startswith("text/javascript")
+    assert r.headers["cross-origin-resource-policy"] == "cross-origin"
+    assert r.headers["content-encoding"] == "gzip"
+    assert r.headers["cache-control"].startswith("public, max-age=")
+    assert r.text == (STATIC_DIR / "embed.js").read_text()
+    again = client.get("/embed.js", headers={"if-none-match": r.headers["etag"]})
+    assert again.status_code == 304
+    assert client.head("/embed.js").status_code == 200
+    assert client.post("/embed.js").status_code == 405
+    assert client.get("/embed.jsx").status_code == 404
+    # only this file is meant for other sites: everything else stays same-origin
+    assert client.get("/").headers["cross-origin-resource-policy"] == "same-origin"
+    static = client.get("/static/embed.js")
+    assert static.headers["cross-origin-resource-policy"] == "same-origin"
+
+
+def test_no_script_posts_to_any_origin() -> None:
+    for name in ("embed.js", "gallery.js"):
+        source = (STATIC_DIR / name).read_text()
+        assert "postMessage" in source
+        assert '"*"' not in source and "'*'" not in source, name
+
+
+def frame_ancestors(client: TestClient, path: str) -> str:
+    r = client.get(path)
+    assert r.status_code in {200, 404}, path
+    return csp(r.headers["content-security-policy"])["frame-ancestors"]
+
+
+@pytest.fixture
+def two_towns(curated_settings: Settings, populated_app) -> TestClient:  # type: ignore[no-untyped-def]
+    """The default gallery (global list) and a gallery that only town A may embed."""
+    add_gallery(curated_settings, "kreis", "Kreisgalerie", frame_ancestors=(TOWN_A,), vimeo_ids=(VIDEOS[0],))
+    return TestClient(populated_app, base_url="https://gallery.test")
+
+
+def test_frame_ancestors_per_gallery(two_towns: TestClient) -> None:
+    with two_towns as client:
+        assert frame_ancestors(client, "/") == "'self'"
+        assert frame_ancestors(client, f"/g/videos/v/{VIDEOS[0]}") == "'self'"
+        assert frame_ancestors(client, "/g/kreis") == TOWN_A
+        assert frame_ancestors(client, f"/g/kreis/v/{VIDEOS[0]}") == TOWN_A
+        # the player page after "load this video" belongs to its gallery too
+        r = client.post(
+            "/consent",
+            data={"scope": "once", "video": str(VIDEOS[0]), "gallery": "kreis"},
+            headers={"sec-fetch-site": "same-origin"},
+        )
+        assert csp(r.headers["content-security-policy"])["frame-ancestors"] == TOWN_A
+        # pages every gallery links to from inside its frame may be shown by every embedding site
+        for path in ("/privacy", "/accessibility", "/nope"):
+            assert frame_ancestors(client, path).split() == ["'self'", TOWN_A], path
+        # the page script learns the same list: it posts its height only to these origins
+        doc = parse(client.get("/g/kreis").text)
+        assert doc.find("html").attrs["data-embed"] == TOWN_A
+        assert parse(client.get("/").text).find("html").attrs["data-embed"] == "'self'"
+
+
+def test_global_setting_applies_to_galleries_without_their_own(
+    curated_settings: Settings, populated_app
+) -> None:  # type: ignore[no-untyped-def]
+    settings = replace(curated_settings, frame_ancestors=("'self'", TOWN_B)).checked()
+    add_gallery(settings, "kreis", "Kreisgalerie", frame_ancestors=(TOWN_A,), vimeo_ids=(VIDEOS[0],))
+    with TestClient(create_app(settings), base_url="https://gallery.test") as client:
+        assert frame_ancestors(client, "/") == f"'self' {TOWN_B}"
+        assert frame_ancestors(client, "/g/kreis") == TOWN_A
+        assert frame_ancestors(client, "/privacy") == f"'self' {TOWN_B} {TOWN_A}"
+
+
+@pytest.mark.parametrize(
+    "stored",
+    [
+        ("https://evil.example; script-src *",),
+        ("*",),
+        ("https://*.stadt.de",),
+        ("javascript:alert(1)",),
+        ("https://stadt.de/path",),
+    ],
+)
+def test_stored_lists_never_inject_into_the_header(
+    curated_settings: Settings, populated_app, stored: tuple[str, ...]
+) -> None:  # type: ignore[no-untyped-def]
+    add_gallery(curated_settings, "kreis", "Kreisgalerie", frame_ancestors=stored, vimeo_ids=(VIDEOS[0],))
+    with TestClient(populated_app, base_url="https://gallery.test") as client:
+        r = client.get("/g/kreis")
+        header = r.headers["content-security-policy"]
+        assert csp(header)["frame-ancestors"] == "'self'"  # nothing valid: the global list
+        assert "evil" not in header and "*" not in header
+        assert parse(r.text).find("html").attrs["data-embed"] == "'self'"
+
+
+def test_snippet_page_shows_the_code_for_one_gallery(two_towns: TestClient) -> None:
+    with two_towns as client:
+        r = client.get("/g/kreis/embed")
+        assert r.status_code == 200
+        doc = parse(r.text)
+        code = doc.find("pre").text
+        assert '<iframe data-gallery-embed src="https://gallery.test/g/kreis"' in code
+        assert 'title="Videostatements: Kreisgalerie"' in code
+        assert 'allow="fullscreen; autoplay; picture-in-picture; encrypted-media"' in code
+        assert '<script src="https://gallery.test/embed.js" async></script>' in code
+        assert "sandbox" not in code and "credentialless" not in code
+        assert TOWN_A in doc.find("main").text
+        assert csp(r.headers["content-security-policy"])["frame-ancestors"] == TOWN_A
+        # the default gallery has only 'self': the page says so instead of listing nothing
+        default = parse(client.get("/g/videos/embed?lang=en").text)
+        assert "No other website may embed this gallery yet" in default.text
+        assert client.get("/g/nope/embed").status_code == 404
+
+
+def test_snippet_uses_the_public_url_behind_a_proxy(curated_settings: Settings, populated_app) -> None:  # type: ignore[no-untyped-def]
+    settings = replace(curated_settings, public_url="https://videos.stadt.de").checked()
+    with TestClient(create_app(settings), base_url="http://127.0.0.1:8000") as client:
+        code = parse(client.get("/g/videos/embed").text).find("pre").text
+        assert 'src="https://videos.stadt.de/g/videos"' in code
+        assert "https://videos.stadt.de/embed.js" in code
+
+
+def test_demo_host_page_embeds_the_gallery_from_another_origin() -> None:
+    app = host_page_app("http://127.0.0.1:8000/", DEMO_TITLE, "http://localhost:8001")
+    with TestClient(app, base_url="http://localhost:8001") as client:
+        r = client.get("/")
+    assert r.status_code == 200
+    doc = parse(r.text)
+    frame = doc.find("iframe")
+    assert frame.attrs["src"] == "http://127.0.0.1:8000/"
+    assert "data-gallery-embed" in frame.attrs
+    assert DEMO_TITLE in frame.attrs["title"]
+    assert frame.attrs["allow"] == "fullscreen; autoplay; picture-in-picture; encrypted-media"
+    assert "sandbox" not in frame.attrs and "credentialless" not in frame.attrs
+    scripts = doc.find_all("script")
+    assert [s.attrs["src"] for s in scripts] == ["http://127.0.0.1:8000/embed.js"]
+    policy = csp(r.headers["content-security-policy"])
+    assert policy["frame-src"] == "http://127.0.0.1:8000" and policy["script-src"] == "http://127.0.0.1:8000"
