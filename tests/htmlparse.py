@@ -142,3 +142,20 @@ def fetched_urls(doc: Element) -> list[tuple[str, str, str]]:
         if "url(" in style:
             out.append((el.tag, "style", style))
     return out
+
+
+def own_language_text(doc: Element) -> str:
+    """The page's text in its own ``<html lang>``: without parts marked as another language and
+    without what form fields hold (an editor's texts are content, not the page's wording)."""
+    page_lang = (doc.find("html") or doc).attrs.get("lang", "")
+    parts: list[str] = []
+
+    def walk(el: Element) -> None:
+        for item in el._sequence:
+            if isinstance(item, str):
+                parts.append(item)
+            elif item.tag not in {"textarea", "script", "style"} and item.attrs.get("lang", page_lang) == page_lang:
+                walk(item)
+
+    walk(doc)
+    return " ".join(" ".join(parts).split())

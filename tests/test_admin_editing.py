@@ -1,5 +1,5 @@
-"""Two editors at once, hostile text, galleries and their embed snippet, the audit trail and the
-admin's language, through the real app."""
+"""Two editors at once, hostile text, galleries and their embed snippet and the audit trail,
+through the real app (the admin's language: tests/test_admin_language.py)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,6 @@ import pytest
 from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
-from gallery import i18n, render
 from gallery.app import create_app
 from gallery.demo import sample_videos
 from gallery.settings import Settings
@@ -247,30 +246,3 @@ def test_audit_trail_says_who_did_what_when_and_holds_no_texts(
     dump = " ".join(map(str, conn.execute("SELECT * FROM audit_log").fetchall()))
     assert "Geheim" not in dump
     assert "testclient" not in dump, "nothing about where anyone came from"
-
-
-# --- language ----------------------------------------------------------------------------
-
-
-def test_german_by_default_and_a_switch_once_english_exists(
-    monkeypatch: pytest.MonkeyPatch, curated_settings: Settings, vimeo_transport
-) -> None:  # type: ignore[no-untyped-def]
-    create_editor(curated_settings.database_path)
-    app = create_app(curated_settings, vimeo_transport=vimeo_transport)
-    with TestClient(app, base_url="https://gallery.test") as client:
-        login = parse(client.get("/admin/login").text)
-        assert login.find("html").attrs["lang"] == "de" and login.find("ul", class_="lang-switch") is None
-    monkeypatch.setattr(i18n, "LANGUAGES", ("de", "en"))
-    monkeypatch.setattr(render, "LANGUAGES", ("de", "en"))
-    app = create_app(curated_settings, vimeo_transport=vimeo_transport)
-    with TestClient(app, base_url="https://gallery.test") as client:
-        editor = AdminActions(client)
-        switch = parse(client.get("/admin/login").text).find("ul", class_="lang-switch").find("a")
-        assert switch.attrs["href"] == "/admin/login?lang=en" and switch.attrs["lang"] == "en"
-        english_login = parse(client.get(switch.attrs["href"]).text)
-        assert english_login.find("input", name="lang").attrs["value"] == "en"
-        editor.login(lang="en")
-        assert parse(client.get("/admin/").text).find("html").attrs["lang"] == "en"
-        assert parse(client.get("/admin/audit").text).find("html").attrs["lang"] == "en", "remembered"
-        assert parse(client.get("/admin/?lang=de").text).find("html").attrs["lang"] == "de"
-        assert parse(client.get("/admin/audit").text).find("html").attrs["lang"] == "de"

@@ -158,6 +158,9 @@ class Admin:
             params["next"] = request.url.path
         if request.cookies.get(auth.COOKIE_NAME):
             params["expired"] = "1"
+            lang = self.remembered_language(request)
+            if lang != DEFAULT_LANGUAGE:  # the sign-in page stays in the editor's language
+                params["lang"] = lang
         query = f"?{urlencode(params)}" if params else ""
         response = RedirectResponse(self.url("admin:login") + query, status_code=303)
         if request.cookies.get(auth.COOKIE_NAME):
@@ -217,7 +220,7 @@ class Admin:
             session=session,
             editor=session.editor if session else None,
             csrf=session.csrf if session else "",
-            switch_languages=[(code, f"{request.url.path}?lang={code}") for code in others],
+            switch_languages=[(code, switch_language(request, code)) for code in others],
             local_time=local_time,
             idle_minutes=self.s.settings.session_idle_minutes,
             **context,
@@ -247,6 +250,12 @@ class Admin:
         target = safe_next(value)
         index = self.url("admin:index")
         return target if target and target.startswith(index) else index
+
+
+def switch_language(request: Request, lang: str) -> str:
+    """This page in another language; keeps where sign-in leads (``next``) but not a one-off notice."""
+    params = [(k, v) for k, v in request.query_params.multi_items() if k not in {"lang", "done"}]
+    return f"{request.url.path}?{urlencode([*params, ('lang', lang)])}"
 
 
 FORM_TYPES = frozenset({"application/x-www-form-urlencoded", "multipart/form-data"})

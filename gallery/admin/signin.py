@@ -12,6 +12,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from .. import audit, auth
+from ..i18n import DEFAULT_LANGUAGE
 from ..i18n import gettext_noop as N_
 from ..models import Editor
 from ..security import is_same_origin_post
@@ -144,7 +145,8 @@ class SignIn:
                 audit.record(conn, session.editor.name, "signout")
 
         await to_thread.run_sync(close)
-        response = RedirectResponse(self.a.url("admin:login") + "?done=signed-out", status_code=303)
+        query = "?done=signed-out" + (f"&lang={session.lang}" if session.lang != DEFAULT_LANGUAGE else "")
+        response = RedirectResponse(self.a.url("admin:login") + query, status_code=303)
         response.raw_headers.append(self.a.cookie.header(None))
         return response
 
