@@ -154,7 +154,10 @@ def own_language_text(doc: Element) -> str:
         for item in el._sequence:
             if isinstance(item, str):
                 parts.append(item)
-            elif item.tag not in {"textarea", "script", "style"} and item.attrs.get("lang", page_lang) == page_lang:
+            elif (
+                item.tag not in {"textarea", "script", "style"}
+                and item.attrs.get("lang", page_lang) == page_lang
+            ):
                 walk(item)
 
     walk(doc)

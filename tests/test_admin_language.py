@@ -22,6 +22,7 @@ ROOT = Path(__file__).resolve().parent.parent
 ENGLISH_PO = ROOT / "gallery" / "locale" / "en" / "LC_MESSAGES" / "messages.po"
 ADMIN_SOURCES = ("gallery/admin/", "templates/admin/", "gallery/audit.py")
 FIRST = sample_videos()[0][0]
+RESTRICTED = next(video for video, _ in sample_videos() if video.restricted)
 
 
 def admin_wording_in_german() -> list[str]:
@@ -106,6 +107,11 @@ def test_german_by_default_english_on_request_and_kept_for_the_editor(
         in_english(edit, "Save texts", "Visibility", "Custom preview image", "Delete statement …", "Sign out")
         preview = edit.find("section", class_="preview").find("ul")
         assert preview.attrs["lang"] == "de", "the visitor's card stays in the gallery's language"
+        restricted = anna.page(
+            f"/admin/s/{statement_id(curated_settings.database_path, RESTRICTED.vimeo_id)}"
+        )
+        text = in_english(restricted, "Last fetched", "Allow this server in the video's embed settings")
+        assert "Eingeschränkt" not in text, "what Vimeo said last time is translated too"
         in_english(anna.page("/admin/"), "Galleries", "Audit trail", "Create a new gallery", "Drafts")
         in_english(anna.page("/admin/g/videos"), "Add statement", "Gallery settings", "Embed code")
         in_english(anna.page("/admin/audit"), "Which editor changed what", "signed in")

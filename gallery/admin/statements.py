@@ -88,6 +88,8 @@ class Statements:
             "card": preview(self.a.s, s, gallery),
             "hints": [(h.level, self.a.t(lang, h.message, **h.params)) for h in found],
             "captions_reminder": self.a.t(lang, CAPTIONS_REMINDER),
+            # Stored as the German message id; anything else (an imported text) shows as it is.
+            "fetch_message": self.a.t(lang, s.video.fetch_message) if s.video.fetch_message else "",
             "caption_languages": [(code, self.a.t(lang, label)) for code, label in CAPTION_LANGUAGES.items()],
             "limits": LIMITS,
             "values": {name: getattr(s, name) for name in EDITABLE},
