@@ -4,25 +4,22 @@ town hall might use it; reflow on a narrow screen."""
 from __future__ import annotations
 
 import asyncio
-import shutil
 import socket
 import threading
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 import uvicorn
+from playwright.sync_api import sync_playwright
 from starlette.applications import Starlette
 
 from gallery.settings import Settings
 from tests.admin_helpers import PASSWORD, create_editor
+from tests.browser.conftest import CHROMIUM
 
-CHROMIUM = "/usr/bin/chromium"
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(shutil.which(CHROMIUM) is None, reason="Debian's chromium is not installed"),
-]
-playwright = pytest.importorskip("playwright.sync_api")
+pytestmark = pytest.mark.browser  # like tests/browser/: without Chromium these fail, never skip
 
 
 @pytest.fixture
@@ -44,7 +41,8 @@ def live(populated_app: Starlette, curated_settings: Settings) -> Iterator[str]:
 
 @pytest.fixture
 def browser() -> Iterator[object]:
-    with playwright.sync_playwright() as p:
+    assert Path(CHROMIUM).exists(), f"Chromium is needed for the browser tests: {CHROMIUM} is missing"
+    with sync_playwright() as p:
         instance = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
         yield instance
         instance.close()
