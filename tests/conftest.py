@@ -61,7 +61,7 @@ def standin() -> StandIn:
 
 @pytest.fixture
 def vimeo_transport(standin: StandIn) -> httpx.AsyncBaseTransport:
-    return httpx.ASGITransport(app=standin.app())
+    return standin.transport()  # in-process; can also refuse connections (Fault.REFUSED)
 
 
 @pytest.fixture
