@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import sqlite3
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
 from anyio import to_thread
 
-from . import store
+from . import schedule, store
 from .db import Database, utcnow
 from .i18n import gettext_noop as N_
 from .models import FetchStatus, Gallery, Video
+from .render import format_date
+from .schedule import RefreshPolicy
 from .thumbnails import ThumbnailStore
 from .vimeo import (
     InvalidVideoLink,
@@ -30,6 +33,7 @@ MAX_TEXT = {
     "alt_text": 500,
 }
 NO_THUMBNAIL = N_("Kein Vorschaubild: Die Galerie zeigt einen Platzhalter.")
+THUMBNAIL_FAILED = N_("Neues Vorschaubild nicht geladen:")
 
 
 class CurateError(Exception):
@@ -45,15 +49,40 @@ class Outcome:
     video: Video
     warnings: tuple[str, ...]
     changed: tuple[str, ...] = ()
+    error: VimeoError | None = None  # the oEmbed request failed (the old data was kept)
+    thumbnail_error: VimeoError | None = None  # metadata came, the new picture did not
+
+
+def status_line(video: Video) -> str:
+    """What editors should know about a video's last look at Vimeo; empty when all is well."""
+    if video.fetch_status is FetchStatus.ERROR:
+        shown = (
+            N_("Angezeigt werden die Angaben vom %(date)s.") % {"date": format_date(video.good_at)}
+            if video.good_at
+            else N_("Es gibt noch keine Angaben von Vimeo.")
+        )
+        return N_("Letzte Aktualisierung fehlgeschlagen: %(reason)s") % {"reason": video.fetch_message} + (
+            " " + shown
+        )
+    if video.fetch_status is FetchStatus.NOT_FOUND or video.fetch_status is FetchStatus.FORBIDDEN:
+        return N_("Für Besucher ausgeblendet: %(reason)s") % {"reason": video.fetch_message}
+    return video.fetch_message
 
 
 class Curator:
     """Binds the database, the thumbnail store and the Vimeo client together."""
 
-    def __init__(self, db: Database, thumbnails: ThumbnailStore, vimeo: VimeoClient) -> None:
+    def __init__(
+        self,
+        db: Database,
+        thumbnails: ThumbnailStore,
+        vimeo: VimeoClient,
+        policy: RefreshPolicy | None = None,
+    ) -> None:
         self.db = db
         self.thumbnails = thumbnails
         self.vimeo = vimeo
+        self.policy = policy or RefreshPolicy()
 
     async def add(
         self,
@@ -80,13 +109,16 @@ class Curator:
             oembed = await self.vimeo.oembed(ref)
         except VimeoError as exc:
             raise CurateError(exc.message) from None
-        video, warnings = await self._with_thumbnail(ref, oembed, previous=None)
+        video, warnings, thumbnail_error = await self._with_thumbnail(ref, oembed, previous=None)
 
         def save() -> None:
             with self.db.transaction() as conn:
                 self._refuse_duplicate(gallery, ref.vimeo_id, conn)
                 store.save_video(conn, video)
                 store.add_statement(conn, gallery.id, ref.vimeo_id, published=published, **texts)
+                schedule.record(
+                    conn, self.policy, ref.vimeo_id, video.fetch_status, time.time(), None, thumbnail_error
+                )
 
         await to_thread.run_sync(save)
         return Outcome(video, warnings)
@@ -108,9 +140,9 @@ class Curator:
             else:
                 status = FetchStatus.ERROR
             video = replace(previous, fetch_status=status, fetch_message=exc.message, fetched_at=now)
-            await to_thread.run_sync(self._save_video, video)
-            return Outcome(video, (exc.message,))
-        video, warnings = await self._with_thumbnail(ref, oembed, previous=previous)
+            await to_thread.run_sync(self._save_video, video, exc)
+            return Outcome(video, (exc.message,), error=exc)
+        video, warnings, thumbnail_error = await self._with_thumbnail(ref, oembed, previous=previous)
         changed = tuple(
             name
             for name in (
@@ -124,8 +156,8 @@ class Curator:
             )
             if getattr(previous, name) != getattr(video, name)
         )
-        await to_thread.run_sync(self._save_video, video)
-        return Outcome(video, warnings, changed)
+        await to_thread.run_sync(self._save_video, video, None, thumbnail_error)
+        return Outcome(video, warnings, changed, thumbnail_error=thumbnail_error)
 
     async def remove(self, vimeo_id: int, gallery_slug: str | None = None) -> int:
         """Take a video out of one gallery (or all); delete thumbnails nobody uses any more."""
@@ -151,8 +183,10 @@ class Curator:
 
     async def _with_thumbnail(
         self, ref: VideoRef, oembed: OEmbed, previous: Video | None
-    ) -> tuple[Video, tuple[str, ...]]:
+    ) -> tuple[Video, tuple[str, ...], VimeoError | None]:
         warnings = list(oembed.warnings)
+        notes = list(oembed.warnings)
+        thumbnail_error = None
         thumbnail = previous.thumbnail if previous else None
         thumbnail_url = previous.thumbnail_url if previous else None
         have_file = thumbnail is not None and self.thumbnails.exists(thumbnail)
@@ -160,7 +194,10 @@ class Curator:
             try:
                 image = await self.vimeo.thumbnail(oembed.thumbnail_url)
             except VimeoError as exc:
+                # The old picture (if any) stays; the next refresh tries the new one again.
                 warnings.append(exc.message)
+                notes.append(f"{THUMBNAIL_FAILED} {exc.message}")
+                thumbnail_error = exc
             else:
                 thumbnail = await to_thread.run_sync(self.thumbnails.save, image)
                 thumbnail_url = oembed.thumbnail_url
@@ -183,11 +220,11 @@ class Curator:
             thumbnail_url=thumbnail_url,
             thumbnail=thumbnail,
             fetch_status=FetchStatus.RESTRICTED if oembed.restricted else FetchStatus.OK,
-            fetch_message=" ".join(oembed.warnings),
+            fetch_message=" ".join(notes),
             fetched_at=now,
             good_at=now,
         )
-        return video, tuple(warnings)
+        return video, tuple(warnings), thumbnail_error
 
     def _gallery(self, slug: str | None) -> Gallery:
         with self.db.connect() as conn:
@@ -217,8 +254,13 @@ class Curator:
             raise CurateError(N_("Dieses Video ist in keiner Galerie."))
         return video
 
-    def _save_video(self, video: Video) -> None:
+    def _save_video(
+        self, video: Video, error: VimeoError | None = None, thumbnail_error: VimeoError | None = None
+    ) -> None:
         with self.db.transaction() as conn:
             store.save_video(conn, video)
+            schedule.record(
+                conn, self.policy, video.vimeo_id, video.fetch_status, time.time(), error, thumbnail_error
+            )
             keep = store.referenced_thumbnails(conn)
         self.thumbnails.prune(keep)
