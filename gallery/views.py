@@ -20,7 +20,7 @@ from .i18n import DEFAULT_LANGUAGE, translations
 from .i18n import gettext_noop as N_
 from .models import Gallery, Statement
 from .render import Page
-from .security import is_same_origin_post, safe_next
+from .security import body_limit, is_same_origin_post, safe_next
 from .services import Services
 
 COOKIE_NAME_BYTES = COOKIE_NAME.encode()
@@ -93,13 +93,13 @@ class PublicViews:
             Route("/g/{slug}", self.gallery, name="gallery"),
             Route("/g/{slug}/v/{vimeo_id}", self.statement, name="statement"),
             Route("/v/{vimeo_id}", self.statement_short, name="statement_short"),
-            Route("/consent", self.consent, methods=["POST"], name="consent", max_body_size=8192),
+            Route("/consent", self.consent, methods=["POST"], name="consent", middleware=body_limit(8192)),
             Route(
                 "/consent/revoke",
                 self.revoke,
                 methods=["POST"],
                 name="consent_revoke",
-                max_body_size=8192,
+                middleware=body_limit(8192),
             ),
             Route("/privacy", self.privacy, name="privacy"),
             Route("/healthz", self.healthz, name="healthz"),
