@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import os
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
 
 import httpx
+import hypothesis
 import pytest
 from starlette.applications import Starlette
 from starlette.testclient import TestClient
@@ -22,6 +24,12 @@ from gallery.thumbnails import ThumbnailStore
 from gallery.vimeo import VimeoClient
 
 TEST_KEY = "test-key-0123456789abcdef"
+
+# Property-based tests run with a fixed seed (derandomize) unless HYPOTHESIS_PROFILE=explore:
+# a CI failure reproduces exactly, and exploring with fresh random cases is one variable away.
+hypothesis.settings.register_profile("ci", derandomize=True, database=None, deadline=None, print_blob=True)
+hypothesis.settings.register_profile("explore", deadline=None)
+hypothesis.settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 
 @pytest.fixture
