@@ -5,6 +5,10 @@ whose stored thumbnail file has gone missing. Only then does it take the refresh
 database, so one process refreshes at a time however many run, and refreshes at most
 ``concurrency`` videos at once. Trouble with Vimeo itself (5xx, 429, captcha, timeouts) ends the
 pass and pauses every refresher (see :mod:`gallery.schedule`).
+
+Every write drops the pages cached by every process, so the refresher writes as little as it
+can: nothing when nothing is due, one transaction per refreshed video, and the lease is kept
+from pass to pass (renewed when half used up) and given back only when the app stops.
 """
 
 from __future__ import annotations
@@ -59,14 +63,15 @@ class Refresher:
         self._task = asyncio.get_running_loop().create_task(self._run(), name="gallery-refresher")
 
     async def stop(self) -> None:
+        """End the background task (not waiting for Vimeo) and give the lease back."""
         task, self._task = self._task, None
-        if task is None:
-            return
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
-        with contextlib.suppress(Exception):
-            await to_thread.run_sync(self._release)
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        if self._lease_until:
+            with contextlib.suppress(Exception):
+                await to_thread.run_sync(self._release)
 
     async def _run(self) -> None:
         await asyncio.sleep(self.policy.first_delay + random.uniform(0, self.policy.tick))
@@ -85,7 +90,6 @@ class Refresher:
             return PassReport(skipped="nothing due")
         if paused:
             return PassReport(skipped="paused")
-        self._lease_until = 0.0
         if not await to_thread.run_sync(self._take_lease, time.time()):
             return PassReport(skipped="lease held elsewhere")
         refreshed: list[int] = []
@@ -112,11 +116,8 @@ class Refresher:
                 else:
                     refreshed.append(vimeo_id)
 
-        try:
-            workers = max(1, min(self.policy.concurrency, len(due)))
-            await asyncio.gather(*(worker() for _ in range(workers)))
-        finally:
-            await asyncio.shield(to_thread.run_sync(self._release))
+        workers = max(1, min(self.policy.concurrency, len(due)))
+        await asyncio.gather(*(worker() for _ in range(workers)))
         if failed:
             log.warning("background refresh: %d ok, %d failed", len(refreshed), len(failed))
         return PassReport(tuple(refreshed), tuple(failed))
@@ -144,7 +145,11 @@ class Refresher:
         return due, paused
 
     def _take_lease(self, now: float) -> bool:
-        """Take or renew the lease; renewed only when half used up (each write drops page caches)."""
+        """Take or renew the lease; renewed only when half used up (each write drops page caches).
+
+        Whether another process took it over (this one stalled past the expiry) is seen at the
+        next renewal; until then at most the videos already being refreshed are asked twice.
+        """
         if now < self._lease_until - self.policy.lease / 2:
             return True
         with self.db.transaction() as conn:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 from typing import Any
 
@@ -28,6 +29,7 @@ MAX_VIMEO_ID_DIGITS = 12
 FORM_LIMITS: dict[str, Any] = {"max_files": 0, "max_fields": 20, "max_part_size": 2048}
 NOT_FOUND_STATEMENT = N_("Dieses Videostatement gibt es hier nicht (mehr).")
 NOT_FOUND_GALLERY = N_("Diese Galerie gibt es nicht.")
+RENDER_STRIPES = 64
 
 
 class PageResponse(Response):
@@ -86,6 +88,9 @@ class PublicViews:
 
     def __init__(self, services: Services) -> None:
         self.s = services
+        # After a write every cached page is gone and many visitors miss at once: one render
+        # per page (per stripe) serves them all, instead of one render each.
+        self._render_locks = [asyncio.Lock() for _ in range(RENDER_STRIPES)]
 
     def routes(self) -> list[BaseRoute]:
         return [
@@ -115,9 +120,13 @@ class PublicViews:
 
     async def cached_page(self, key: tuple[Any, ...], render: Any, *args: Any) -> Page:
         page, generation = self.s.pages.get(key)
-        if page is None:
-            page = Page.of(await to_thread.run_sync(render, *args))
-            self.s.pages.put(key, page, generation)
+        if page is not None:
+            return page
+        async with self._render_locks[hash(key) % RENDER_STRIPES]:
+            page, generation = self.s.pages.get(key)  # rendered while we waited?
+            if page is None:
+                page = Page.of(await to_thread.run_sync(render, *args))
+                self.s.pages.put(key, page, generation)
         return page
 
     def base_context(self, lang: str, remembered: bool, current_path: str) -> dict[str, Any]:
