@@ -150,7 +150,7 @@ def cmd_list(args: argparse.Namespace) -> int:
             f"{item['vimeo_id']:>12}  {item['gallery']:<16} {item['status']:<10} {state:<14} "
             f"{item['title'] or '(ohne Titel)'}"
         )
-        if item["status"] not in {"ok", "restricted"}:
+        if item["status_text"]:  # what went wrong last time, and how old the data shown is
             print(f"{'':>14}{item['status_text']}")
     return EXIT_OK
 
