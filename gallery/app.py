@@ -17,7 +17,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from . import store
+from . import admin, store
 from .assets import AssetLane, StaticAssets, ThumbnailEndpoint
 from .consent import COOKIE_NAME, ConsentSigner
 from .db import Database
@@ -129,6 +129,7 @@ def create_app(
 
     routes: list[BaseRoute] = [
         *public.routes(),
+        admin.mount(services),
         # Served by the AssetLane before routing; listed so that url_path_for knows them.
         Route("/thumbs/{name}", _never, name="thumbnail"),
         Route("/static/{name:path}", _never, name="static"),

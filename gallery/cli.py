@@ -1,4 +1,4 @@
-"""The ``gallery`` command: serve, add, list, remove, refresh, demo.
+"""The ``gallery`` command: serve, add, list, remove, refresh, demo; editor, export, import, backup.
 
 On bad input every command prints one line saying why and exits non-zero; no tracebacks.
 """
@@ -16,7 +16,9 @@ from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from . import store
+from . import cli_admin, store
+from .audit import CLI_ACTOR
+from .cli_admin import CommandError
 from .curate import MAX_TEXT, CurateError, Curator, status_line
 from .db import Database
 from .schedule import RefreshPolicy
@@ -25,10 +27,6 @@ from .thumbnails import ThumbnailStore
 from .vimeo import VimeoClient
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
-
-
-class CommandError(Exception):
-    """A one-line reason for the operator; becomes exit code 1."""
 
 
 def _settings() -> Settings:
@@ -100,7 +98,9 @@ def cmd_add(args: argparse.Namespace) -> int:
     settings = _settings()
 
     async def work(curator: Curator) -> int:
-        outcome = await curator.add(args.link, args.gallery, published=not args.draft, texts=texts)
+        outcome = await curator.add(
+            args.link, args.gallery, published=not args.draft, texts=texts, actor=CLI_ACTOR
+        )
         video = outcome.video
         title = video.title or "(ohne Titel)"
         print(f"Hinzugefügt: {video.vimeo_id} „{title}“" + (" als Entwurf" if args.draft else ""))
@@ -159,7 +159,7 @@ def cmd_remove(args: argparse.Namespace) -> int:
     vimeo_id = _vimeo_id(args.vimeo_id)
 
     async def work(curator: Curator) -> int:
-        count = await curator.remove(vimeo_id, args.gallery)
+        count = await curator.remove(vimeo_id, args.gallery, actor=CLI_ACTOR)
         print(f"Entfernt: {vimeo_id} aus {count} Galerie(n).")
         return EXIT_OK
 
@@ -179,7 +179,7 @@ def cmd_refresh(args: argparse.Namespace) -> int:
     async def work(curator: Curator) -> int:
         failures = 0
         for n, vimeo_id in enumerate(ids, start=1):
-            outcome = await curator.refresh(vimeo_id)
+            outcome = await curator.refresh(vimeo_id, actor=CLI_ACTOR)
             video = outcome.video
             status = video.fetch_status.value
             changed = f" (geändert: {', '.join(outcome.changed)})" if outcome.changed else ""
@@ -260,6 +260,8 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--port", type=int, default=8000)
     demo.add_argument("--data-dir", default="demo-data", help="eigener Datenordner der Demo")
     demo.set_defaults(func=cmd_demo)
+
+    cli_admin.register(sub)
     return parser
 
 

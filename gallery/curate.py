@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import sqlite3
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 
 from anyio import to_thread
 
-from . import schedule, store
+from . import audit, schedule, store
 from .db import Database, utcnow
 from .i18n import gettext_noop as N_
-from .models import FetchStatus, Gallery, Video
+from .models import FetchStatus, Gallery, Statement, Video
+from .purge import purge
 from .render import format_date
 from .schedule import RefreshPolicy
 from .thumbnails import ThumbnailStore
@@ -32,6 +33,7 @@ MAX_TEXT = {
     "transcript": 50_000,
     "alt_text": 500,
 }
+PLACE_FIELDS = frozenset({*MAX_TEXT, "title_override", "caption_lang"})
 NO_THUMBNAIL = N_("Kein Vorschaubild: Die Galerie zeigt einen Platzhalter.")
 THUMBNAIL_FAILED = N_("Neues Vorschaubild nicht geladen:")
 
@@ -49,6 +51,8 @@ class Outcome:
     video: Video
     warnings: tuple[str, ...]
     changed: tuple[str, ...] = ()
+    previous: Video | None = None  # what we knew before a refresh
+    statement_id: int | None = None  # the statement an add created
     error: VimeoError | None = None  # the oEmbed request failed (the old data was kept)
     thumbnail_error: VimeoError | None = None  # metadata came, the new picture did not
 
@@ -67,6 +71,15 @@ def status_line(video: Video) -> str:
     if video.fetch_status is FetchStatus.NOT_FOUND or video.fetch_status is FetchStatus.FORBIDDEN:
         return N_("Für Besucher ausgeblendet: %(reason)s") % {"reason": video.fetch_message}
     return video.fetch_message
+
+
+@dataclass(frozen=True, slots=True)
+class Fetched:
+    """A video looked up for a preview: nothing saved but its thumbnail file."""
+
+    gallery: Gallery
+    video: Video
+    warnings: tuple[str, ...]
 
 
 class Curator:
@@ -91,39 +104,99 @@ class Curator:
         *,
         published: bool = True,
         texts: Mapping[str, str] | None = None,
+        actor: str | None = None,
     ) -> Outcome:
         """Fetch a video's metadata and thumbnail and place it in a gallery."""
+        texts = dict(texts or {})
+        for name, value in texts.items():
+            if name not in PLACE_FIELDS:
+                raise TypeError(name)
+            if name in MAX_TEXT and len(value) > MAX_TEXT[name]:
+                raise CurateError(N_("Ein Text ist zu lang.") + f" ({name}: max. {MAX_TEXT[name]})")
+        fetched = await self.fetch(link, gallery_slug)
+        outcome = await self.place(
+            fetched.gallery.slug, fetched.video, published=published, texts=texts, actor=actor
+        )
+        return replace(outcome, warnings=fetched.warnings + outcome.warnings)
+
+    async def fetch(self, link: str, gallery_slug: str | None = None) -> Fetched:
+        """Everything a preview needs: Vimeo's answer and the thumbnail (stored); saves no row."""
         try:
             ref = parse_video_link(link)
         except InvalidVideoLink as exc:
             raise CurateError(exc.reason) from None
-        texts = dict(texts or {})
-        for name, value in texts.items():
-            if name not in MAX_TEXT:
-                raise TypeError(name)
-            if len(value) > MAX_TEXT[name]:
-                raise CurateError(N_("Ein Text ist zu lang.") + f" ({name}: max. {MAX_TEXT[name]})")
         gallery = await to_thread.run_sync(self._gallery, gallery_slug)
         await to_thread.run_sync(self._refuse_duplicate, gallery, ref.vimeo_id)
         try:
             oembed = await self.vimeo.oembed(ref)
         except VimeoError as exc:
             raise CurateError(exc.message) from None
-        video, warnings, thumbnail_error = await self._with_thumbnail(ref, oembed, previous=None)
+        video, warnings, _ = await self._with_thumbnail(ref, oembed, previous=None)
+        return Fetched(gallery, video, warnings)
 
-        def save() -> None:
+    async def place(
+        self,
+        gallery_slug: str,
+        video: Video,
+        *,
+        published: bool,
+        texts: Mapping[str, str] | None = None,
+        actor: str | None = None,
+    ) -> Outcome:
+        """Save a fetched video as a new statement at the end of a gallery."""
+        warnings: tuple[str, ...] = ()
+        if video.thumbnail and not self.thumbnails.exists(video.thumbnail):
+            # Pruned while the editor wrote the texts (it had no row yet): fetch it once more.
+            video = replace(video, thumbnail=None)
+            if video.thumbnail_url:
+                try:
+                    image = await self.vimeo.thumbnail(video.thumbnail_url)
+                except VimeoError as exc:
+                    warnings = (exc.message,)
+                else:
+                    video = replace(video, thumbnail=await to_thread.run_sync(self.thumbnails.save, image))
+
+        def save() -> int:
             with self.db.transaction() as conn:
-                self._refuse_duplicate(gallery, ref.vimeo_id, conn)
+                gallery = store.gallery_by_slug(conn, gallery_slug)
+                if gallery is None:
+                    raise CurateError(N_("Diese Galerie gibt es nicht.") + f" ({gallery_slug})")
+                self._refuse_duplicate(gallery, video.vimeo_id, conn)
                 store.save_video(conn, video)
-                store.add_statement(conn, gallery.id, ref.vimeo_id, published=published, **texts)
-                schedule.record(
-                    conn, self.policy, ref.vimeo_id, video.fetch_status, time.time(), None, thumbnail_error
+                statement_id = store.add_statement(
+                    conn, gallery.id, video.vimeo_id, published=published, **dict(texts or {})
                 )
+                # A full answer without a picture means the download failed: retry soon.
+                no_picture = video.fetch_status is FetchStatus.OK and video.thumbnail is None
+                schedule.record(
+                    conn, self.policy, video.vimeo_id, video.fetch_status, time.time(), None, no_picture
+                )
+                if actor is not None:
+                    audit.record(
+                        conn,
+                        actor,
+                        "statement.add",
+                        gallery_slug=gallery.slug,
+                        vimeo_id=video.vimeo_id,
+                        statement_id=statement_id,
+                    )
+                    if published:
+                        audit.record(
+                            conn,
+                            actor,
+                            "statement.publish",
+                            gallery_slug=gallery.slug,
+                            vimeo_id=video.vimeo_id,
+                            statement_id=statement_id,
+                        )
+                return statement_id
 
-        await to_thread.run_sync(save)
-        return Outcome(video, warnings)
+        statement_id = await to_thread.run_sync(save)
+        return Outcome(video, warnings, statement_id=statement_id)
 
-    async def refresh(self, vimeo_id: int) -> Outcome:
+    async def refresh(
+        self, vimeo_id: int, *, actor: str | None = None, statement_id: int | None = None
+    ) -> Outcome:
         """Ask Vimeo again. A definite "gone" or "not embeddable" hides the video; any other
         failure keeps the last good data and only records what went wrong."""
         previous = await to_thread.run_sync(self._video, vimeo_id)
@@ -140,8 +213,9 @@ class Curator:
             else:
                 status = FetchStatus.ERROR
             video = replace(previous, fetch_status=status, fetch_message=exc.message, fetched_at=now)
-            await to_thread.run_sync(self._save_video, video, exc)
-            return Outcome(video, (exc.message,), error=exc)
+            changed: tuple[str, ...] = ("fetch_status",) if status != previous.fetch_status else ()
+            await to_thread.run_sync(self._save_video, video, actor, statement_id, changed, exc)
+            return Outcome(video, (exc.message,), changed, previous, error=exc)
         video, warnings, thumbnail_error = await self._with_thumbnail(ref, oembed, previous=previous)
         changed = tuple(
             name
@@ -156,28 +230,47 @@ class Curator:
             )
             if getattr(previous, name) != getattr(video, name)
         )
-        await to_thread.run_sync(self._save_video, video, None, thumbnail_error)
-        return Outcome(video, warnings, changed, thumbnail_error=thumbnail_error)
+        failed = thumbnail_error is not None
+        await to_thread.run_sync(self._save_video, video, actor, statement_id, changed, None, failed)
+        return Outcome(video, warnings, changed, previous, thumbnail_error=thumbnail_error)
 
-    async def remove(self, vimeo_id: int, gallery_slug: str | None = None) -> int:
-        """Take a video out of one gallery (or all); delete thumbnails nobody uses any more."""
+    async def remove(
+        self, vimeo_id: int, gallery_slug: str | None = None, *, actor: str | None = None
+    ) -> int:
+        """Take a video out of one gallery (or all), with everything :meth:`delete` removes."""
 
-        def work() -> int:
-            with self.db.transaction() as conn:
-                gallery_ids = None
-                if gallery_slug is not None:
-                    gallery = store.gallery_by_slug(conn, gallery_slug)
-                    if gallery is None:
-                        raise CurateError(N_("Diese Galerie gibt es nicht."))
-                    gallery_ids = [gallery.id]
-                count = store.remove_statements(conn, vimeo_id, gallery_ids)
-                if count == 0:
-                    raise CurateError(N_("Dieses Video ist in keiner Galerie."))
-                keep = store.referenced_thumbnails(conn)
-            self.thumbnails.prune(keep)
-            return count
+        def select(conn: sqlite3.Connection) -> list[Statement]:
+            found = [s for s in store.statements(conn) if s.vimeo_id == vimeo_id]
+            if gallery_slug is not None:
+                if store.gallery_by_slug(conn, gallery_slug) is None:
+                    raise CurateError(N_("Diese Galerie gibt es nicht."))
+                found = [s for s in found if s.gallery_slug == gallery_slug]
+            if not found:
+                raise CurateError(N_("Dieses Video ist in keiner Galerie."))
+            return found
 
-        return await to_thread.run_sync(work)
+        return len(await to_thread.run_sync(self._purge, select, actor))
+
+    async def delete(
+        self, statement_id: int, *, everywhere: bool = False, actor: str | None = None
+    ) -> list[Statement]:
+        """Delete a statement (with ``everywhere``: its video in every gallery) for good: rows,
+        texts left in free database pages, and thumbnails or posters nobody else uses."""
+
+        def select(conn: sqlite3.Connection) -> list[Statement]:
+            found = [s for s in store.statements(conn) if s.id == statement_id]
+            if not found:
+                raise CurateError(N_("Dieses Statement gibt es nicht (mehr)."))
+            if everywhere:
+                found = [s for s in store.statements(conn) if s.vimeo_id == found[0].vimeo_id]
+            return found
+
+        return await to_thread.run_sync(self._purge, select, actor)
+
+    def _purge(
+        self, select: Callable[[sqlite3.Connection], list[Statement]], actor: str | None
+    ) -> list[Statement]:
+        return purge(self.db, self.thumbnails, select, actor)
 
     # --- helpers -------------------------------------------------------------------------
 
@@ -255,12 +348,20 @@ class Curator:
         return video
 
     def _save_video(
-        self, video: Video, error: VimeoError | None = None, thumbnail_error: VimeoError | None = None
+        self,
+        video: Video,
+        actor: str | None = None,
+        statement_id: int | None = None,
+        changed: tuple[str, ...] = (),
+        error: VimeoError | None = None,
+        thumbnail_failed: bool = False,
     ) -> None:
         with self.db.transaction() as conn:
             store.save_video(conn, video)
+            if actor is not None:
+                audit.record_refresh(conn, actor, video.vimeo_id, statement_id, changed)
             schedule.record(
-                conn, self.policy, video.vimeo_id, video.fetch_status, time.time(), error, thumbnail_error
+                conn, self.policy, video.vimeo_id, video.fetch_status, time.time(), error, thumbnail_failed
             )
             keep = store.referenced_thumbnails(conn)
         self.thumbnails.prune(keep)

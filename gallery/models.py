@@ -65,6 +65,9 @@ class Statement:
     alt_text: str
     revision: int
     video: Video
+    title_override: str = ""  # the editor's title, shown instead of Vimeo's
+    poster: str | None = None  # an uploaded image in the thumbnail store, shown instead of Vimeo's
+    caption_lang: str = "de"  # passed to the player as texttrack; "" when none is given
 
     @property
     def vimeo_id(self) -> int:
@@ -85,3 +88,25 @@ class Statement:
         if w and h and 0.2 < w / h < 5:
             return w, h
         return 16, 9
+
+
+@dataclass(frozen=True, slots=True)
+class Editor:
+    id: int
+    name: str
+    created_at: str
+    password_changed_at: str
+
+
+@dataclass(frozen=True, slots=True)
+class AuditEntry:
+    id: int
+    at: str
+    actor: str
+    action: str
+    gallery_slug: str | None
+    vimeo_id: int | None
+    statement_id: int | None
+    revision: int | None
+    fields: tuple[str, ...]
+    subject: str | None = None

@@ -105,6 +105,9 @@ class Renderer:
         return str(self._url_path_for(route, **params))
 
     def thumb_url(self, s: Statement) -> str:
+        """The editor's poster, else Vimeo's thumbnail (both from our origin), else a placeholder."""
+        if s.poster:
+            return self.url("thumbnail", name=s.poster)
         if s.video.thumbnail:
             return self.url("thumbnail", name=s.video.thumbnail)
         return self.static_url(PLACEHOLDER)
@@ -115,12 +118,17 @@ class Renderer:
         return 640, max(1, round(h * scale))
 
     def player_src(self, s: Statement) -> str:
-        """The player URL: our configured base, the id, the unlisted hash, and dnt=1 always."""
+        """The player URL: our configured base, the id, the unlisted hash, and dnt=1 always;
+        captions switched on in the language the editor noted."""
         query = f"h={s.video.unlisted_hash}&dnt=1" if s.video.unlisted_hash else "dnt=1"
+        if s.caption_lang:
+            query += f"&texttrack={s.caption_lang}"
         return f"{self.settings.vimeo_player_url}{s.vimeo_id}?{query}"
 
     def title_of(self, s: Statement, lang: str) -> str:
-        """Vimeo's title, or a neutral one for restricted videos that came without a title."""
+        """The editor's title, else Vimeo's, else a neutral one (restricted videos come without)."""
+        if s.title_override:
+            return s.title_override
         if s.title:
             return s.title
         fallback = translations(lang).gettext("Videostatement")

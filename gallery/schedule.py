@@ -84,15 +84,15 @@ def record(
     status: FetchStatus,
     now: float,
     error: VimeoError | None = None,
-    thumbnail_error: VimeoError | None = None,
+    thumbnail_failed: bool = False,
 ) -> float:
     """Store when to look at a video next; after trouble with Vimeo itself, pause everyone.
 
     ``error`` is a failed oEmbed request; a definite answer (404/403) is not a failure but a
-    negative result, checked again after ``negative_ttl``. ``thumbnail_error`` means the
+    negative result, checked again after ``negative_ttl``. ``thumbnail_failed`` means the
     metadata came but the picture did not: that video alone retries with backoff.
     """
-    failed = (error is not None and not error.definite) or thumbnail_error is not None
+    failed = (error is not None and not error.definite) or thumbnail_failed
     row = conn.execute("SELECT failures FROM refresh_schedule WHERE vimeo_id = ?", (vimeo_id,)).fetchone()
     failures = (row[0] if row else 0) + 1 if failed else 0
     retry_after = error.retry_after if error is not None else None

@@ -64,6 +64,9 @@ def _statement(row: sqlite3.Row) -> Statement:
         alt_text=row["alt_text"],
         revision=row["revision"],
         video=_video(row),
+        title_override=row["title_override"],
+        poster=row["poster"],
+        caption_lang=row["caption_lang"],
     )
 
 
@@ -150,7 +153,11 @@ def delete_orphan_videos(conn: sqlite3.Connection) -> None:
 
 
 def referenced_thumbnails(conn: sqlite3.Connection) -> set[str]:
-    rows = conn.execute("SELECT thumbnail FROM videos WHERE thumbnail IS NOT NULL")
+    """Every stored image some row still uses: Vimeo thumbnails and editors' posters."""
+    rows = conn.execute(
+        "SELECT thumbnail FROM videos WHERE thumbnail IS NOT NULL"
+        " UNION SELECT poster FROM statements WHERE poster IS NOT NULL"
+    )
     return {r[0] for r in rows}
 
 
@@ -207,6 +214,8 @@ def add_statement(
     quote: str = "",
     transcript: str = "",
     alt_text: str = "",
+    title_override: str = "",
+    caption_lang: str = "de",
 ) -> int:
     """Append a statement at the end of its gallery; the video row must exist."""
     now = utcnow()
@@ -217,8 +226,9 @@ def add_statement(
     cursor = conn.execute(
         """
         INSERT INTO statements (gallery_id, vimeo_id, position, published, speaker_name,
-                                speaker_role, quote, transcript, alt_text, created_at, updated_at)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                speaker_role, quote, transcript, alt_text, title_override,
+                                caption_lang, created_at, updated_at)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
         """,
         (
             gallery_id,
@@ -230,6 +240,8 @@ def add_statement(
             quote,
             transcript,
             alt_text,
+            title_override,
+            caption_lang,
             now,
             now,
         ),

@@ -79,6 +79,16 @@ class ThumbnailStore:
     def exists(self, name: str) -> bool:
         return bool(NAME_RE.match(name)) and (self.folder / name).is_file()
 
+    def discard(self, name: str) -> None:
+        """Delete one stored file at once (and its copy in memory): its last user is gone."""
+        if not NAME_RE.match(name):
+            return
+        (self.folder / name).unlink(missing_ok=True)
+        with self._lock:
+            data = self._cache.pop(name, None)
+            if data is not None:
+                self._cached_bytes -= len(data)
+
     def prune(self, keep: set[str], grace: float = 60.0) -> list[str]:
         """Delete every stored file not in ``keep`` (and stale temporary files).
 

@@ -22,6 +22,7 @@ from gallery.settings import Secret, Settings
 from gallery.standin import FakeVideo, StandIn
 from gallery.thumbnails import ThumbnailStore
 from gallery.vimeo import VimeoClient
+from tests.admin_helpers import AdminActions, create_editor
 
 TEST_KEY = "test-key-0123456789abcdef"
 
@@ -125,3 +126,16 @@ def populated_app(
 def populated(populated_app: Starlette) -> Iterator[TestClient]:
     with TestClient(populated_app, base_url="https://gallery.test") as client:
         yield client
+
+
+# --- editors (issue 4) -------------------------------------------------------------------
+
+
+@pytest.fixture
+def editor(curated_settings: Settings, populated_app: Starlette) -> Iterator[AdminActions]:
+    """The populated app with editor "anna", signed in; ``editor.client`` is her browser."""
+    create_editor(curated_settings.database_path)
+    with TestClient(populated_app, base_url="https://gallery.test") as client:
+        actions = AdminActions(client)
+        assert actions.login().status_code == 303
+        yield actions

@@ -463,15 +463,16 @@ def test_remove_keeps_thumbnail_another_video_uses(operator: Operator, standin: 
     assert operator.thumbnails == set()
 
 
-def test_remove_just_added_video_keeps_fresh_thumbnail_for_a_while(operator: Operator) -> None:
-    # Files younger than a minute stay (another process may be about to use them); the next
-    # remove or refresh after that minute deletes them.
+def test_remove_deletes_the_removed_videos_thumbnail_at_once(operator: Operator) -> None:
+    # A withdrawn statement's images go at once (issue 4); other unused files younger than a
+    # minute stay (another process may be about to use them) until a later remove or refresh.
     operator.add(str(PLAIN))
     fresh = operator.thumbnails
     operator.add(str(BY_ID))
     assert operator.run("remove", str(PLAIN)).code == 0
     assert [i["vimeo_id"] for i in operator.items()] == [BY_ID]
-    assert fresh <= operator.thumbnails
+    assert not fresh & operator.thumbnails
+    assert len(operator.thumbnails) == 1
 
     for name in operator.thumbnails:
         age(operator.data_dir / "thumbnails" / name, 3600)

@@ -1,0 +1,26 @@
+"""The editors' area under /admin: routes as data, grouped by what they act on."""
+
+from __future__ import annotations
+
+from starlette.middleware import Middleware
+from starlette.routing import Mount
+
+from ..services import Services
+from .actions import Actions
+from .base import Admin, AdminGate
+from .galleries import Galleries
+from .signin import SignIn
+from .statements import Statements
+
+
+def mount(services: Services) -> Mount:
+    """``Mount("/admin", ...)`` with every admin route behind the :class:`AdminGate`."""
+    admin = Admin(services)
+    statements = Statements(admin)
+    routes = [
+        *SignIn(admin).routes(),
+        *Galleries(admin, statements).routes(),
+        *statements.routes(),
+        *Actions(admin, statements).routes(),
+    ]
+    return Mount("/admin", routes=routes, name="admin", middleware=[Middleware(AdminGate, admin=admin)])

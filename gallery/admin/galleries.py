@@ -1,0 +1,193 @@
+"""The overview, one gallery's statements and embed snippet, gallery settings, the audit trail."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from anyio import to_thread
+from markupsafe import escape
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Route
+
+from .. import audit, editing, store
+from ..editing import GALLERY_LIMITS, EditError
+from ..i18n import LANGUAGES
+from ..i18n import gettext_noop as N_
+from ..models import AuditEntry, Gallery, Statement
+from ..security import own_origin
+from .actions import STATUS_LABELS
+from .base import SMALL_BODY, TEXT_FORM, Admin, Session
+from .statements import Statements
+
+LANGUAGE_NAMES = {"de": "Deutsch", "en": "English"}
+PAGE_SIZE = 100
+
+
+def embed_snippet(src: str, title: str) -> str:
+    """What the IT person pastes into the town's CMS (see README, "Embedding")."""
+    return (
+        f'<iframe src="{escape(src)}" title="{escape(title)}" width="100%" height="1600" '
+        'style="border:0" allow="fullscreen; autoplay; picture-in-picture; encrypted-media"></iframe>'
+    )
+
+
+class Galleries:
+    def __init__(self, admin: Admin, statements: Statements) -> None:
+        self.a = admin
+        self.statements = statements
+
+    def routes(self) -> list[BaseRoute]:
+        p = self.a.protect
+        return [
+            Route("/", p(self.index), methods=["GET"], name="index"),
+            Route("/galleries/new", p(self.new_form), methods=["GET"], name="gallery_new"),
+            Route(
+                "/galleries/new", p(self.create, TEXT_FORM), methods=["POST"], max_body_size=SMALL_BODY * 4
+            ),
+            Route("/g/{slug}", p(self.gallery), methods=["GET"], name="gallery"),
+            Route("/g/{slug}/settings", p(self.settings_form), methods=["GET"], name="gallery_settings"),
+            Route(
+                "/g/{slug}/settings", p(self.save, TEXT_FORM), methods=["POST"], max_body_size=SMALL_BODY * 4
+            ),
+            Route("/audit", p(self.audit), methods=["GET"], name="audit"),
+        ]
+
+    def languages(self, lang: str) -> list[tuple[str, str]]:
+        return [(code, LANGUAGE_NAMES.get(code, code)) for code in LANGUAGES]
+
+    async def index(self, request: Request, session: Session) -> Response:
+        def load() -> list[tuple[Gallery, int, int]]:
+            with self.a.s.db.connect() as conn:
+                found = []
+                for g in store.galleries(conn):
+                    items = store.statements(conn, g.id)
+                    found.append((g, sum(s.published for s in items), sum(not s.published for s in items)))
+                return found
+
+        galleries = await to_thread.run_sync(load)
+        return self.a.page(request, "admin/index.html", session, galleries=galleries, nav="galleries")
+
+    async def gallery(self, request: Request, session: Session) -> Response:
+        gallery = await self.statements.gallery(request.path_params["slug"])
+
+        def load() -> list[Statement]:
+            with self.a.s.db.connect() as conn:
+                return store.statements(conn, gallery.id)
+
+        items = await to_thread.run_sync(load)
+        settings = self.a.s.settings
+        origin = settings.public_url or own_origin(request, settings)
+        ancestors = gallery.frame_ancestors or settings.frame_ancestors
+        return self.a.page(
+            request,
+            "admin/gallery.html",
+            session,
+            gallery=gallery,
+            statements=items,
+            status_labels={k: self.a.t(session.lang, v) for k, v in STATUS_LABELS.items()},
+            snippet=embed_snippet(origin + self.a.url("gallery", slug=gallery.slug), gallery.title),
+            only_self=set(ancestors) <= {"'self'", "'none'"},
+            ancestors=ancestors,
+            nav="galleries",
+        )
+
+    # --- gallery settings ----------------------------------------------------------------
+
+    def form_page(
+        self, request: Request, session: Session, gallery: Gallery | None, values: dict[str, Any], **more: Any
+    ) -> Response:
+        return self.a.page(
+            request,
+            "admin/gallery_form.html",
+            session,
+            gallery=gallery,
+            values=values,
+            languages=self.languages(session.lang),
+            limits=GALLERY_LIMITS,
+            errors=more.pop("errors", {}),
+            **more,
+        )
+
+    def errors(self, lang: str, exc: EditError) -> dict[str, str]:
+        return {k: self.a.t(lang, v, limit=GALLERY_LIMITS.get(k, 0)) for k, v in exc.errors.items()}
+
+    async def new_form(self, request: Request, session: Session) -> Response:
+        values = {"slug": "", "title": "", "intro": "", "lang": "de", "frame_ancestors": ""}
+        return self.form_page(request, session, None, values)
+
+    async def create(self, request: Request, session: Session) -> Response:
+        form = await request.form()
+        raw = {k: str(form.get(k) or "") for k in ("slug", "title", "intro", "lang", "frame_ancestors")}
+        try:
+            values = editing.check_gallery_values(raw)
+
+            def work() -> Gallery:
+                with self.a.s.db.transaction() as conn:
+                    return editing.create_gallery(conn, values, session.editor.name)
+
+            gallery = await to_thread.run_sync(work)
+        except EditError as exc:
+            return self.form_page(
+                request, session, None, raw, status=400, errors=self.errors(session.lang, exc)
+            )
+        return self.a.done("admin:gallery", "gallery-created", slug=gallery.slug)
+
+    async def settings_form(self, request: Request, session: Session) -> Response:
+        gallery = await self.statements.gallery(request.path_params["slug"])
+        values = {
+            "title": gallery.title,
+            "intro": gallery.intro,
+            "lang": gallery.lang,
+            "frame_ancestors": "\n".join(gallery.frame_ancestors),
+        }
+        return self.form_page(request, session, gallery, values)
+
+    async def save(self, request: Request, session: Session) -> Response:
+        gallery = await self.statements.gallery(request.path_params["slug"])
+        form = await request.form()
+        raw = {k: str(form.get(k) or "") for k in ("title", "intro", "lang", "frame_ancestors")}
+        try:
+            values = editing.check_gallery_values(raw, slug=gallery.slug)
+        except EditError as exc:
+            return self.form_page(
+                request, session, gallery, raw, status=400, errors=self.errors(session.lang, exc)
+            )
+
+        def work() -> tuple[str, ...]:
+            with self.a.s.db.transaction() as conn:
+                current = store.gallery_by_slug(conn, gallery.slug)
+                if current is None:
+                    raise HTTPException(404, N_("Diese Galerie gibt es nicht."))
+                return editing.edit_gallery(conn, current, values, session.editor.name)
+
+        changed = await to_thread.run_sync(work)
+        return self.a.done("admin:gallery", "gallery-saved" if changed else "unchanged", slug=gallery.slug)
+
+    # --- audit trail ---------------------------------------------------------------------
+
+    async def audit(self, request: Request, session: Session) -> Response:
+        raw = request.query_params.get("before", "")
+        before = int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 18 else None
+
+        def load() -> tuple[list[AuditEntry], set[int]]:
+            with self.a.s.db.connect() as conn:
+                found = audit.entries(conn, PAGE_SIZE, before)
+                live = {r[0] for r in conn.execute("SELECT id FROM statements")}
+            return found, live
+
+        entries, live = await to_thread.run_sync(load)
+        lang = session.lang
+        rows = [
+            {
+                "entry": e,
+                "actor": self.a.t(lang, e.actor) if e.actor == audit.CLI_ACTOR else e.actor,
+                "action": self.a.t(lang, audit.ACTIONS.get(e.action, e.action)),
+                "fields": ", ".join(self.a.t(lang, audit.FIELD_LABELS.get(f, f)) for f in e.fields),
+                "live": e.statement_id in live,
+            }
+            for e in entries
+        ]
+        older = entries[-1].id if len(entries) == PAGE_SIZE else None
+        return self.a.page(request, "admin/audit.html", session, rows=rows, older=older, nav="audit")

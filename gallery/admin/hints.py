@@ -1,0 +1,100 @@
+"""Warnings about a statement in words an editor can act on, and the visitor's-eye preview."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from markupsafe import Markup
+
+from ..curate import NO_THUMBNAIL
+from ..editing import LONG_TITLE
+from ..i18n import gettext_noop as N_
+from ..models import FetchStatus, Gallery, Statement
+from ..services import Services
+from ..vimeo import RESTRICTED_WARNING
+
+RESTRICTED = N_(
+    "Eingeschränkt: Vimeo gibt für dieses Video weder Titel noch Vorschaubild heraus – meist, weil es "
+    "nur auf bestimmten Websites eingebettet werden darf. Bitten Sie die Person, der das Video auf "
+    "Vimeo gehört, diese Adresse freizugeben: %(origin)s. Legen Sie bis dahin einen eigenen Titel und "
+    "ein eigenes Vorschaubild fest."
+)
+GONE = N_(
+    "Vimeo findet dieses Video nicht mehr (gelöscht, privat oder Link ohne Freigabe-Hash). "
+    "Besucher sehen es nicht."
+)
+FORBIDDEN = N_("Bei Vimeo ist das Einbetten für dieses Video ausgeschaltet. Besucher sehen es nicht.")
+UNREACHABLE = N_("Vimeo war beim letzten Abruf nicht erreichbar; es gelten die zuletzt abgerufenen Angaben.")
+NO_PICTURE = N_(
+    "Kein Vorschaubild: Die Galerie zeigt einen Platzhalter. Laden Sie ein eigenes Vorschaubild hoch."
+)
+NO_PICTURE_YET = N_(
+    "Kein Vorschaubild: Die Galerie zeigt einen Platzhalter. Nach dem Speichern können Sie ein eigenes "
+    "Vorschaubild hochladen."
+)
+LONG = N_(
+    "Der Titel ist sehr lang (%(n)s Zeichen) und läuft auf Karten über viele Zeilen. Legen Sie einen "
+    "kürzeren eigenen Titel fest."
+)
+UNLISTED = N_("Nicht gelistetes Video: Es wird mit dem Freigabe-Hash aus Ihrem Link eingebunden.")
+NO_CAPTIONS = N_(
+    "Keine Untertitelsprache angegeben. Jedes Video braucht Untertitel – für Menschen, die nicht hören "
+    "können, und für alle, die ohne Ton schauen."
+)
+NO_TRANSCRIPT = N_(
+    "Noch keine Abschrift: Wer Vimeo nicht lädt oder nicht hören kann, erfährt sonst nichts vom Inhalt."
+)
+CAPTIONS_REMINDER = N_(
+    "Jedes Video braucht Untertitel (Barrierefreiheit nach BITV/WCAG). Prüfen Sie auf Vimeo, dass "
+    "Untertitel in dieser Sprache hinterlegt sind und dass Sprechende und wichtige Geräusche genannt werden."
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Hint:
+    level: str  # "warning" or "info"
+    message: str  # msgid
+    params: dict[str, object]
+
+
+def hints(s: Statement, origin: str, *, saved: bool = True, extra: tuple[str, ...] = ()) -> list[Hint]:
+    """What an editor should know before visitors see this statement."""
+    found: list[Hint] = []
+    status = s.video.fetch_status
+    if status is FetchStatus.RESTRICTED:
+        found.append(Hint("warning", RESTRICTED, {"origin": origin}))
+    elif status is FetchStatus.NOT_FOUND:
+        found.append(Hint("warning", GONE, {}))
+    elif status is FetchStatus.FORBIDDEN:
+        found.append(Hint("warning", FORBIDDEN, {}))
+    elif status is FetchStatus.ERROR:
+        found.append(Hint("warning", UNREACHABLE, {}))
+    for message in extra:
+        if message not in {RESTRICTED_WARNING, NO_THUMBNAIL}:
+            found.append(Hint("warning", message, {}))
+    if not s.poster and not s.video.thumbnail:
+        found.append(Hint("warning", NO_PICTURE if saved else NO_PICTURE_YET, {}))
+    title = s.title_override or s.title
+    if len(title) > LONG_TITLE:
+        found.append(Hint("warning", LONG, {"n": len(title)}))
+    if not s.caption_lang:
+        found.append(Hint("warning", NO_CAPTIONS, {}))
+    if not s.transcript:
+        found.append(Hint("warning", NO_TRANSCRIPT, {}))
+    if s.video.unlisted_hash:
+        found.append(Hint("info", UNLISTED, {}))
+    return found
+
+
+def preview(services: Services, s: Statement, gallery: Gallery) -> Markup:
+    """The visitor's card for this statement, from the public template, in the gallery's language."""
+    lang = gallery.lang
+    html = services.renderer.render(
+        "admin/_preview.html",
+        lang,
+        s=s,
+        remembered=False,
+        lazy=False,
+        notice_short=services.notice.short_for(lang),
+    )
+    return Markup(html)  # noqa: S704 - rendered by our autoescaping templates

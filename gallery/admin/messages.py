@@ -1,0 +1,58 @@
+"""Fixed texts of the admin area (German message ids, translated where they are shown)."""
+
+from __future__ import annotations
+
+from ..i18n import gettext_noop as N_
+
+FORGED = N_(
+    "Das Formular ist abgelaufen oder kam nicht von dieser Seite. Es wurde nichts geändert. "
+    "Bitte laden Sie die Seite neu und versuchen Sie es noch einmal."
+)
+ERROR_HEADINGS = {
+    400: N_("Ungültige Anfrage"),
+    403: N_("Nicht erlaubt"),
+    404: N_("Nicht gefunden"),
+    405: N_("Methode nicht erlaubt"),
+    409: N_("Konflikt"),
+    413: N_("Anfrage zu groß"),
+    415: N_("Falsches Format"),
+}
+DEFAULT_DETAILS = {
+    404: N_("Diese Seite gibt es im Redaktionsbereich nicht."),
+    405: N_("Diese Adresse kann so nicht aufgerufen werden."),
+    413: N_("Die Anfrage ist zu groß. Bilder dürfen höchstens 10 MB groß sein."),
+}
+# After a change the browser is sent back with ?done=<code>; only these fixed texts are shown.
+NOTICES = {
+    "saved": N_("Gespeichert."),
+    "unchanged": N_("Es gab keine Änderungen; es wurde nichts gespeichert."),
+    "added": N_("Das Statement ist gespeichert und veröffentlicht."),
+    "added-draft": N_(
+        "Das Statement ist als Entwurf gespeichert. Besucher sehen es erst nach dem Veröffentlichen."
+    ),
+    "published": N_("Das Statement ist veröffentlicht."),
+    "unpublished": N_("Das Statement ist zurückgezogen. Besucher sehen es nicht mehr."),
+    "moved": N_("Die Reihenfolge ist geändert."),
+    "not-moved": N_("Das Statement steht schon am Rand der Liste."),
+    "poster": N_("Das eigene Vorschaubild ist gespeichert."),
+    "poster-removed": N_("Das eigene Vorschaubild ist entfernt."),
+    "deleted": N_("Das Statement ist gelöscht, mit seinen Texten und Bildern."),
+    "gallery-created": N_("Die Galerie ist angelegt."),
+    "gallery-saved": N_("Die Einstellungen der Galerie sind gespeichert."),
+}
+FORM_LABELS = {
+    "link": N_("Vimeo-Link oder Videonummer"),
+    "slug": N_("Kurzadresse"),
+    "title": N_("Titel"),
+    "intro": N_("Einleitung"),
+    "lang": N_("Sprache der Galerie"),
+    "frame_ancestors": N_("Erlaubte Websites"),
+    "title_override": N_("Eigener Titel"),
+    "speaker_name": N_("Name der sprechenden Person"),
+    "speaker_role": N_("Funktion oder Rolle"),
+    "quote": N_("Zitat"),
+    "transcript": N_("Abschrift"),
+    "alt_text": N_("Beschreibung des Vorschaubilds (Alternativtext)"),
+    "caption_lang": N_("Sprache der Untertitel"),
+    "poster": N_("Bilddatei"),
+}

@@ -1,0 +1,153 @@
+"""Signing in and out: checked passwords, throttled failures, a fresh session each time."""
+
+from __future__ import annotations
+
+import math
+import threading
+
+from anyio import to_thread
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import BaseRoute, Route
+
+from .. import audit, auth
+from ..i18n import gettext_noop as N_
+from ..models import Editor
+from ..security import is_same_origin_post
+from .base import FORM, SMALL_BODY, Admin, Session, pick_language
+
+WRONG = N_("Name oder Passwort ist falsch.")  # the same words whether or not the name exists
+TOO_MANY = N_(
+    "Zu viele fehlgeschlagene Anmeldeversuche. Bitte warten Sie %(wait)s und versuchen Sie es dann erneut."
+)
+# scrypt takes 32 MiB per check: at most two at once keep a burst from exhausting memory.
+_HASHING = threading.BoundedSemaphore(2)
+
+
+class SignIn:
+    def __init__(self, admin: Admin) -> None:
+        self.a = admin
+
+    def routes(self) -> list[BaseRoute]:
+        return [
+            Route("/login", self.form, methods=["GET"], name="login"),
+            Route(
+                "/login",
+                self.a.errors_in_admin_look(self.sign_in),
+                methods=["POST"],
+                max_body_size=SMALL_BODY,
+            ),
+            Route(
+                "/logout",
+                self.a.protect(self.sign_out),
+                methods=["POST"],
+                name="logout",
+                max_body_size=SMALL_BODY,
+            ),
+        ]
+
+    def render(
+        self,
+        request: Request,
+        lang: str,
+        *,
+        status: int = 200,
+        error: str = "",
+        name: str = "",
+        next_path: str = "",
+    ) -> Response:
+        notice = ""
+        if request.query_params.get("expired"):
+            notice = N_("Ihre Sitzung ist abgelaufen. Bitte melden Sie sich erneut an.")
+        elif request.query_params.get("done") == "signed-out":
+            notice = N_("Sie haben sich abgemeldet.")
+        return self.a.page(
+            request,
+            "admin/login.html",
+            None,
+            status=status,
+            lang=lang,
+            error=error,
+            notice=self.a.t(lang, notice) if notice else "",
+            name=name,
+            next_path=next_path,
+        )
+
+    async def form(self, request: Request) -> Response:
+        if await self.a.session(request) is not None:
+            return RedirectResponse(self.a.url("admin:index"), status_code=303)
+        lang = self.a.remembered_language(request)
+        response = self.render(request, lang, next_path=request.query_params.get("next", ""))
+        if request.cookies.get(auth.COOKIE_NAME):
+            response.raw_headers.append(self.a.cookie.header(None))  # a dead session's cookie goes
+        return response
+
+    async def sign_in(self, request: Request) -> Response:
+        # No session yet, so no token to check: the browser must say the form is ours.
+        if not is_same_origin_post(request, self.a.s.settings):
+            raise HTTPException(
+                403, N_("Diese Anfrage kam nicht von dieser Seite und wurde deshalb abgelehnt.")
+            )
+        form = await self.a.read_form(request, FORM)
+        name = _field(form.get("username"))[: auth.MAX_NAME * 4]
+        password = _field(form.get("password"))[: auth.MAX_PASSWORD + 1]
+        lang = pick_language(_field(form.get("lang")))
+        next_path = _field(form.get("next"))
+        client = request.client.host if request.client else None
+        keys = self.a.throttle.keys(auth.lookup_key(name), client)
+        wait = self.a.throttle.begin(keys)
+        if wait > 0:
+            response = self.render(
+                request, lang, status=429, error=self._too_many(lang, wait), name=name, next_path=next_path
+            )
+            response.raw_headers.append((b"retry-after", str(math.ceil(wait)).encode()))
+            return response
+        editor = await to_thread.run_sync(self._check, name, password)
+        if editor is None:
+            error = self.a.t(lang, WRONG)
+            return self.render(request, lang, status=400, error=error, name=name, next_path=next_path)
+        self.a.throttle.succeeded(keys)
+
+        def open_session() -> str:
+            with self.a.s.db.transaction() as conn:
+                token = auth.open_session(conn, editor.id, self.a.max_age)
+                audit.record(conn, editor.name, "signin")
+            return token
+
+        token = await to_thread.run_sync(open_session)
+        response = RedirectResponse(self.a.safe_admin_next(next_path), status_code=303)
+        response.raw_headers.append(self.a.cookie.header(auth.CookieContent(token, lang)))
+        return response
+
+    def _check(self, name: str, password: str) -> Editor | None:
+        with self.a.s.db.connect() as conn:
+            found = auth.editor_for_sign_in(conn, name) if name else None
+        with _HASHING:
+            if found is None:
+                auth.verify_nobody(password)  # as slow as a real check: timing tells nothing
+                return None
+            editor, stored = found
+            return editor if auth.verify_password(stored, password) else None
+
+    def _too_many(self, lang: str, wait: float) -> str:
+        if wait < 90:
+            amount = self.a.t(lang, N_("%(n)s Sekunden"), n=math.ceil(wait))
+        else:
+            amount = self.a.t(lang, N_("%(n)s Minuten"), n=math.ceil(wait / 60))
+        return self.a.t(lang, TOO_MANY, wait=amount)
+
+    async def sign_out(self, request: Request, session: Session) -> Response:
+        def close() -> None:
+            with self.a.s.db.transaction() as conn:
+                auth.close_session(conn, session.token)
+                audit.record(conn, session.editor.name, "signout")
+
+        await to_thread.run_sync(close)
+        response = RedirectResponse(self.a.url("admin:login") + "?done=signed-out", status_code=303)
+        response.raw_headers.append(self.a.cookie.header(None))
+        return response
+
+
+def _field(value: object) -> str:
+    return value if isinstance(value, str) else ""

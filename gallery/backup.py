@@ -1,0 +1,246 @@
+"""Export to JSON, merging import, and consistent copies of the live database."""
+
+from __future__ import annotations
+
+import base64
+import os
+import sqlite3
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from . import audit, store
+from .db import Database, utcnow
+from .editing import EDITABLE
+from .importcheck import FORMAT, VERSION, parse
+from .models import FetchStatus, Gallery, Statement, Video
+from .posters import check_stored
+from .thumbnails import ThumbnailStore
+
+VIDEO_FIELDS = (
+    "title",
+    "author_name",
+    "duration",
+    "width",
+    "height",
+    "upload_date",
+    "thumbnail_url",
+    "thumbnail",
+    "fetch_status",
+    "fetch_message",
+    "fetched_at",
+    "good_at",
+)
+
+
+# --- export ------------------------------------------------------------------------------
+
+
+def export_data(db: Database, thumbnails: ThumbnailStore) -> dict[str, Any]:
+    """Every gallery and statement, in gallery order; posters inline (they exist nowhere else).
+    Vimeo's thumbnails are named but not included: ``gallery refresh`` fetches them again."""
+    with db.connect() as conn:
+        conn.execute("BEGIN")  # one consistent read
+        galleries = [(g, store.statements(conn, g.id)) for g in store.galleries(conn)]
+        conn.execute("COMMIT")
+    return {
+        "format": FORMAT,
+        "version": VERSION,
+        "exported_at": utcnow(),
+        "galleries": [_gallery(g, items, thumbnails) for g, items in galleries],
+    }
+
+
+def _gallery(g: Gallery, items: list[Statement], thumbnails: ThumbnailStore) -> dict[str, Any]:
+    return {
+        "slug": g.slug,
+        "title": g.title,
+        "intro": g.intro,
+        "lang": g.lang,
+        "frame_ancestors": list(g.frame_ancestors),
+        "default": g.is_default,
+        "statements": [_statement(s, thumbnails) for s in items],
+    }
+
+
+def _statement(s: Statement, thumbnails: ThumbnailStore) -> dict[str, Any]:
+    poster = thumbnails.load(s.poster) if s.poster else None
+    video: dict[str, Any] = {name: getattr(s.video, name) for name in VIDEO_FIELDS}
+    video["fetch_status"] = s.video.fetch_status.value
+    return {
+        "vimeo_id": s.vimeo_id,
+        "unlisted_hash": s.video.unlisted_hash,
+        "published": s.published,
+        **{name: getattr(s, name) for name in EDITABLE},
+        "poster": base64.b64encode(poster).decode("ascii") if poster else None,
+        "video": video,
+    }
+
+
+# --- import ------------------------------------------------------------------------------
+
+
+@dataclass
+class ImportSummary:
+    galleries_new: int = 0
+    galleries_changed: int = 0
+    statements_new: int = 0
+    statements_changed: int = 0
+    statements_same: int = 0
+    missing_thumbnails: set[str] = field(default_factory=set)
+
+
+def import_text(text: str, db: Database, thumbnails: ThumbnailStore, actor: str) -> ImportSummary:
+    """Merge by (gallery slug, Vimeo id): texts from the file win, nothing is deleted, and a
+    second run changes nothing. The whole file is checked first; the merge is one transaction."""
+    data = parse(text)
+    posters: dict[str, str] = {}
+    for g in data["galleries"]:
+        for s in g["statements"]:
+            if s["poster"] is not None and s["poster"] not in posters:
+                image = check_stored(base64.b64decode(s["poster"]))
+                posters[s["poster"]] = thumbnails.save(image)
+    summary = ImportSummary()
+    with db.transaction() as conn:
+        for g in data["galleries"]:
+            gallery = _merge_gallery(conn, g, actor, summary)
+            for s in g["statements"]:
+                _merge_statement(conn, gallery, s, posters, actor, summary)
+                thumb = s["video"]["thumbnail"]
+                if thumb and not thumbnails.exists(thumb):
+                    summary.missing_thumbnails.add(thumb)
+    return summary
+
+
+def _merge_gallery(
+    conn: sqlite3.Connection, g: dict[str, Any], actor: str, summary: ImportSummary
+) -> Gallery:
+    values = {
+        "title": g["title"],
+        "intro": g["intro"],
+        "lang": g["lang"],
+        "frame_ancestors": tuple(g["frame_ancestors"]),
+    }
+    gallery = store.gallery_by_slug(conn, g["slug"])
+    if gallery is None:
+        now = utcnow()
+        conn.execute(
+            "INSERT INTO galleries (slug, title, intro, lang, frame_ancestors, created_at, updated_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (g["slug"], g["title"], g["intro"], g["lang"], " ".join(g["frame_ancestors"]), now, now),
+        )
+        audit.record(conn, actor, "gallery.import", gallery_slug=g["slug"])
+        summary.galleries_new += 1
+    else:
+        changed = {k: v for k, v in values.items() if getattr(gallery, k) != v}
+        if changed:
+            store.update_gallery(conn, gallery.id, **changed)
+            audit.record(conn, actor, "gallery.import", gallery_slug=gallery.slug, fields=tuple(changed))
+            summary.galleries_changed += 1
+    found = store.gallery_by_slug(conn, g["slug"])
+    assert found is not None
+    return found
+
+
+def _merge_statement(
+    conn: sqlite3.Connection,
+    gallery: Gallery,
+    s: dict[str, Any],
+    posters: dict[str, str],
+    actor: str,
+    summary: ImportSummary,
+) -> None:
+    vimeo_id = s["vimeo_id"]
+    if store.video(conn, vimeo_id) is None:
+        v = s["video"]
+        fields = {name: v.get(name) for name in VIDEO_FIELDS}
+        fields["fetch_status"] = FetchStatus(v["fetch_status"])
+        store.save_video(conn, Video(vimeo_id=vimeo_id, unlisted_hash=s["unlisted_hash"], **fields))
+    wanted: dict[str, Any] = {name: s[name] for name in EDITABLE}
+    wanted["published"] = s["published"]
+    if s["poster"]:  # a file without a poster never removes one (imports delete nothing)
+        wanted["poster"] = posters[s["poster"]]
+    current = store.statement(conn, gallery.id, vimeo_id)
+    if current is None:
+        statement_id = store.add_statement(
+            conn, gallery.id, vimeo_id, **{k: v for k, v in wanted.items() if k != "poster"}
+        )
+        conn.execute("UPDATE statements SET poster = ? WHERE id = ?", (wanted.get("poster"), statement_id))
+        audit.record(
+            conn,
+            actor,
+            "statement.import",
+            gallery_slug=gallery.slug,
+            vimeo_id=vimeo_id,
+            statement_id=statement_id,
+        )
+        summary.statements_new += 1
+        return
+    changed = [name for name, value in wanted.items() if getattr(current, name) != value]
+    if not changed:
+        summary.statements_same += 1
+        return
+    bump = any(name in EDITABLE for name in changed)
+    assignments = ", ".join(f"{name} = ?" for name in changed)
+    conn.execute(
+        f"UPDATE statements SET {assignments}, revision = revision + ?, updated_at = ? WHERE id = ?",  # noqa: S608
+        (*(wanted[name] for name in changed), int(bump), utcnow(), current.id),
+    )
+    audit.record(
+        conn,
+        actor,
+        "statement.import",
+        gallery_slug=gallery.slug,
+        vimeo_id=vimeo_id,
+        statement_id=current.id,
+        revision=current.revision + 1 if bump else None,
+        fields=changed,
+    )
+    summary.statements_changed += 1
+
+
+# --- backup ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class BackupInfo:
+    path: Path
+    size: int
+    galleries: int
+    statements: int
+
+
+def backup_database(source: Path, target: Path) -> BackupInfo:
+    """A consistent copy of the live database through SQLite's online backup API.
+
+    One backup step copies every page inside one read transaction: a snapshot, while the
+    service keeps reading and (in WAL mode) writing. The copy is checked, switched to a plain
+    rollback journal (one self-contained file), written under a temporary name and renamed.
+    """
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    tmp.unlink(missing_ok=True)
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)  # backups hold drafts: owner only
+    os.close(fd)
+    try:
+        src = sqlite3.connect(source, timeout=30)  # only read from; the caller checked it exists
+        dst = sqlite3.connect(tmp, isolation_level=None)
+        try:
+            src.execute("PRAGMA busy_timeout = 30000")
+            src.backup(dst)
+            dst.execute("PRAGMA journal_mode = DELETE")
+            problem = dst.execute("PRAGMA integrity_check").fetchone()[0]
+            if problem != "ok":
+                raise sqlite3.DatabaseError(f"the copy failed its integrity check: {problem}")
+            galleries = dst.execute("SELECT COUNT(*) FROM galleries").fetchone()[0]
+            statements = dst.execute("SELECT COUNT(*) FROM statements").fetchone()[0]
+        finally:
+            dst.close()
+            src.close()
+        with open(tmp, "rb") as fh:
+            os.fsync(fh.fileno())
+        os.replace(tmp, target)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return BackupInfo(target, target.stat().st_size, galleries, statements)

@@ -1,0 +1,260 @@
+"""Editors' changes to statements and galleries: checked values, lost-update detection, audit."""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from . import audit, store
+from .curate import MAX_TEXT
+from .db import utcnow
+from .i18n import LANGUAGES
+from .i18n import gettext_noop as N_
+from .models import AuditEntry, Gallery, Statement
+from .settings import SettingsError, check_frame_ancestor
+
+# Texts an editor writes for a statement, in form order.
+TEXT_FIELDS = ("title_override", "speaker_name", "speaker_role", "quote", "transcript", "alt_text")
+EDITABLE = (*TEXT_FIELDS, "caption_lang")
+LIMITS = {**MAX_TEXT, "title_override": 300}
+CAPTION_LANG_RE = re.compile(r"^[a-z]{2,3}(-[a-z0-9]{2,8})?\Z")
+# Caption languages offered in the form; any code matching CAPTION_LANG_RE is accepted.
+CAPTION_LANGUAGES = {
+    "de": N_("Deutsch"),
+    "en": N_("Englisch"),
+    "ar": N_("Arabisch"),
+    "fa": N_("Persisch"),
+    "fr": N_("Französisch"),
+    "it": N_("Italienisch"),
+    "pl": N_("Polnisch"),
+    "ru": N_("Russisch"),
+    "es": N_("Spanisch"),
+    "tr": N_("Türkisch"),
+    "uk": N_("Ukrainisch"),
+    "": N_("Keine Untertitel"),
+}
+SLUG_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?\Z")
+GALLERY_LIMITS = {"title": 200, "intro": 5000}
+LONG_TITLE = 80  # characters; longer titles wrap over many lines on a phone-sized card
+
+
+class EditError(Exception):
+    """Values that cannot be saved: field name → message (German msgid)."""
+
+    def __init__(self, errors: Mapping[str, str]) -> None:
+        super().__init__(", ".join(errors))
+        self.errors = dict(errors)
+
+
+class StaleRevision(Exception):
+    """Someone saved the statement after this form was loaded."""
+
+    def __init__(self, current: Statement, edits: list[AuditEntry]) -> None:
+        super().__init__(current.id)
+        self.current = current
+        self.edits = edits
+
+
+@dataclass(frozen=True, slots=True)
+class Saved:
+    statement: Statement
+    changed: tuple[str, ...]
+
+
+def clean_text(value: str) -> str:
+    """Editor text as stored: unified line ends, no surrounding blanks, no control characters."""
+    value = value.replace("\r\n", "\n").replace("\r", "\n").strip()
+    return "".join(c for c in value if c in "\n\t" or (ord(c) >= 32 and ord(c) != 127))
+
+
+def check_statement_values(raw: Mapping[str, str]) -> dict[str, str]:
+    """The cleaned values of every editable field; raises :class:`EditError`."""
+    values, errors = {}, {}
+    for name in TEXT_FIELDS:
+        value = clean_text(raw.get(name, ""))
+        if len(value) > LIMITS[name]:
+            errors[name] = N_("Dieser Text ist zu lang (höchstens %(limit)s Zeichen).")
+        if name in {"title_override", "speaker_name", "speaker_role", "alt_text"} and "\n" in value:
+            value = " ".join(value.split())
+        values[name] = value
+    caption = raw.get("caption_lang", "").strip().lower()
+    if caption and not CAPTION_LANG_RE.match(caption):
+        errors["caption_lang"] = N_("Bitte eine Sprache aus der Liste wählen.")
+    values["caption_lang"] = caption
+    if errors:
+        raise EditError(errors)
+    return values
+
+
+def statement_by_id(conn: sqlite3.Connection, statement_id: int) -> Statement | None:
+    row = conn.execute("SELECT gallery_id, vimeo_id FROM statements WHERE id = ?", (statement_id,)).fetchone()
+    return store.statement(conn, row[0], row[1]) if row else None
+
+
+def save_statement(
+    conn: sqlite3.Connection, statement_id: int, loaded_revision: int, values: Mapping[str, str], actor: str
+) -> Saved:
+    """Save checked values if nobody saved since ``loaded_revision``; bump the revision."""
+    current = statement_by_id(conn, statement_id)
+    if current is None:
+        raise LookupError(statement_id)
+    if current.revision != loaded_revision:
+        raise StaleRevision(current, audit.edits_since(conn, statement_id, loaded_revision))
+    changed = tuple(name for name in EDITABLE if getattr(current, name) != values[name])
+    if not changed:
+        return Saved(current, ())
+    assignments = ", ".join(f"{name} = ?" for name in changed)
+    conn.execute(
+        f"UPDATE statements SET {assignments}, revision = revision + 1, updated_at = ?"  # noqa: S608
+        " WHERE id = ?",
+        (*(values[name] for name in changed), utcnow(), statement_id),
+    )
+    audit.record(
+        conn,
+        actor,
+        "statement.edit",
+        gallery_slug=current.gallery_slug,
+        vimeo_id=current.vimeo_id,
+        statement_id=statement_id,
+        revision=current.revision + 1,
+        fields=changed,
+    )
+    saved = statement_by_id(conn, statement_id)
+    assert saved is not None
+    return Saved(saved, changed)
+
+
+def set_published(conn: sqlite3.Connection, s: Statement, published: bool, actor: str) -> bool:
+    if s.published == published:
+        return False
+    conn.execute(
+        "UPDATE statements SET published = ?, updated_at = ? WHERE id = ?", (int(published), utcnow(), s.id)
+    )
+    action = "statement.publish" if published else "statement.unpublish"
+    audit.record(conn, actor, action, gallery_slug=s.gallery_slug, vimeo_id=s.vimeo_id, statement_id=s.id)
+    return True
+
+
+def move(conn: sqlite3.Connection, s: Statement, direction: str, actor: str) -> bool:
+    """Swap places with the neighbour above or below; False at either end."""
+    order = "DESC" if direction == "up" else "ASC"
+    compare = "<" if direction == "up" else ">"
+    neighbour = conn.execute(
+        f"SELECT id, position FROM statements WHERE gallery_id = ? AND (position {compare} ?"  # noqa: S608
+        f" OR (position = ? AND id {compare} ?)) ORDER BY position {order}, id {order} LIMIT 1",
+        (s.gallery_id, s.position, s.position, s.id),
+    ).fetchone()
+    if neighbour is None:
+        return False
+    other_position = neighbour["position"]
+    if other_position == s.position:  # equal positions (never made by us): make room first
+        other_position = s.position - 1 if direction == "up" else s.position + 1
+    now = utcnow()
+    conn.execute(
+        "UPDATE statements SET position = ?, updated_at = ? WHERE id = ?", (other_position, now, s.id)
+    )
+    conn.execute(
+        "UPDATE statements SET position = ?, updated_at = ? WHERE id = ?", (s.position, now, neighbour["id"])
+    )
+    audit.record(
+        conn, actor, "statement.move", gallery_slug=s.gallery_slug, vimeo_id=s.vimeo_id, statement_id=s.id
+    )
+    return True
+
+
+def set_poster(conn: sqlite3.Connection, s: Statement, name: str | None, actor: str) -> str | None:
+    """Point the statement at a stored image (or none); return the image it used before."""
+    conn.execute("UPDATE statements SET poster = ?, updated_at = ? WHERE id = ?", (name, utcnow(), s.id))
+    action = "statement.poster" if name else "statement.poster_remove"
+    audit.record(
+        conn,
+        actor,
+        action,
+        gallery_slug=s.gallery_slug,
+        vimeo_id=s.vimeo_id,
+        statement_id=s.id,
+        fields=["poster"],
+    )
+    return s.poster
+
+
+# --- galleries ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class GalleryValues:
+    slug: str
+    title: str
+    intro: str
+    lang: str
+    frame_ancestors: tuple[str, ...]
+
+
+def check_gallery_values(raw: Mapping[str, str], *, slug: str | None = None) -> GalleryValues:
+    """Cleaned gallery values (the slug from the form unless given); raises :class:`EditError`."""
+    errors: dict[str, str] = {}
+    if slug is None:
+        slug = raw.get("slug", "").strip().lower()
+        if not SLUG_RE.match(slug):
+            errors["slug"] = N_(
+                "Die Kurzadresse darf nur Kleinbuchstaben a–z, Ziffern und Bindestriche enthalten "
+                "(höchstens 64 Zeichen, nicht mit einem Bindestrich am Anfang oder Ende)."
+            )
+    title = " ".join(clean_text(raw.get("title", "")).split())
+    if not title:
+        errors["title"] = N_("Bitte einen Titel eingeben.")
+    elif len(title) > GALLERY_LIMITS["title"]:
+        errors["title"] = N_("Dieser Text ist zu lang (höchstens %(limit)s Zeichen).")
+    intro = clean_text(raw.get("intro", ""))
+    if len(intro) > GALLERY_LIMITS["intro"]:
+        errors["intro"] = N_("Dieser Text ist zu lang (höchstens %(limit)s Zeichen).")
+    lang = raw.get("lang", "").strip()
+    if lang not in LANGUAGES:
+        errors["lang"] = N_("Bitte eine Sprache aus der Liste wählen.")
+    origins: list[str] = []
+    for source in raw.get("frame_ancestors", "").replace(",", " ").split():
+        try:
+            origins.append(check_frame_ancestor(source))
+        except SettingsError:
+            errors["frame_ancestors"] = N_(
+                "Bitte nur vollständige Adressen wie https://www.stadt.de angeben, je eine pro Zeile "
+                "(ohne Pfad, ohne Sternchen)."
+            )
+    if errors:
+        raise EditError(errors)
+    return GalleryValues(slug, title, intro, lang, tuple(dict.fromkeys(origins)))
+
+
+def create_gallery(conn: sqlite3.Connection, values: GalleryValues, actor: str) -> Gallery:
+    if store.gallery_by_slug(conn, values.slug) is not None:
+        raise EditError({"slug": N_("Diese Kurzadresse ist schon vergeben.")})
+    now = utcnow()
+    conn.execute(
+        "INSERT INTO galleries (slug, title, intro, lang, frame_ancestors, created_at, updated_at)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?)",
+        (values.slug, values.title, values.intro, values.lang, " ".join(values.frame_ancestors), now, now),
+    )
+    audit.record(conn, actor, "gallery.create", gallery_slug=values.slug)
+    gallery = store.gallery_by_slug(conn, values.slug)
+    assert gallery is not None
+    return gallery
+
+
+GALLERY_FIELDS = ("title", "intro", "lang", "frame_ancestors")
+
+
+def edit_gallery(
+    conn: sqlite3.Connection, gallery: Gallery, values: GalleryValues, actor: str
+) -> tuple[str, ...]:
+    """Save changed settings (never the slug: embeds and links use it); return what changed."""
+    changed = {
+        name: getattr(values, name)
+        for name in GALLERY_FIELDS
+        if getattr(gallery, name) != getattr(values, name)
+    }
+    if changed:
+        store.update_gallery(conn, gallery.id, **changed)
+        audit.record(conn, actor, "gallery.edit", gallery_slug=gallery.slug, fields=tuple(changed))
+    return tuple(changed)

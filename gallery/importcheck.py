@@ -1,0 +1,171 @@
+"""Checking an export file completely before anything is imported from it."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from datetime import datetime
+from typing import Any
+
+from .editing import CAPTION_LANG_RE, GALLERY_LIMITS, LIMITS, SLUG_RE, TEXT_FIELDS
+from .i18n import LANGUAGES
+from .models import FetchStatus
+from .posters import PosterError, check_stored
+from .settings import SettingsError, check_frame_ancestor
+from .thumbnails import NAME_RE
+from .vimeo import HASH_RE
+
+FORMAT = "statement-gallery-export"
+VERSION = 1
+MAX_REASONS = 20
+VIDEO_TEXTS = {"title": 500, "author_name": 200, "fetch_message": 2000, "thumbnail_url": 2048}
+
+
+class ImportRefused(ValueError):
+    """The file cannot be imported; ``reasons`` say where and why (nothing was changed)."""
+
+    def __init__(self, reasons: list[str]) -> None:
+        super().__init__("; ".join(reasons))
+        self.reasons = reasons
+
+
+class _Checker:
+    def __init__(self) -> None:
+        self.reasons: list[str] = []
+
+    def fail(self, where: str, why: str) -> None:
+        if len(self.reasons) < MAX_REASONS:
+            self.reasons.append(f"{where}: {why}")
+
+    def obj(self, value: Any, where: str) -> dict[str, Any]:
+        if isinstance(value, dict):
+            return value
+        self.fail(where, "muss ein Objekt sein")
+        return {}
+
+    def text(self, data: dict[str, Any], key: str, where: str, limit: int, *, optional: bool = False) -> None:
+        value = data.get(key)
+        if value is None and optional:
+            return
+        if not isinstance(value, str):
+            self.fail(f"{where}.{key}", "muss ein Text sein")
+        elif len(value) > limit:
+            self.fail(f"{where}.{key}", f"zu lang (höchstens {limit} Zeichen)")
+
+    def number(
+        self, data: dict[str, Any], key: str, where: str, low: int, high: int, *, optional: bool = False
+    ) -> None:
+        value = data.get(key)
+        if value is None and optional:
+            return
+        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+            self.fail(f"{where}.{key}", f"muss eine ganze Zahl von {low} bis {high} sein")
+
+    def moment(self, data: dict[str, Any], key: str, where: str) -> None:
+        value = data.get(key)
+        if value is None:
+            return
+        try:
+            datetime.fromisoformat(value)
+        except (TypeError, ValueError):
+            self.fail(f"{where}.{key}", "muss ein Zeitpunkt (ISO 8601) oder null sein")
+
+
+def parse(text: str) -> dict[str, Any]:
+    """The file's content if every part of it can be imported; else :class:`ImportRefused`."""
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ImportRefused(
+            [f"kein gültiges JSON (Zeile {exc.lineno}, Spalte {exc.colno}: {exc.msg})"]
+        ) from None
+    c = _Checker()
+    top = c.obj(data, "Datei")
+    if top.get("format") != FORMAT or top.get("version") != VERSION:
+        raise ImportRefused(
+            [f"keine Export-Datei dieser Galerie (erwartet: format {FORMAT}, version {VERSION})"]
+        )
+    galleries = top.get("galleries")
+    if not isinstance(galleries, list):
+        raise ImportRefused(["galleries: muss eine Liste sein"])
+    slugs: set[str] = set()
+    hashes: dict[int, Any] = {}
+    for n, raw in enumerate(galleries):
+        where = f"galleries[{n}]"
+        g = c.obj(raw, where)
+        slug = g.get("slug")
+        if not isinstance(slug, str) or not SLUG_RE.match(slug):
+            c.fail(f"{where}.slug", "ungültige Kurzadresse")
+        elif slug in slugs:
+            c.fail(f"{where}.slug", f"„{slug}“ kommt mehrfach vor")
+        else:
+            slugs.add(slug)
+        c.text(g, "title", where, GALLERY_LIMITS["title"])
+        if isinstance(g.get("title"), str) and not g["title"].strip():
+            c.fail(f"{where}.title", "darf nicht leer sein")
+        c.text(g, "intro", where, GALLERY_LIMITS["intro"])
+        if g.get("lang") not in LANGUAGES:
+            c.fail(f"{where}.lang", f"muss eine dieser Sprachen sein: {', '.join(LANGUAGES)}")
+        ancestors = g.get("frame_ancestors")
+        if not isinstance(ancestors, list):
+            c.fail(f"{where}.frame_ancestors", "muss eine Liste sein")
+        else:
+            for source in ancestors:
+                try:
+                    if not isinstance(source, str) or check_frame_ancestor(source) != source:
+                        raise SettingsError(str(source))
+                except SettingsError:
+                    c.fail(f"{where}.frame_ancestors", f"ungültige Adresse {source!r}")
+        statements = g.get("statements")
+        if not isinstance(statements, list):
+            c.fail(f"{where}.statements", "muss eine Liste sein")
+            continue
+        seen: set[int] = set()
+        for m, item in enumerate(statements):
+            _statement(c, c.obj(item, f"{where}.statements[{m}]"), f"{where}.statements[{m}]", seen, hashes)
+    if c.reasons:
+        raise ImportRefused(c.reasons)
+    return top
+
+
+def _statement(c: _Checker, s: dict[str, Any], where: str, seen: set[int], hashes: dict[int, Any]) -> None:
+    c.number(s, "vimeo_id", where, 1, 10**12 - 1)
+    vimeo_id = s.get("vimeo_id")
+    unlisted = s.get("unlisted_hash")
+    if unlisted is not None and (not isinstance(unlisted, str) or not HASH_RE.match(unlisted)):
+        c.fail(f"{where}.unlisted_hash", "muss null oder ein Freigabe-Hash aus 10 Zeichen 0–9/a–f sein")
+    if isinstance(vimeo_id, int):
+        if vimeo_id in seen:
+            c.fail(f"{where}.vimeo_id", f"Video {vimeo_id} steht zweimal in derselben Galerie")
+        seen.add(vimeo_id)
+        if hashes.setdefault(vimeo_id, unlisted) != unlisted:
+            c.fail(f"{where}.unlisted_hash", f"widerspricht einer anderen Angabe zu Video {vimeo_id}")
+    if not isinstance(s.get("published"), bool):
+        c.fail(f"{where}.published", "muss true oder false sein")
+    for name in TEXT_FIELDS:
+        c.text(s, name, where, LIMITS[name])
+    caption = s.get("caption_lang")
+    if not isinstance(caption, str) or (caption and not CAPTION_LANG_RE.match(caption)):
+        c.fail(f"{where}.caption_lang", "muss ein Sprachcode wie „de“ oder leer sein")
+    poster = s.get("poster")
+    if poster is not None:
+        try:
+            data = base64.b64decode(poster if isinstance(poster, str) else b"!", validate=True)
+            check_stored(data)
+        except (binascii.Error, ValueError, PosterError):
+            c.fail(f"{where}.poster", "muss null oder ein Bild (JPEG, PNG, WebP) in Base64 sein")
+    video = c.obj(s.get("video"), f"{where}.video")
+    vw = f"{where}.video"
+    for key, limit in VIDEO_TEXTS.items():
+        c.text(video, key, vw, limit, optional=key == "thumbnail_url")
+    for key in ("duration", "width", "height"):
+        c.number(video, key, vw, 0, 10**7 - 1, optional=True)
+    c.text(video, "upload_date", vw, 40, optional=True)
+    thumbnail = video.get("thumbnail")
+    if thumbnail is not None and (not isinstance(thumbnail, str) or not NAME_RE.match(thumbnail)):
+        c.fail(f"{vw}.thumbnail", "ungültiger Dateiname")
+    if video.get("fetch_status") not in {s.value for s in FetchStatus}:
+        c.fail(f"{vw}.fetch_status", "unbekannter Status")
+    c.moment(video, "fetched_at", vw)
+    c.moment(video, "good_at", vw)

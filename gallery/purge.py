@@ -1,0 +1,46 @@
+"""Deleting statements for good: rows, texts left in free database pages, and unused images."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+
+from . import audit, store
+from .db import Database
+from .models import Statement
+from .thumbnails import ThumbnailStore
+
+
+def purge(
+    db: Database,
+    thumbnails: ThumbnailStore,
+    select: Callable[[sqlite3.Connection], list[Statement]],
+    actor: str | None,
+) -> list[Statement]:
+    """Delete the statements ``select`` picks (inside the transaction), then their traces.
+
+    A speaker who withdraws a statement must find its texts gone, not merely unlinked: deleted
+    cells are zeroed, the file is rebuilt (earlier wordings may sit in free space of other pages)
+    and the write-ahead log emptied. Images go at once when no other row uses them.
+    """
+    with db.transaction() as conn:
+        conn.execute("PRAGMA secure_delete = ON")
+        gone = select(conn)
+        images: set[str] = set()
+        for s in gone:
+            conn.execute("DELETE FROM statements WHERE id = ?", (s.id,))
+            audit.forget_statement(conn, s.id)
+            if actor is not None:
+                audit.record(
+                    conn, actor, "statement.delete", gallery_slug=s.gallery_slug, vimeo_id=s.vimeo_id
+                )
+            images.update(name for name in (s.poster, s.video.thumbnail) if name)
+        store.delete_orphan_videos(conn)
+        keep = store.referenced_thumbnails(conn)
+    for name in images - keep:
+        thumbnails.discard(name)
+    thumbnails.prune(keep)
+    with db.connect() as conn:
+        conn.execute("VACUUM")
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    return gone

@@ -1,0 +1,109 @@
+"""Signing editors in and out and posting admin forms, as a browser would (AuthActions-style)."""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+import httpx
+from starlette.testclient import TestClient
+
+from gallery import auth
+from gallery.db import Database
+from tests.htmlparse import Element, parse
+
+PASSWORD = "richtig-langes-passwort"
+SAME_ORIGIN = {"sec-fetch-site": "same-origin"}
+CSRF_RE = re.compile(r'name="csrf_token" value="([0-9a-f]{64})"')
+
+
+def create_editor(db_path: Path, name: str = "anna", password: str = PASSWORD) -> None:
+    """An account as `gallery editor add` makes it, with cheap scrypt parameters to keep tests fast
+    (the parameters travel in the hash; the default ones are tested on their own)."""
+    db = Database(db_path)
+    db.migrate()
+    with db.transaction() as conn:
+        auth.add_editor(conn, name, auth.hash_password(password, n=2**10, r=8, p=1))
+
+
+class AdminActions:
+    """``login()``, ``logout()`` and form posts carrying the page's CSRF token."""
+
+    def __init__(self, client: TestClient) -> None:
+        self.client = client
+
+    def login(self, name: str = "anna", password: str = PASSWORD, **extra: str) -> httpx.Response:
+        return self.client.post(
+            "/admin/login",
+            data={"username": name, "password": password, **extra},
+            headers=SAME_ORIGIN,
+            follow_redirects=False,
+        )
+
+    def logout(self) -> httpx.Response:
+        return self.post("/admin/logout")
+
+    def csrf(self) -> str:
+        page = self.client.get("/admin/")
+        match = CSRF_RE.search(page.text)
+        assert match, "signed in: every admin page carries the token"
+        return match.group(1)
+
+    def post(
+        self,
+        path: str,
+        data: dict[str, Any] | None = None,
+        *,
+        files: dict[str, Any] | None = None,
+        token: str | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> httpx.Response:
+        """A form post from one of our pages: the session's token unless ``token`` is given."""
+        form = {"csrf_token": self.csrf() if token is None else token, **(data or {})}
+        return self.client.post(
+            path, data=form, files=files, headers={**SAME_ORIGIN, **(headers or {})}, follow_redirects=False
+        )
+
+    def page(self, path: str) -> Element:
+        r = self.client.get(path)
+        assert r.status_code == 200, (path, r.status_code)
+        return parse(r.text)
+
+
+def snapshot(db_path: Path) -> list[tuple[str, list[tuple[Any, ...]]]]:
+    """Every row of every table: "nothing changed" means this is equal before and after."""
+    conn = sqlite3.connect(db_path)
+    try:
+        found = conn.execute("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
+        tables = [r[0] for r in found]
+        return [(t, sorted(conn.execute(f'SELECT * FROM "{t}"').fetchall(), key=repr)) for t in tables]
+    finally:
+        conn.close()
+
+
+def statement_id(db_path: Path, vimeo_id: int, slug: str = "videos") -> int:
+    conn = sqlite3.connect(db_path)
+    try:
+        row = conn.execute(
+            "SELECT s.id FROM statements s JOIN galleries g ON g.id = s.gallery_id"
+            " WHERE s.vimeo_id = ? AND g.slug = ?",
+            (vimeo_id, slug),
+        ).fetchone()
+    finally:
+        conn.close()
+    assert row, (vimeo_id, slug)
+    return int(row[0])
+
+
+def field_error(doc: Element, name: str) -> str:
+    """The error text tied to a form field, checked the way a screen reader finds it."""
+    control = doc.by_id(f"f-{name}")
+    assert control is not None, name
+    assert control.attrs.get("aria-invalid") == "true", name
+    described = control.attrs.get("aria-describedby", "").split()
+    assert f"f-{name}-error" in described, described
+    error = doc.by_id(f"f-{name}-error")
+    assert error is not None
+    return error.text

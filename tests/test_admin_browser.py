@@ -1,0 +1,119 @@
+"""The admin area in Debian's chromium: keyboard only and without JavaScript, as an editor at a
+town hall might use it; reflow on a narrow screen."""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+import socket
+import threading
+import time
+from collections.abc import Iterator
+
+import pytest
+import uvicorn
+from starlette.applications import Starlette
+
+from gallery.settings import Settings
+from tests.admin_helpers import PASSWORD, create_editor
+
+CHROMIUM = "/usr/bin/chromium"
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(shutil.which(CHROMIUM) is None, reason="Debian's chromium is not installed"),
+]
+playwright = pytest.importorskip("playwright.sync_api")
+
+
+@pytest.fixture
+def live(populated_app: Starlette, curated_settings: Settings) -> Iterator[str]:
+    """The populated app over loopback http; "localhost" counts as secure for Secure cookies."""
+    create_editor(curated_settings.database_path)
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(populated_app, log_level="warning", access_log=False))
+    thread = threading.Thread(target=lambda: asyncio.run(server.serve(sockets=[sock])), daemon=True)
+    thread.start()
+    while not server.started:
+        time.sleep(0.02)
+    yield f"http://localhost:{port}"
+    server.should_exit = True
+    thread.join(timeout=10)
+
+
+@pytest.fixture
+def browser() -> Iterator[object]:
+    with playwright.sync_playwright() as p:
+        instance = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        yield instance
+        instance.close()
+
+
+def test_add_and_publish_by_keyboard_without_javascript(live: str, browser) -> None:  # type: ignore[no-untyped-def]
+    page = browser.new_context(java_script_enabled=False).new_page()
+    page.goto(f"{live}/admin/g/videos")
+    assert page.url.startswith(f"{live}/admin/login")
+    page.focus("#f-username")
+    page.keyboard.type("anna")
+    page.keyboard.press("Tab")
+    page.keyboard.type(PASSWORD)
+    page.keyboard.press("Enter")
+    page.wait_for_url(f"{live}/admin/g/videos")
+
+    page.focus("text=Einstellungen der Galerie")
+    page.keyboard.press("Shift+Tab")  # back to "Statement hinzufügen"
+    page.keyboard.press("Enter")
+    page.wait_for_url(f"{live}/admin/g/videos/add")
+    page.focus("#f-link")
+    page.keyboard.type("https://vimeo.com/900000001")
+    page.keyboard.press("Enter")
+    page.wait_for_load_state()
+    assert "schon in der Galerie" in page.inner_text("#f-link-error")
+
+    # A second gallery to add it to, by keyboard as well.
+    page.goto(f"{live}/admin/galleries/new")
+    for field, value in (("#f-title", "Tastatur"), ("#f-slug", "tastatur")):
+        page.focus(field)
+        page.keyboard.type(value)
+    page.focus("#f-slug")
+    page.keyboard.press("Enter")
+    page.wait_for_url(f"{live}/admin/g/tastatur?done=gallery-created")
+    page.goto(f"{live}/admin/g/tastatur/add")
+    page.focus("#f-link")
+    page.keyboard.type("900000002")
+    page.keyboard.press("Enter")
+    page.wait_for_selector("text=Vorschau: so sehen Besucher die Karte")
+    page.focus("#f-speaker_name")
+    page.keyboard.type("Per Tastatur")
+    page.focus("button[value=publish]")
+    page.keyboard.press("Enter")
+    page.wait_for_url(f"{live}/admin/g/tastatur?done=added*")
+    assert "veröffentlicht" in page.inner_text("p.notice-box")
+
+    page.goto(f"{live}/g/tastatur")
+    assert "Per Tastatur" in page.inner_text("main")
+
+
+def test_focus_is_visible_and_nothing_scrolls_sideways_at_320px(live: str, browser) -> None:  # type: ignore[no-untyped-def]
+    page = browser.new_context(viewport={"width": 320, "height": 640}).new_page()
+    page.goto(f"{live}/admin/login")
+    page.fill("#f-username", "anna")
+    page.fill("#f-password", PASSWORD)
+    page.press("#f-password", "Enter")
+    page.wait_for_url(f"{live}/admin/")
+    for path in ("/admin/", "/admin/g/videos", "/admin/s/1", "/admin/audit", "/admin/g/videos/settings"):
+        page.goto(live + path)
+        overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+        assert overflow <= 0, (path, overflow)
+    page.goto(f"{live}/admin/s/1")
+    page.focus("#f-quote")
+    outline = page.evaluate("getComputedStyle(document.activeElement).outlineStyle")
+    assert outline == "solid"
+    small = page.evaluate(
+        """[...document.querySelectorAll('main button, main a.button, main input, main select')]
+             .filter(e => e.offsetParent && e.type !== 'hidden')
+             .map(e => e.getBoundingClientRect())
+             .filter(r => r.width < 24 || r.height < 24).length"""
+    )
+    assert small == 0, "targets are at least 24 × 24 CSS pixels"
