@@ -47,7 +47,22 @@ def test_every_post_route_has_a_body_limit(populated: TestClient) -> None:
     assert {"/consent", "/consent/revoke"} <= set(routes)
     for path, route in routes.items():
         assert isinstance(route.app, BodyLimit), f"{path} reads bodies of any size"
-        assert route.app.limit <= 1024 * 1024, path
+        assert route.app.limit <= 12 * 1024 * 1024, path  # the largest: a poster upload
+
+
+def test_every_post_route_refuses_an_oversized_body_with_a_page_in_the_service_look(
+    populated: TestClient,
+) -> None:
+    app: Starlette = populated.app  # type: ignore[assignment]
+    headers = {**SAME_ORIGIN, "content-type": "application/x-www-form-urlencoded"}
+    for template, route in post_routes(list(app.routes)):
+        assert isinstance(route.app, BodyLimit)
+        path = template.replace("{id:int}", "1").replace("{slug}", "videos")
+        r = populated.post(path, content=b"x" * (route.app.limit + 1), headers=headers)
+        assert r.status_code == 413, path
+        assert "set-cookie" not in r.headers, path
+        assert "default-src 'none'" in r.headers["content-security-policy"], path
+        assert "zu groß" in parse(r.text).find("main").text, path
 
 
 @pytest.mark.parametrize("path", ["/consent", "/consent/revoke"])

@@ -17,7 +17,7 @@ from ..editing import GALLERY_LIMITS, EditError
 from ..i18n import LANGUAGES
 from ..i18n import gettext_noop as N_
 from ..models import AuditEntry, FetchStatus, Gallery, Statement
-from ..security import own_origin
+from ..security import body_limit, own_origin
 from .actions import STATUS_LABELS
 from .base import SMALL_BODY, TEXT_FORM, Admin, Session
 from .statements import Statements
@@ -47,12 +47,18 @@ class Galleries:
             Route("/", p(self.index), methods=["GET"], name="index"),
             Route("/galleries/new", p(self.new_form), methods=["GET"], name="gallery_new"),
             Route(
-                "/galleries/new", p(self.create, TEXT_FORM), methods=["POST"], max_body_size=SMALL_BODY * 4
+                "/galleries/new",
+                p(self.create, TEXT_FORM),
+                methods=["POST"],
+                middleware=body_limit(SMALL_BODY * 4),
             ),
             Route("/g/{slug}", p(self.gallery), methods=["GET"], name="gallery"),
             Route("/g/{slug}/settings", p(self.settings_form), methods=["GET"], name="gallery_settings"),
             Route(
-                "/g/{slug}/settings", p(self.save, TEXT_FORM), methods=["POST"], max_body_size=SMALL_BODY * 4
+                "/g/{slug}/settings",
+                p(self.save, TEXT_FORM),
+                methods=["POST"],
+                middleware=body_limit(SMALL_BODY * 4),
             ),
             Route("/audit", p(self.audit), methods=["GET"], name="audit"),
         ]
