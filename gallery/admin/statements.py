@@ -199,10 +199,11 @@ class Statements:
         s, gallery = await self.statement(request.path_params["id"])
         form = await request.form()
         raw = {name: _text(form, name) for name in EDITABLE}
-        try:
-            loaded = int(_text(form, "revision"))
-        except ValueError:
-            raise HTTPException(400, N_("Bitte nutzen Sie das Formular der Seite.")) from None
+        revision = _text(form, "revision").strip()
+        # ASCII digits of a size SQLite can hold: int() alone takes "١٢" and 2**63 (a 500).
+        if not (revision.isascii() and revision.isdigit() and len(revision) < 18):
+            raise HTTPException(400, N_("Bitte nutzen Sie das Formular der Seite."))
+        loaded = int(revision)
         try:
             values = editing.check_statement_values(raw)
         except EditError as exc:
