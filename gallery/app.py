@@ -29,7 +29,9 @@ from .i18n import gettext_noop as N_
 from .notice import load_notice
 from .pages import all_ancestors, html_response, page_context
 from .paths import STATIC_DIR
+from .refresher import Refresher
 from .render import PLACEHOLDER, Page, PageCache, Renderer
+from .schedule import RefreshPolicy
 from .security import SecurityHeaders, SecurityHeadersMiddleware
 from .services import Services
 from .settings import Settings
@@ -108,18 +110,29 @@ def create_app(
     *,
     vimeo_transport: httpx.AsyncBaseTransport | None = None,
     demo: bool = False,
+    refresh_policy: RefreshPolicy | None = None,
 ) -> Starlette:
-    """The ASGI app. ``demo`` is only ever set by ``gallery demo``, never by settings."""
+    """The ASGI app. ``demo`` is only ever set by ``gallery demo``, never by settings.
+
+    ``refresh_policy`` replaces the timing of the background refresh (tests and bench/load.py
+    use seconds where production uses GALLERY_REFRESH_HOURS).
+    """
     settings = settings or Settings.from_environ()
     services = build_services(settings, demo=demo)
+    services.refresh_policy = refresh_policy or RefreshPolicy.from_settings(settings)
     public = PublicViews(services)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         vimeo = services.vimeo = VimeoClient(settings, vimeo_transport)
+        refresher = services.refresher = Refresher(
+            services.db, services.thumbnails, vimeo, services.refresh_policy
+        )
+        refresher.start()  # returns at once; the first pass comes after a delay
         try:
             yield
         finally:
+            await refresher.stop()
             await vimeo.aclose()
             services.db.close()
 

@@ -19,8 +19,9 @@ from typing import Any
 from . import cli_admin, store
 from .audit import CLI_ACTOR
 from .cli_admin import CommandError
-from .curate import MAX_TEXT, CurateError, Curator
+from .curate import MAX_TEXT, CurateError, Curator, status_line
 from .db import Database
+from .schedule import RefreshPolicy
 from .settings import Settings, SettingsError
 from .thumbnails import ThumbnailStore
 from .vimeo import VimeoClient
@@ -42,7 +43,8 @@ def _with_curator(settings: Settings, work: Callable[[Curator], Awaitable[int]])
     async def run() -> int:
         db = _database(settings)
         async with VimeoClient(settings) as vimeo:
-            return await work(Curator(db, ThumbnailStore(settings.thumbnail_dir), vimeo))
+            policy = RefreshPolicy.from_settings(settings)
+            return await work(Curator(db, ThumbnailStore(settings.thumbnail_dir), vimeo, policy))
 
     return asyncio.run(run())
 
@@ -133,6 +135,7 @@ def cmd_list(args: argparse.Namespace) -> int:
             "speaker_role": s.speaker_role,
             "fetched_at": s.video.fetched_at,
             "good_at": s.video.good_at,
+            "status_text": status_line(s.video),
         }
         for s in statements
     ]
@@ -147,6 +150,8 @@ def cmd_list(args: argparse.Namespace) -> int:
             f"{item['vimeo_id']:>12}  {item['gallery']:<16} {item['status']:<10} {state:<14} "
             f"{item['title'] or '(ohne Titel)'}"
         )
+        if item["status_text"]:  # what went wrong last time, and how old the data shown is
+            print(f"{'':>14}{item['status_text']}")
     return EXIT_OK
 
 

@@ -7,6 +7,7 @@ import time
 from typing import Any
 
 from itsdangerous import BadSignature, TimestampSigner, URLSafeTimedSerializer
+from itsdangerous.encoding import base64_decode, base64_encode
 
 from .settings import Secret
 
@@ -43,7 +44,7 @@ class ConsentSigner:
 
     def is_valid(self, value: str | None, now: float | None = None) -> bool:
         """True only for an intact, current, unexpired record; anything else is "no consent"."""
-        if not value or len(value) > MAX_COOKIE_LENGTH:
+        if not value or len(value) > MAX_COOKIE_LENGTH or not _canonical_signature(value):
             return False
         current = time.time() if now is None else now
         try:
@@ -79,6 +80,16 @@ class ConsentSigner:
         except (BadSignature, ValueError):
             return False
         return signed == purpose.encode("ascii")
+
+
+def _canonical_signature(value: str) -> bool:
+    """Only the exact signature we issue: base64 allows spare padding ("=") and unused low bits
+    in the last character, so one signature has several spellings; we accept just ours."""
+    signature = value.rsplit(".", 1)[-1]
+    try:
+        return signature.isascii() and base64_encode(base64_decode(signature)).decode() == signature
+    except Exception:
+        return False
 
 
 COOKIE_MODES = ("same-site", "cross-site")

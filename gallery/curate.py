@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import sqlite3
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 
 from anyio import to_thread
 
-from . import audit, store
+from . import audit, schedule, store
 from .db import Database, utcnow
 from .i18n import gettext_noop as N_
 from .models import FetchStatus, Gallery, Statement, Video
 from .purge import purge
+from .render import format_date
+from .schedule import RefreshPolicy
 from .thumbnails import ThumbnailStore
 from .vimeo import (
     InvalidVideoLink,
@@ -32,6 +35,7 @@ MAX_TEXT = {
 }
 PLACE_FIELDS = frozenset({*MAX_TEXT, "title_override", "caption_lang"})
 NO_THUMBNAIL = N_("Kein Vorschaubild: Die Galerie zeigt einen Platzhalter.")
+THUMBNAIL_FAILED = N_("Neues Vorschaubild nicht geladen:")
 
 
 class CurateError(Exception):
@@ -49,6 +53,24 @@ class Outcome:
     changed: tuple[str, ...] = ()
     previous: Video | None = None  # what we knew before a refresh
     statement_id: int | None = None  # the statement an add created
+    error: VimeoError | None = None  # the oEmbed request failed (the old data was kept)
+    thumbnail_error: VimeoError | None = None  # metadata came, the new picture did not
+
+
+def status_line(video: Video) -> str:
+    """What editors should know about a video's last look at Vimeo; empty when all is well."""
+    if video.fetch_status is FetchStatus.ERROR:
+        shown = (
+            N_("Angezeigt werden die Angaben vom %(date)s.") % {"date": format_date(video.good_at)}
+            if video.good_at
+            else N_("Es gibt noch keine Angaben von Vimeo.")
+        )
+        return N_("Letzte Aktualisierung fehlgeschlagen: %(reason)s") % {"reason": video.fetch_message} + (
+            " " + shown
+        )
+    if video.fetch_status is FetchStatus.NOT_FOUND or video.fetch_status is FetchStatus.FORBIDDEN:
+        return N_("Für Besucher ausgeblendet: %(reason)s") % {"reason": video.fetch_message}
+    return video.fetch_message
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,10 +85,17 @@ class Fetched:
 class Curator:
     """Binds the database, the thumbnail store and the Vimeo client together."""
 
-    def __init__(self, db: Database, thumbnails: ThumbnailStore, vimeo: VimeoClient) -> None:
+    def __init__(
+        self,
+        db: Database,
+        thumbnails: ThumbnailStore,
+        vimeo: VimeoClient,
+        policy: RefreshPolicy | None = None,
+    ) -> None:
         self.db = db
         self.thumbnails = thumbnails
         self.vimeo = vimeo
+        self.policy = policy or RefreshPolicy()
 
     async def add(
         self,
@@ -102,7 +131,7 @@ class Curator:
             oembed = await self.vimeo.oembed(ref)
         except VimeoError as exc:
             raise CurateError(exc.message) from None
-        video, warnings = await self._with_thumbnail(ref, oembed, previous=None)
+        video, warnings, _ = await self._with_thumbnail(ref, oembed, previous=None)
         return Fetched(gallery, video, warnings)
 
     async def place(
@@ -136,6 +165,11 @@ class Curator:
                 store.save_video(conn, video)
                 statement_id = store.add_statement(
                     conn, gallery.id, video.vimeo_id, published=published, **dict(texts or {})
+                )
+                # A full answer without a picture means the download failed: retry soon.
+                no_picture = video.fetch_status is FetchStatus.OK and video.thumbnail is None
+                schedule.record(
+                    conn, self.policy, video.vimeo_id, video.fetch_status, time.time(), None, no_picture
                 )
                 if actor is not None:
                     audit.record(
@@ -180,9 +214,9 @@ class Curator:
                 status = FetchStatus.ERROR
             video = replace(previous, fetch_status=status, fetch_message=exc.message, fetched_at=now)
             changed: tuple[str, ...] = ("fetch_status",) if status != previous.fetch_status else ()
-            await to_thread.run_sync(self._save_video, video, actor, statement_id, changed)
-            return Outcome(video, (exc.message,), changed, previous)
-        video, warnings = await self._with_thumbnail(ref, oembed, previous=previous)
+            await to_thread.run_sync(self._save_video, video, actor, statement_id, changed, exc)
+            return Outcome(video, (exc.message,), changed, previous, error=exc)
+        video, warnings, thumbnail_error = await self._with_thumbnail(ref, oembed, previous=previous)
         changed = tuple(
             name
             for name in (
@@ -196,8 +230,9 @@ class Curator:
             )
             if getattr(previous, name) != getattr(video, name)
         )
-        await to_thread.run_sync(self._save_video, video, actor, statement_id, changed)
-        return Outcome(video, warnings, changed, previous)
+        failed = thumbnail_error is not None
+        await to_thread.run_sync(self._save_video, video, actor, statement_id, changed, None, failed)
+        return Outcome(video, warnings, changed, previous, thumbnail_error=thumbnail_error)
 
     async def remove(
         self, vimeo_id: int, gallery_slug: str | None = None, *, actor: str | None = None
@@ -241,8 +276,10 @@ class Curator:
 
     async def _with_thumbnail(
         self, ref: VideoRef, oembed: OEmbed, previous: Video | None
-    ) -> tuple[Video, tuple[str, ...]]:
+    ) -> tuple[Video, tuple[str, ...], VimeoError | None]:
         warnings = list(oembed.warnings)
+        notes = list(oembed.warnings)
+        thumbnail_error = None
         thumbnail = previous.thumbnail if previous else None
         thumbnail_url = previous.thumbnail_url if previous else None
         have_file = thumbnail is not None and self.thumbnails.exists(thumbnail)
@@ -250,7 +287,10 @@ class Curator:
             try:
                 image = await self.vimeo.thumbnail(oembed.thumbnail_url)
             except VimeoError as exc:
+                # The old picture (if any) stays; the next refresh tries the new one again.
                 warnings.append(exc.message)
+                notes.append(f"{THUMBNAIL_FAILED} {exc.message}")
+                thumbnail_error = exc
             else:
                 thumbnail = await to_thread.run_sync(self.thumbnails.save, image)
                 thumbnail_url = oembed.thumbnail_url
@@ -273,11 +313,11 @@ class Curator:
             thumbnail_url=thumbnail_url,
             thumbnail=thumbnail,
             fetch_status=FetchStatus.RESTRICTED if oembed.restricted else FetchStatus.OK,
-            fetch_message=" ".join(oembed.warnings),
+            fetch_message=" ".join(notes),
             fetched_at=now,
             good_at=now,
         )
-        return video, tuple(warnings)
+        return video, tuple(warnings), thumbnail_error
 
     def _gallery(self, slug: str | None) -> Gallery:
         with self.db.connect() as conn:
@@ -313,10 +353,15 @@ class Curator:
         actor: str | None = None,
         statement_id: int | None = None,
         changed: tuple[str, ...] = (),
+        error: VimeoError | None = None,
+        thumbnail_failed: bool = False,
     ) -> None:
         with self.db.transaction() as conn:
             store.save_video(conn, video)
             if actor is not None:
                 audit.record_refresh(conn, actor, video.vimeo_id, statement_id, changed)
+            schedule.record(
+                conn, self.policy, video.vimeo_id, video.fetch_status, time.time(), error, thumbnail_failed
+            )
             keep = store.referenced_thumbnails(conn)
         self.thumbnails.prune(keep)

@@ -5,6 +5,8 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from starlette.datastructures import Headers
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -138,6 +140,47 @@ class SecurityHeadersMiddleware:
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
+
+
+class BodyLimit:
+    """Refuses request bodies over ``limit`` bytes with a 413 from the app's own error page.
+
+    Starlette's ``Route(max_body_size=...)`` answers an over-long Content-Length by replacing
+    whatever the app sent with a plain English text and none of our headers; this one raises
+    :class:`HTTPException` instead, so the refusal looks like every other one. Bodies without a
+    length (chunked) are counted as they arrive.
+    """
+
+    def __init__(self, app: ASGIApp, limit: int) -> None:
+        self.app = app
+        self.limit = limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        length = Headers(scope=scope).get("content-length")
+        if length is not None and not (length.isascii() and length.isdigit()):
+            raise HTTPException(400)
+        if length is not None and int(length) > self.limit:
+            raise HTTPException(413)
+        received = 0
+
+        async def counted() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.limit:
+                    raise HTTPException(413)
+            return message
+
+        await self.app(scope, counted, send)
+
+
+def body_limit(limit: int) -> list[Middleware]:
+    """``Route(..., middleware=body_limit(8192))``: every POST route gets one."""
+    return [Middleware(BodyLimit, limit=limit)]
 
 
 def own_origin(request: Request, settings: Settings) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 from typing import Any
 
@@ -21,7 +22,7 @@ from .models import Gallery, Statement
 from .notice import load_operator_texts
 from .pages import PAGE_HEADERS, PageResponse, all_ancestors, html_response, page_context
 from .render import Page
-from .security import is_same_origin_post, safe_next
+from .security import body_limit, is_same_origin_post, safe_next
 from .services import Services
 from .visit import CHECK_PARAM, REVOKED_PARAM, Visit, add_query, read_visit, valid_ancestors
 
@@ -32,6 +33,7 @@ MAX_VIMEO_ID_DIGITS = 12
 FORM_LIMITS: dict[str, Any] = {"max_files": 0, "max_fields": 20, "max_part_size": 2048}
 NOT_FOUND_STATEMENT = N_("Dieses Videostatement gibt es hier nicht (mehr).")
 NOT_FOUND_GALLERY = N_("Diese Galerie gibt es nicht.")
+RENDER_STRIPES = 64
 
 
 def parse_vimeo_id(raw: str) -> int:
@@ -50,6 +52,9 @@ class PublicViews:
             name: load_operator_texts(services.settings.data_dir, "accessibility", name, LANGUAGES)
             for name in ("statement", "enforcement")
         }
+        # After a write every cached page is gone and many visitors miss at once: one render
+        # per page (per stripe) serves them all, instead of one render each.
+        self._render_locks = [asyncio.Lock() for _ in range(RENDER_STRIPES)]
 
     def routes(self) -> list[BaseRoute]:
         return [
@@ -57,13 +62,13 @@ class PublicViews:
             Route("/g/{slug}", self.gallery, name="gallery"),
             Route("/g/{slug}/v/{vimeo_id}", self.statement, name="statement"),
             Route("/v/{vimeo_id}", self.statement_short, name="statement_short"),
-            Route("/consent", self.consent, methods=["POST"], name="consent", max_body_size=8192),
+            Route("/consent", self.consent, methods=["POST"], name="consent", middleware=body_limit(8192)),
             Route(
                 "/consent/revoke",
                 self.revoke,
                 methods=["POST"],
                 name="consent_revoke",
-                max_body_size=8192,
+                middleware=body_limit(8192),
             ),
             Route("/privacy", self.privacy, name="privacy"),
             Route("/accessibility", self.accessibility, name="accessibility"),
@@ -81,10 +86,14 @@ class PublicViews:
 
     async def cached_page(self, key: tuple[Any, ...], render: Any, *args: Any) -> Page:
         page, generation = self.s.pages.get(key)
-        if page is None:
-            html, ancestors = await to_thread.run_sync(render, *args)
-            page = Page.of(html, frame_ancestors=ancestors)
-            self.s.pages.put(key, page, generation)
+        if page is not None:
+            return page
+        async with self._render_locks[hash(key) % RENDER_STRIPES]:
+            page, generation = self.s.pages.get(key)  # rendered while we waited?
+            if page is None:
+                html, ancestors = await to_thread.run_sync(render, *args)
+                page = Page.of(html, frame_ancestors=ancestors)
+                self.s.pages.put(key, page, generation)
         return page
 
     def context(self, visit: Visit, lang: str, path: str, ancestors: tuple[str, ...]) -> dict[str, Any]:

@@ -8,8 +8,11 @@ become :class:`VimeoError` subclasses whose message an editor can act on.
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import json
 import re
+import socket
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
 from http.cookiejar import CookieJar, DefaultCookiePolicy
@@ -31,6 +34,7 @@ MAX_OEMBED_BYTES = 256 * 1024
 MAX_THUMBNAIL_BYTES = 8 * 1024 * 1024
 MAX_REDIRECTS = 3
 TOTAL_DEADLINE = 30.0  # seconds for one request including a slow drip of bytes
+MAX_CONCURRENT_REQUESTS = 4  # per process: the service never hits Vimeo with a burst
 USER_AGENT = "statement-gallery/0.1 (server-side oEmbed; no visitor data)"
 
 EVENTS = N_("Live-Events (vimeo.com/event/…) haben eigene Nummern und können nicht eingebunden werden.")
@@ -198,6 +202,12 @@ class ThumbnailRefused(VimeoError):
     """The thumbnail could not be fetched safely (host, size, not an image)."""
 
 
+UNSAFE_ADDRESS = N_(
+    "Die Adresse führt in ein internes Netz (privat, lokal oder reserviert); der Server fragt dort nicht an."
+)
+UNRESOLVABLE = N_("Der Servername lässt sich nicht auflösen. Später erneut versuchen.")
+
+
 # --- oEmbed ------------------------------------------------------------------------------
 
 
@@ -252,10 +262,26 @@ def _refuse_all_cookies() -> CookieJar:
 
 
 class VimeoClient:
-    """One shared httpx client for the life of the app (or one CLI run)."""
+    """One shared httpx client for the life of the app (or one CLI run).
 
-    def __init__(self, settings: Settings, transport: httpx.AsyncBaseTransport | None = None) -> None:
+    Without a ``transport`` (production) every connection goes through :class:`GuardedTransport`.
+    Tests pass an in-process transport; they get the guard around it by passing a ``resolver``.
+    """
+
+    def __init__(
+        self,
+        settings: Settings,
+        transport: httpx.AsyncBaseTransport | None = None,
+        *,
+        resolver: Resolver | None = None,
+    ) -> None:
         self.settings = settings
+        self._slots = asyncio.Semaphore(MAX_CONCURRENT_REQUESTS)
+        if transport is None:
+            transport = GuardedTransport(_direct_transport, resolver or system_resolver, settings)
+        elif resolver is not None:
+            given = transport
+            transport = GuardedTransport(lambda: given, resolver, settings)
         # Fixed headers only: nothing about any visitor ever reaches Vimeo from here.
         headers = {
             "User-Agent": USER_AGENT,
@@ -269,7 +295,6 @@ class VimeoClient:
             timeout=httpx.Timeout(10.0, connect=5.0),
             follow_redirects=False,
             trust_env=False,
-            limits=httpx.Limits(max_connections=8, max_keepalive_connections=4),
         )
 
     async def aclose(self) -> None:
@@ -290,7 +315,7 @@ class VimeoClient:
         request = self._client.build_request(
             "GET", self.settings.vimeo_oembed_url, params=params, headers=headers
         )
-        status, response_headers, body = await self._send(request, MAX_OEMBED_BYTES)
+        status, response_headers, body = await self._send(request, MAX_OEMBED_BYTES, VimeoUnavailable)
         content_type = response_headers.get("content-type", "").split(";")[0].strip().lower()
         if status == 404:
             raise VideoNotFound(
@@ -340,7 +365,7 @@ class VimeoClient:
                 request = self._client.build_request("GET", url, headers={"Accept": "image/*"})
             except httpx.InvalidURL:
                 raise ThumbnailRefused(N_("Die Adresse des Vorschaubilds ist ungültig.")) from None
-            status, headers, body = await self._send(request, MAX_THUMBNAIL_BYTES)
+            status, headers, body = await self._send(request, MAX_THUMBNAIL_BYTES, ThumbnailRefused)
             if status in {301, 302, 303, 307, 308} and headers.get("location"):
                 url = str(httpx.URL(url).join(headers["location"]))
                 continue
@@ -374,8 +399,16 @@ class VimeoClient:
         if scheme != "https" and not (scheme == "http" and is_loopback_host(host)):
             raise ThumbnailRefused(N_("Vorschaubilder werden nur über https geladen."))
 
-    async def _send(self, request: httpx.Request, limit: int) -> tuple[int, httpx.Headers, bytes]:
+    async def _send(
+        self, request: httpx.Request, limit: int, unsafe: type[VimeoError]
+    ) -> tuple[int, httpx.Headers, bytes]:
         """Send, read at most ``limit`` bytes, and turn transport trouble into VimeoUnavailable."""
+        async with self._slots:
+            return await self._send_now(request, limit, unsafe)
+
+    async def _send_now(
+        self, request: httpx.Request, limit: int, unsafe: type[VimeoError]
+    ) -> tuple[int, httpx.Headers, bytes]:
         try:
             async with asyncio.timeout(TOTAL_DEADLINE):
                 response = await self._client.send(request, stream=True)
@@ -399,6 +432,10 @@ class VimeoClient:
                     await response.aclose()
         except _TooLarge:
             raise BadAnswer(N_("Vimeos Antwort ist unerwartet groß und wurde verworfen.")) from None
+        except UnsafeAddress:
+            raise unsafe(UNSAFE_ADDRESS) from None
+        except Unresolvable:
+            raise VimeoUnavailable(UNRESOLVABLE) from None
         except TimeoutError:
             raise VimeoUnavailable(N_("Vimeo hat nicht rechtzeitig geantwortet.")) from None
         except httpx.TimeoutException:
@@ -414,6 +451,114 @@ class VimeoClient:
 
 class _TooLarge(Exception):
     pass
+
+
+# --- where requests may go ---------------------------------------------------------------
+
+Resolver = Callable[[str, int], Awaitable[list[str]]]
+
+
+async def system_resolver(host: str, port: int) -> list[str]:
+    """Every address the system resolver gives for ``host`` (IPv4 and IPv6)."""
+    infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    return [str(info[4][0]) for info in infos]
+
+
+def is_public_address(address: str) -> bool:
+    """True only for globally routable unicast addresses (no private, local or reserved nets)."""
+    try:
+        ip = ipaddress.ip_address(address.split("%", 1)[0])  # drop an IPv6 zone index
+    except ValueError:
+        return False
+    if isinstance(ip, ipaddress.IPv6Address):
+        # IPv4 hidden inside IPv6 (::ffff:10.0.0.1, 6to4, Teredo) is judged as that IPv4.
+        embedded = ip.ipv4_mapped or ip.sixtofour or (ip.teredo[1] if ip.teredo else None)
+        if embedded is not None:
+            return is_public_address(str(embedded))
+    return ip.is_global and not ip.is_multicast
+
+
+def _is_ip_literal(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True
+
+
+def configured_hosts(settings: Settings) -> frozenset[str]:
+    """Hosts the operator wrote down as IP literals or ``localhost``: trusted as configured."""
+    hosts = {urlsplit(settings.vimeo_oembed_url).hostname or ""}
+    hosts |= {urlsplit(f"//{entry}").hostname or "" for entry in settings.vimeo_thumbnail_hosts}
+    return frozenset(h.lower() for h in hosts if _is_ip_literal(h) or is_loopback_host(h))
+
+
+class UnsafeAddress(httpx.ConnectError):
+    """The name leads to a private, local or reserved address; nothing was sent."""
+
+
+class Unresolvable(httpx.ConnectError):
+    """The name does not resolve."""
+
+
+def _direct_transport() -> httpx.AsyncBaseTransport:
+    return httpx.AsyncHTTPTransport(
+        limits=httpx.Limits(
+            max_connections=MAX_CONCURRENT_REQUESTS, max_keepalive_connections=MAX_CONCURRENT_REQUESTS
+        ),
+        retries=0,
+    )
+
+
+class GuardedTransport(httpx.AsyncBaseTransport):
+    """Dials only public addresses, and exactly the address it checked.
+
+    Each request's host is resolved here; if any address is not public the request is refused.
+    The request then goes to the first checked address (the URL's host replaced by it, with
+    ``Host`` and TLS SNI kept on the name), so a second DNS answer (rebinding) cannot redirect
+    the connection. IP literals pass only when the operator configured exactly that host
+    (the stand-in on 127.0.0.1); so does ``localhost``.
+    """
+
+    def __init__(
+        self,
+        make_transport: Callable[[], httpx.AsyncBaseTransport],
+        resolver: Resolver,
+        settings: Settings,
+    ) -> None:
+        self.make_transport = make_transport
+        self.resolver = resolver
+        self.trusted = configured_hosts(settings)
+        # One connection pool per name: a pooled TLS connection is only reused for its own SNI.
+        self._pools: dict[str, httpx.AsyncBaseTransport] = {}
+
+    def _pool(self, host: str) -> httpx.AsyncBaseTransport:
+        pool = self._pools.get(host)
+        if pool is None:
+            pool = self._pools[host] = self.make_transport()
+        return pool
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        host = request.url.host.lower()
+        if host in self.trusted:
+            return await self._pool(host).handle_async_request(request)
+        if _is_ip_literal(host):
+            raise UnsafeAddress(f"IP literal {host} is not a configured host", request=request)
+        port = request.url.port or (443 if request.url.scheme == "https" else 80)
+        try:
+            addresses = await self.resolver(host, port)
+        except (OSError, UnicodeError):
+            raise Unresolvable(f"{host} does not resolve", request=request) from None
+        if not addresses or not all(is_public_address(a) for a in addresses):
+            raise UnsafeAddress(f"{host} resolves to {addresses}", request=request)
+        request.url = request.url.copy_with(host=addresses[0].split("%", 1)[0])
+        request.extensions = {**request.extensions, "sni_hostname": host}
+        return await self._pool(host).handle_async_request(request)
+
+    async def aclose(self) -> None:
+        pools, self._pools = list(self._pools.values()), {}
+        for pool in {id(p): p for p in pools}.values():
+            await pool.aclose()
 
 
 def _decode(body: bytes, encoding: str, limit: int) -> bytes:

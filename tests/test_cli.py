@@ -18,6 +18,7 @@ import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -579,6 +580,11 @@ def test_refresh_network_failure_keeps_old_data(operator: Operator) -> None:
     assert item["title"] == before["title"]
     assert item["good_at"] == before["good_at"]
     assert operator.thumbnails == thumbs
+    listing = operator.run("list").out  # what editors see: what failed, and how old the data is
+    failed = "Letzte Aktualisierung fehlgeschlagen: Vimeo ist von diesem Server aus nicht erreichbar."
+    assert failed in listing
+    good_date = datetime.fromisoformat(before["good_at"]).strftime("%d.%m.%Y")
+    assert f"Angezeigt werden die Angaben vom {good_date}." in listing
     # Still shown to visitors: a passing network problem is not a reason to hide anything.
     slug = item["gallery"]
     with TestClient(create_app(operator.settings()), base_url="https://gallery.test") as client:

@@ -164,6 +164,14 @@ def test_a_missing_thumbnail_file_gets_the_placeholder(
         "/static/..%2f..%2fpyproject.toml",
         "/static/%2e%2e/README.md",
         "/static/nope.css",
+        "/thumbs/%2e%2e%2fgallery.sqlite3",
+        "/thumbs/..%5csecret_key",
+        "/thumbs/0123456789abcdef0123456789abcdef.jpg/../../secret_key",
+        "/thumbs/%2e%2e%2f%2e%2e%2fpyproject.toml",
+        "/static/%252e%252e/README.md",
+        "/static//etc/passwd",
+        "/static/gallery.css/../../pyproject.toml",
+        "/static/..%5c..%5cpyproject.toml",
     ],
 )
 def test_no_path_traversal(populated: TestClient, path: str) -> None:

@@ -14,6 +14,7 @@ from ..curate import CurateError
 from ..i18n import gettext_noop as N_
 from ..posters import MAX_UPLOAD_BYTES, PosterError, reencode
 from ..render import duration
+from ..security import body_limit
 from .base import SMALL_BODY, UPLOAD_BODY, UPLOAD_FORM, Admin, Session
 from .statements import NOT_FOUND, Statements
 
@@ -36,21 +37,31 @@ class Actions:
         post = ["POST"]
         return [
             Route(
-                "/s/{id:int}/publish", p(self.publish), methods=post, name="publish", max_body_size=SMALL_BODY
+                "/s/{id:int}/publish",
+                p(self.publish),
+                methods=post,
+                name="publish",
+                middleware=body_limit(SMALL_BODY),
             ),
-            Route("/s/{id:int}/move", p(self.move), methods=post, name="move", max_body_size=SMALL_BODY),
             Route(
-                "/s/{id:int}/refresh", p(self.refresh), methods=post, name="refresh", max_body_size=SMALL_BODY
+                "/s/{id:int}/move", p(self.move), methods=post, name="move", middleware=body_limit(SMALL_BODY)
+            ),
+            Route(
+                "/s/{id:int}/refresh",
+                p(self.refresh),
+                methods=post,
+                name="refresh",
+                middleware=body_limit(SMALL_BODY),
             ),
             Route(
                 "/s/{id:int}/poster",
                 p(self.poster, UPLOAD_FORM),
                 methods=post,
                 name="poster",
-                max_body_size=UPLOAD_BODY,
+                middleware=body_limit(UPLOAD_BODY),
             ),
             Route("/s/{id:int}/delete", p(self.confirm_delete), methods=["GET"], name="delete"),
-            Route("/s/{id:int}/delete", p(self.delete), methods=post, max_body_size=SMALL_BODY),
+            Route("/s/{id:int}/delete", p(self.delete), methods=post, middleware=body_limit(SMALL_BODY)),
         ]
 
     async def publish(self, request: Request, session: Session) -> Response:

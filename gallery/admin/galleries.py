@@ -12,17 +12,20 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from .. import audit, editing, store
+from ..curate import status_line
 from ..editing import GALLERY_LIMITS, EditError
 from ..i18n import LANGUAGES
 from ..i18n import gettext_noop as N_
-from ..models import AuditEntry, Gallery, Statement
-from ..security import own_origin
+from ..models import AuditEntry, FetchStatus, Gallery, Statement
+from ..security import body_limit, own_origin
 from .actions import STATUS_LABELS
 from .base import SMALL_BODY, TEXT_FORM, Admin, Session
 from .statements import Statements
 
 LANGUAGE_NAMES = {"de": "Deutsch", "en": "English"}
 PAGE_SIZE = 100
+# Statuses editors are alerted to: hidden by a definite answer, or the last refresh failed.
+TROUBLE = frozenset({FetchStatus.NOT_FOUND, FetchStatus.FORBIDDEN, FetchStatus.ERROR})
 
 
 def embed_snippet(src: str, title: str) -> str:
@@ -44,12 +47,18 @@ class Galleries:
             Route("/", p(self.index), methods=["GET"], name="index"),
             Route("/galleries/new", p(self.new_form), methods=["GET"], name="gallery_new"),
             Route(
-                "/galleries/new", p(self.create, TEXT_FORM), methods=["POST"], max_body_size=SMALL_BODY * 4
+                "/galleries/new",
+                p(self.create, TEXT_FORM),
+                methods=["POST"],
+                middleware=body_limit(SMALL_BODY * 4),
             ),
             Route("/g/{slug}", p(self.gallery), methods=["GET"], name="gallery"),
             Route("/g/{slug}/settings", p(self.settings_form), methods=["GET"], name="gallery_settings"),
             Route(
-                "/g/{slug}/settings", p(self.save, TEXT_FORM), methods=["POST"], max_body_size=SMALL_BODY * 4
+                "/g/{slug}/settings",
+                p(self.save, TEXT_FORM),
+                methods=["POST"],
+                middleware=body_limit(SMALL_BODY * 4),
             ),
             Route("/audit", p(self.audit), methods=["GET"], name="audit"),
         ]
@@ -66,8 +75,20 @@ class Galleries:
                     found.append((g, sum(s.published for s in items), sum(not s.published for s in items)))
                 return found
 
+        def troubled() -> list[tuple[Statement, str]]:
+            with self.a.s.db.connect() as conn:
+                items = store.statements(conn)
+            return [(s, status_line(s.video)) for s in items if s.video.fetch_status in TROUBLE]
+
         galleries = await to_thread.run_sync(load)
-        return self.a.page(request, "admin/index.html", session, galleries=galleries, nav="galleries")
+        return self.a.page(
+            request,
+            "admin/index.html",
+            session,
+            galleries=galleries,
+            troubled=await to_thread.run_sync(troubled),
+            nav="galleries",
+        )
 
     async def gallery(self, request: Request, session: Session) -> Response:
         gallery = await self.statements.gallery(request.path_params["slug"])
@@ -87,6 +108,7 @@ class Galleries:
             gallery=gallery,
             statements=items,
             status_labels={k: self.a.t(session.lang, v) for k, v in STATUS_LABELS.items()},
+            status_notes={s.id: status_line(s.video) for s in items if s.video.fetch_status in TROUBLE},
             snippet=embed_snippet(origin + self.a.url("gallery", slug=gallery.slug), gallery.title),
             only_self=set(ancestors) <= {"'self'", "'none'"},
             ancestors=ancestors,

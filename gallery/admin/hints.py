@@ -10,6 +10,7 @@ from ..curate import NO_THUMBNAIL
 from ..editing import LONG_TITLE
 from ..i18n import gettext_noop as N_
 from ..models import FetchStatus, Gallery, Statement
+from ..render import format_date
 from ..services import Services
 from ..vimeo import RESTRICTED_WARNING
 
@@ -25,6 +26,10 @@ GONE = N_(
 )
 FORBIDDEN = N_("Bei Vimeo ist das Einbetten für dieses Video ausgeschaltet. Besucher sehen es nicht.")
 UNREACHABLE = N_("Vimeo war beim letzten Abruf nicht erreichbar; es gelten die zuletzt abgerufenen Angaben.")
+REFRESH_FAILED = N_(
+    "Letzte Aktualisierung von Vimeo fehlgeschlagen (%(when)s): %(reason)s Besucher sehen weiter die "
+    "Angaben vom %(good)s. Der Dienst versucht es von selbst erneut."
+)
 NO_PICTURE = N_(
     "Kein Vorschaubild: Die Galerie zeigt einen Platzhalter. Laden Sie ein eigenes Vorschaubild hoch."
 )
@@ -67,6 +72,11 @@ def hints(s: Statement, origin: str, *, saved: bool = True, extra: tuple[str, ..
         found.append(Hint("warning", GONE, {}))
     elif status is FetchStatus.FORBIDDEN:
         found.append(Hint("warning", FORBIDDEN, {}))
+    elif status is FetchStatus.ERROR and s.video.good_at:
+        when, good = format_date(s.video.fetched_at), format_date(s.video.good_at)
+        found.append(
+            Hint("warning", REFRESH_FAILED, {"when": when, "reason": s.video.fetch_message, "good": good})
+        )
     elif status is FetchStatus.ERROR:
         found.append(Hint("warning", UNREACHABLE, {}))
     for message in extra:

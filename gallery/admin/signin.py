@@ -15,7 +15,7 @@ from .. import audit, auth
 from ..i18n import DEFAULT_LANGUAGE
 from ..i18n import gettext_noop as N_
 from ..models import Editor
-from ..security import is_same_origin_post
+from ..security import body_limit, is_same_origin_post
 from .base import FORM, SMALL_BODY, Admin, Session, pick_language
 
 WRONG = N_("Name oder Passwort ist falsch.")  # the same words whether or not the name exists
@@ -37,14 +37,14 @@ class SignIn:
                 "/login",
                 self.a.errors_in_admin_look(self.sign_in),
                 methods=["POST"],
-                max_body_size=SMALL_BODY,
+                middleware=body_limit(SMALL_BODY),
             ),
             Route(
                 "/logout",
                 self.a.protect(self.sign_out),
                 methods=["POST"],
                 name="logout",
-                max_body_size=SMALL_BODY,
+                middleware=body_limit(SMALL_BODY),
             ),
         ]
 

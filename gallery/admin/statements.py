@@ -19,7 +19,7 @@ from ..curate import CurateError
 from ..editing import CAPTION_LANGUAGES, EDITABLE, LIMITS, EditError, StaleRevision
 from ..i18n import gettext_noop as N_
 from ..models import FetchStatus, Gallery, Statement, Video
-from ..security import own_origin
+from ..security import body_limit, own_origin
 from .base import TEXT_BODY, TEXT_FORM, Admin, Session
 from .hints import CAPTIONS_REMINDER, hints, preview
 
@@ -43,9 +43,11 @@ class Statements:
         p = self.a.protect
         return [
             Route("/g/{slug}/add", p(self.add_form), methods=["GET"], name="add"),
-            Route("/g/{slug}/add", p(self.add, TEXT_FORM), methods=["POST"], max_body_size=TEXT_BODY),
+            Route(
+                "/g/{slug}/add", p(self.add, TEXT_FORM), methods=["POST"], middleware=body_limit(TEXT_BODY)
+            ),
             Route("/s/{id:int}", p(self.edit_form), methods=["GET"], name="statement"),
-            Route("/s/{id:int}", p(self.save, TEXT_FORM), methods=["POST"], max_body_size=TEXT_BODY),
+            Route("/s/{id:int}", p(self.save, TEXT_FORM), methods=["POST"], middleware=body_limit(TEXT_BODY)),
         ]
 
     # --- loading -------------------------------------------------------------------------
@@ -199,10 +201,11 @@ class Statements:
         s, gallery = await self.statement(request.path_params["id"])
         form = await request.form()
         raw = {name: _text(form, name) for name in EDITABLE}
-        try:
-            loaded = int(_text(form, "revision"))
-        except ValueError:
-            raise HTTPException(400, N_("Bitte nutzen Sie das Formular der Seite.")) from None
+        revision = _text(form, "revision").strip()
+        # ASCII digits of a size SQLite can hold: int() alone takes "١٢" and 2**63 (a 500).
+        if not (revision.isascii() and revision.isdigit() and len(revision) < 18):
+            raise HTTPException(400, N_("Bitte nutzen Sie das Formular der Seite."))
+        loaded = int(revision)
         try:
             values = editing.check_statement_values(raw)
         except EditError as exc:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from importlib import resources
 from typing import Any
 
@@ -21,16 +22,24 @@ def focused(where: Where) -> dict[str, str]:
     )
 
 
-def assert_focus_not_on_body(where: Where) -> dict[str, str]:
-    """After an action focus must land on something (autofocus runs at the next frame, so wait)."""
-    try:
-        where.wait_for_function(
-            "() => document.activeElement && !['BODY', 'HTML'].includes(document.activeElement.tagName)",
-            timeout=3000,
-        )
-    except Exception:
-        raise AssertionError(f"focus was lost to <body>: {focused(where)}") from None
-    return focused(where)
+def assert_focus_not_on_body(where: Where, timeout: float = 5.0) -> dict[str, str]:
+    """After an action focus must land on something (autofocus runs at the next frame, so wait).
+
+    A form post navigates (POST, 303, GET): while the new document loads, the old one's
+    context is destroyed, so asking then fails; ask again until the deadline.
+    """
+    deadline = time.monotonic() + timeout
+    now: dict[str, str] = {}
+    while time.monotonic() < deadline:
+        try:
+            now = focused(where)
+        except Exception:  # the page is between two documents
+            now = {}
+        else:
+            if now["tag"] not in {"BODY", "HTML"}:
+                return now
+        time.sleep(0.05)
+    raise AssertionError(f"focus was lost to <body>: {now}")
 
 
 def tab_to(page: Page, selector: str, limit: int = 120) -> None:

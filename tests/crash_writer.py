@@ -1,0 +1,70 @@
+"""A stream of editor writes for tests/test_crash.py, meant to be killed with SIGKILL at any moment.
+
+    python tests/crash_writer.py DATA_DIR FIRST_ID MODE
+
+``adds``: adds videos FIRST_ID, FIRST_ID+1, … through the real curating code (an in-process
+Vimeo stand-in answers), every third one followed by a refresh that renames an earlier one.
+Prints ``ACK add ID`` / ``ACK refresh ID`` only after the write returned (was committed).
+``thumbnails``: saves ever new 48 MB pictures straight into the thumbnail store, ``ACK NAME``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import os
+import sys
+from pathlib import Path
+
+from gallery.curate import Curator
+from gallery.db import Database
+from gallery.demo import demo_settings
+from gallery.settings import Secret, Settings
+from gallery.standin import FakeVideo, StandIn
+from gallery.thumbnails import ThumbnailStore
+from gallery.vimeo import Image, VimeoClient
+
+PICTURES = ["sample1.jpg", "sample2.webp", "sample3.jpg", "sample4.webp", "sample5.jpg", "sample6.png"]
+
+
+def ack(line: str) -> None:
+    sys.stdout.write(f"ACK {line}\n")
+    sys.stdout.flush()
+
+
+async def adds(data_dir: Path, first: int) -> None:
+    base = Settings(data_dir=data_dir, secret_keys=(Secret("crash-test-key-0123456789"),))
+    settings = demo_settings(base.checked(), "http://127.0.0.1:9")
+    standin = StandIn(base_url="http://127.0.0.1:9", keep_requests=False)
+    db = Database(settings.database_path)
+    db.migrate()
+    async with VimeoClient(settings, standin.transport()) as vimeo:
+        curator = Curator(db, ThumbnailStore(settings.thumbnail_dir), vimeo)
+        vimeo_id = first
+        while True:
+            standin.add(FakeVideo(vimeo_id, f"Video {vimeo_id}", picture=PICTURES[vimeo_id % 6]))
+            await curator.add(str(vimeo_id), texts={"speaker_name": f"Person {vimeo_id}"})
+            ack(f"add {vimeo_id}")
+            if vimeo_id % 3 == 0 and vimeo_id > first:
+                standin.videos[vimeo_id - 1].title = f"Video {vimeo_id - 1} v2"
+                await curator.refresh(vimeo_id - 1)
+                ack(f"refresh {vimeo_id - 1}")
+            vimeo_id += 1
+
+
+def thumbnails(data_dir: Path, first: int) -> None:
+    store = ThumbnailStore(data_dir / "thumbnails")
+    n = first
+    while True:
+        head = b"\xff\xd8\xff\xe0" + hashlib.sha256(str(n).encode()).digest()
+        name = store.save(Image(head + os.urandom(48 * 1024 * 1024), "image/jpeg", "jpg"))
+        ack(name)
+        n += 1
+
+
+if __name__ == "__main__":
+    folder, start, mode = Path(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
+    if mode == "adds":
+        asyncio.run(adds(folder, start))
+    else:
+        thumbnails(folder, start)

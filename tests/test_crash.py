@@ -1,0 +1,144 @@
+"""Crashes: SIGKILL during a stream of writes, and a thumbnail write interrupted halfway.
+
+Every write acknowledged before the kill must be there afterwards, the database must pass
+``PRAGMA integrity_check``, and no file under a thumbnail name may hold anything but the bytes
+its name (a content hash) promises. Editors' writes over HTTP and ``gallery import`` follow with
+the admin area.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from starlette.testclient import TestClient
+
+from gallery import store
+from gallery import thumbnails as thumbnails_module
+from gallery.app import create_app
+from gallery.db import Database
+from gallery.demo import demo_settings
+from gallery.settings import Secret, Settings
+from gallery.thumbnails import NAME_RE, ThumbnailStore
+from gallery.vimeo import Image
+from tests.htmlparse import parse
+
+WRITER = Path(__file__).with_name("crash_writer.py")
+ROOT = WRITER.parent.parent
+pytestmark = pytest.mark.slow
+
+
+def run_and_kill(data_dir: Path, first: int, mode: str, after: float) -> list[str]:
+    """Start the writer, SIGKILL it after ``after`` seconds, return what it acknowledged."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    proc = subprocess.Popen(
+        [sys.executable, str(WRITER), str(data_dir), str(first), mode],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env,
+        cwd=ROOT,
+    )
+    time.sleep(after)
+    proc.send_signal(signal.SIGKILL)
+    out, err = proc.communicate(timeout=30)
+    assert proc.returncode == -signal.SIGKILL, err.decode()[-2000:]
+    return [line.removeprefix("ACK ") for line in out.decode().splitlines() if line.startswith("ACK ")]
+
+
+def integrity(path: Path) -> tuple[str, list[tuple[object, ...]]]:
+    db = Database(path)
+    with db.connect() as conn:
+        check = conn.execute("PRAGMA integrity_check").fetchone()[0]
+        dangling = [tuple(r) for r in conn.execute("PRAGMA foreign_key_check")]
+    return check, dangling
+
+
+def assert_every_named_file_is_whole(folder: Path) -> int:
+    named = [p for p in folder.iterdir() if NAME_RE.match(p.name)]
+    for path in named:
+        assert hashlib.sha256(path.read_bytes()).hexdigest()[:32] == path.name.split(".")[0], path.name
+    return len(named)
+
+
+def test_sigkill_during_a_stream_of_writes_loses_nothing_acknowledged(tmp_path: Path) -> None:
+    data_dir = tmp_path / "data"
+    rng = random.Random(5)
+    adds: dict[int, None] = {}
+    refreshes: set[int] = set()
+    for run in range(6):
+        acked = run_and_kill(data_dir, 10_000 * (run + 1), "adds", rng.uniform(0.9, 1.6))
+        for line in acked:
+            kind, vimeo_id = line.split()
+            (refreshes.add if kind == "refresh" else adds.setdefault)(int(vimeo_id))  # type: ignore[operator]
+        check, dangling = integrity(data_dir / "gallery.sqlite3")
+        assert check == "ok" and dangling == [], run
+    assert len(adds) >= 20, "the writer should get some work done between kills"
+    db = Database(data_dir / "gallery.sqlite3")
+    with db.connect() as conn:
+        statements = {s.vimeo_id: s for s in store.statements(conn)}
+    thumbs = ThumbnailStore(data_dir / "thumbnails")
+    for vimeo_id in adds:
+        s = statements[vimeo_id]  # every acknowledged add is there, complete
+        assert s.speaker_name == f"Person {vimeo_id}" and s.video.thumbnail is not None
+        assert thumbs.load(s.video.thumbnail) is not None
+        expected = f"Video {vimeo_id} v2" if vimeo_id in refreshes else None
+        assert expected is None or s.title == expected
+    assert_every_named_file_is_whole(data_dir / "thumbnails")
+    # The service starts on what is left and shows every acknowledged statement.
+    settings = demo_settings(
+        Settings(data_dir=data_dir, secret_keys=(Secret("crash-test-key-0123456789"),)).checked(),
+        "http://127.0.0.1:9",
+    )
+    with TestClient(create_app(settings), base_url="https://gallery.test") as client:
+        page = client.get("/")
+        assert page.status_code == 200
+        assert len(parse(page.text).with_class("card")) == len(statements)
+
+
+def test_sigkill_while_writing_thumbnails_leaves_no_half_file_under_a_name(tmp_path: Path) -> None:
+    data_dir = tmp_path / "data"
+    rng = random.Random(7)
+    acked: list[str] = []
+    interrupted = 0
+    for run in range(12):
+        acked += run_and_kill(data_dir, 100 * run, "thumbnails", rng.uniform(0.3, 1.5))
+        assert_every_named_file_is_whole(data_dir / "thumbnails")
+        interrupted = len(list((data_dir / "thumbnails").glob(".*.tmp")))
+        if run >= 3 and interrupted:
+            break
+    assert interrupted, "no kill landed in the middle of a write; the test proved nothing"
+    whole = assert_every_named_file_is_whole(data_dir / "thumbnails")
+    assert set(acked) <= {p.name for p in (data_dir / "thumbnails").iterdir()} and whole >= len(acked)
+    store = ThumbnailStore(data_dir / "thumbnails")
+    for leftover in (data_dir / "thumbnails").glob(".*.tmp"):
+        assert store.load(leftover.name) is None  # a half file is never served
+    store.prune(set(acked), grace=0)
+    assert not list((data_dir / "thumbnails").glob(".*.tmp"))  # and is cleaned up
+
+
+def test_a_failure_between_write_and_rename_leaves_nothing_served(
+    populated: TestClient, curated_settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    services = populated.app.state.services  # type: ignore[attr-defined]
+    image = Image(b"\xff\xd8\xff\xe0" + os.urandom(200_000), "image/jpeg", "jpg")
+    name = hashlib.sha256(image.data).hexdigest()[:32] + ".jpg"
+
+    def crash(src: object, dst: object) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(thumbnails_module.os, "replace", crash)
+    with pytest.raises(OSError):
+        services.thumbnails.save(image)
+    monkeypatch.undo()
+    assert not (curated_settings.thumbnail_dir / name).exists()
+    r = populated.get(f"/thumbs/{name}")
+    assert r.status_code == 200 and r.headers["content-type"] == "image/svg+xml"  # the placeholder
+    assert services.thumbnails.save(image) == name  # the next attempt writes it whole
+    assert populated.get(f"/thumbs/{name}").content == image.data
