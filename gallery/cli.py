@@ -18,30 +18,17 @@ from typing import Any
 
 from . import cli_admin, store
 from .audit import CLI_ACTOR
-from .cli_admin import CommandError
+from .cli_base import EXIT_FAILED, EXIT_OK, EXIT_USAGE, CommandError, open_database, settings_from_env
 from .curate import MAX_TEXT, CurateError, Curator, status_line
-from .db import Database
 from .schedule import RefreshPolicy
 from .settings import Settings, SettingsError
 from .thumbnails import ThumbnailStore
 from .vimeo import VimeoClient
 
-EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
-
-
-def _settings() -> Settings:
-    return Settings.from_environ(os.environ)
-
-
-def _database(settings: Settings) -> Database:
-    db = Database(settings.database_path)
-    db.migrate()
-    return db
-
 
 def _with_curator(settings: Settings, work: Callable[[Curator], Awaitable[int]]) -> int:
     async def run() -> int:
-        db = _database(settings)
+        db = open_database(settings)
         async with VimeoClient(settings) as vimeo:
             policy = RefreshPolicy.from_settings(settings)
             return await work(Curator(db, ThumbnailStore(settings.thumbnail_dir), vimeo, policy))
@@ -63,7 +50,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     from .app import create_app
 
-    app = create_app(_settings())
+    app = create_app(settings_from_env())
     # access_log=False: uvicorn's access log records visitors' IP addresses; we keep none.
     uvicorn.run(
         app,
@@ -95,7 +82,7 @@ def cmd_add(args: argparse.Namespace) -> int:
                 texts["transcript"] = Path(args.transcript_file).read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:
             raise CommandError(f"Die Abschrift kann nicht gelesen werden: {exc}") from None
-    settings = _settings()
+    settings = settings_from_env()
 
     async def work(curator: Curator) -> int:
         outcome = await curator.add(
@@ -112,7 +99,7 @@ def cmd_add(args: argparse.Namespace) -> int:
 
 
 def cmd_list(args: argparse.Namespace) -> int:
-    db = _database(_settings())
+    db = open_database(settings_from_env())
     with db.connect() as conn:
         gallery_id = None
         if args.gallery:
@@ -163,15 +150,15 @@ def cmd_remove(args: argparse.Namespace) -> int:
         print(f"Entfernt: {vimeo_id} aus {count} Galerie(n).")
         return EXIT_OK
 
-    return _with_curator(_settings(), work)
+    return _with_curator(settings_from_env(), work)
 
 
 def cmd_refresh(args: argparse.Namespace) -> int:
     if (args.vimeo_id is None) == (not args.all):
         raise CommandError("Bitte genau eines angeben: eine Videonummer oder --all.")
-    settings = _settings()
+    settings = settings_from_env()
     if args.all:
-        with _database(settings).connect() as conn:
+        with open_database(settings).connect() as conn:
             ids = [v.vimeo_id for v in store.videos(conn)]
     else:
         ids = [_vimeo_id(args.vimeo_id)]

@@ -13,27 +13,10 @@ from typing import Any
 
 from . import audit, auth
 from .backup import backup_database, export_data, import_text
-from .db import Database
+from .cli_base import EXIT_OK, CommandError, open_database, settings_from_env
 from .importcheck import ImportRefused
 from .posters import PosterError
-from .settings import Settings
 from .thumbnails import ThumbnailStore
-
-EXIT_OK = 0
-
-
-class CommandError(Exception):
-    """A one-line reason for the operator; becomes exit code 1."""
-
-
-def _settings() -> Settings:
-    return Settings.from_environ(os.environ)
-
-
-def _database(settings: Settings) -> Database:
-    db = Database(settings.database_path)
-    db.migrate()
-    return db
 
 
 def _read_password(args: argparse.Namespace, name: str) -> str:
@@ -59,7 +42,7 @@ def cmd_editor_add(args: argparse.Namespace) -> int:
         name, _ = auth.normalize_name(args.name)
     except auth.AccountError as exc:
         raise CommandError(exc.message) from None
-    db = _database(_settings())
+    db = open_database(settings_from_env())
     with db.connect() as conn:
         if auth.editor_for_sign_in(conn, name) is not None:
             raise CommandError(f"Das Konto „{name}“ gibt es schon.")
@@ -75,7 +58,7 @@ def cmd_editor_add(args: argparse.Namespace) -> int:
 
 
 def cmd_editor_list(args: argparse.Namespace) -> int:
-    with _database(_settings()).connect() as conn:
+    with open_database(settings_from_env()).connect() as conn:
         found = auth.editors(conn)
     if args.json:
         items = [
@@ -100,7 +83,7 @@ def cmd_editor_list(args: argparse.Namespace) -> int:
 
 
 def cmd_editor_remove(args: argparse.Namespace) -> int:
-    with _database(_settings()).transaction() as conn:
+    with open_database(settings_from_env()).transaction() as conn:
         editor = auth.remove_editor(conn, args.name)
         if editor is None:
             raise CommandError(f"Das Konto „{args.name}“ gibt es nicht.")
@@ -110,7 +93,7 @@ def cmd_editor_remove(args: argparse.Namespace) -> int:
 
 
 def cmd_editor_passwd(args: argparse.Namespace) -> int:
-    db = _database(_settings())
+    db = open_database(settings_from_env())
     with db.connect() as conn:
         found = auth.editor_for_sign_in(conn, args.name)
     if found is None:
@@ -129,8 +112,8 @@ def cmd_editor_passwd(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    settings = _settings()
-    data = export_data(_database(settings), ThumbnailStore(settings.thumbnail_dir))
+    settings = settings_from_env()
+    data = export_data(open_database(settings), ThumbnailStore(settings.thumbnail_dir))
     text = json.dumps(data, ensure_ascii=False, indent=2) + "\n"
     if args.file in {None, "-"}:
         sys.stdout.write(text)
@@ -161,10 +144,10 @@ def cmd_import(args: argparse.Namespace) -> int:
         text = sys.stdin.read() if args.file == "-" else Path(args.file).read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise CommandError(f"Die Datei kann nicht gelesen werden: {exc}") from None
-    settings = _settings()
+    settings = settings_from_env()
     try:
         summary = import_text(
-            text, _database(settings), ThumbnailStore(settings.thumbnail_dir), audit.CLI_ACTOR
+            text, open_database(settings), ThumbnailStore(settings.thumbnail_dir), audit.CLI_ACTOR
         )
     except ImportRefused as exc:
         reasons = "; ".join(exc.reasons)
@@ -186,7 +169,7 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 
 def cmd_backup(args: argparse.Namespace) -> int:
-    settings = _settings()
+    settings = settings_from_env()
     if not settings.database_path.is_file():
         raise CommandError(
             f"Unter {settings.database_path} gibt es keine Datenbank (GALLERY_DATA_DIR prüfen)."
