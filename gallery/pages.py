@@ -11,7 +11,7 @@ from . import store
 from .assets import accepts_gzip
 from .i18n import translations
 from .render import Page, with_language
-from .security import FRAME_ANCESTORS_KEY
+from .security import FRAME_ANCESTORS_KEY, HEADERS_DONE_KEY, SecurityHeaders
 from .services import Services
 from .visit import Visit, union_ancestors, valid_ancestors
 
@@ -40,18 +40,25 @@ def html_response(
     request: Request, page: Page, extra_headers: list[tuple[bytes, bytes]] | None = None
 ) -> Response:
     """Send a rendered page, gzipped when the browser accepts it; never cached by anyone."""
-    services: Services = request.app.state.services
-    gzip_ok = accepts_gzip(request.scope)
+    scope = request.scope
+    security: SecurityHeaders = request.app.state.services.security
+    gzip_ok = accepts_gzip(scope)
     body = page.gzipped if gzip_ok else page.body
-    if page.frame_ancestors:
-        request.scope[FRAME_ANCESTORS_KEY] = page.frame_ancestors
-    headers = [
-        *PAGE_HEADERS[gzip_ok],
-        (b"content-length", str(len(body)).encode()),
-        *services.security.for_document(request.scope),
-    ]
-    if extra_headers:
-        headers.extend(extra_headers)
+    key = (gzip_ok, security.https(scope))
+    headers = page.headers.get(key) if not extra_headers else None
+    if headers is None:
+        if page.frame_ancestors:
+            scope[FRAME_ANCESTORS_KEY] = page.frame_ancestors
+        headers = [
+            *PAGE_HEADERS[gzip_ok],
+            (b"content-length", str(len(body)).encode()),
+            *security.for_document(scope),
+            *(extra_headers or ()),
+        ]
+        if not extra_headers:
+            page.headers[key] = headers
+    else:
+        scope[HEADERS_DONE_KEY] = True  # the stored list holds every security header already
     return PageResponse(body, page.status, headers)
 
 

@@ -8,7 +8,7 @@ import re
 import threading
 import time
 from collections.abc import Callable, Hashable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -191,6 +191,10 @@ class Page:
     gzipped: bytes
     status: int = 200
     frame_ancestors: tuple[str, ...] | None = None
+    # Response headers by (gzip, https), built on first use: a cached page is sent many times.
+    headers: dict[tuple[bool, bool], list[tuple[bytes, bytes]]] = field(
+        default_factory=dict, compare=False, repr=False
+    )
 
     @classmethod
     def of(cls, html: str, status: int = 200, frame_ancestors: tuple[str, ...] | None = None) -> Page:

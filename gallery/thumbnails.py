@@ -12,6 +12,7 @@ from pathlib import Path
 
 from .vimeo import Image, sniff_image
 
+RECHECK_SECONDS = 1.0
 NAME_RE = re.compile(r"^[0-9a-f]{32}\.(jpg|png|webp|gif|avif)$")
 MEDIA_TYPES = {
     "jpg": "image/jpeg",
@@ -29,6 +30,7 @@ class ThumbnailStore:
         self.folder = folder
         self.memory_budget = memory_budget
         self._cache: OrderedDict[str, bytes] = OrderedDict()
+        self._seen: dict[str, float] = {}  # when each cached file was last seen on disk
         self._cached_bytes = 0
         self._lock = threading.Lock()
 
@@ -48,21 +50,34 @@ class ThumbnailStore:
         return name
 
     def cached(self, name: str) -> bytes | None:
-        """The bytes if they are in memory already (no disk access: safe on the event loop)."""
+        """The bytes if they are in memory and were seen on disk within the last second.
+
+        No disk access: safe on the event loop. A file deleted by another process (a statement
+        withdrawn from the command line) stops being served within a second, via :meth:`load`.
+        """
         data = self._cache.get(name)
+        if data is None or time.monotonic() - self._seen.get(name, 0.0) > RECHECK_SECONDS:
+            return None
         return data
 
     def load(self, name: str) -> bytes | None:
         """The bytes of a stored thumbnail, from memory when possible; None if missing."""
         if not NAME_RE.match(name):
             return None
+        path = self.folder / name
         with self._lock:
             data = self._cache.get(name)
-            if data is not None:
-                self._cache.move_to_end(name)
+        if data is not None:
+            if path.is_file():
+                with self._lock:
+                    self._seen[name] = time.monotonic()
+                    if name in self._cache:
+                        self._cache.move_to_end(name)
                 return data
+            self._forget(name)
+            return None
         try:
-            data = (self.folder / name).read_bytes()
+            data = path.read_bytes()
         except OSError:
             return None
         if sniff_image(data) is None:
@@ -70,9 +85,11 @@ class ThumbnailStore:
         with self._lock:
             if name not in self._cache and len(data) <= self.memory_budget:
                 self._cache[name] = data
+                self._seen[name] = time.monotonic()
                 self._cached_bytes += len(data)
                 while self._cached_bytes > self.memory_budget:
-                    _, dropped = self._cache.popitem(last=False)
+                    old, dropped = self._cache.popitem(last=False)
+                    self._seen.pop(old, None)
                     self._cached_bytes -= len(dropped)
         return data
 
@@ -84,8 +101,12 @@ class ThumbnailStore:
         if not NAME_RE.match(name):
             return
         (self.folder / name).unlink(missing_ok=True)
+        self._forget(name)
+
+    def _forget(self, name: str) -> None:
         with self._lock:
             data = self._cache.pop(name, None)
+            self._seen.pop(name, None)
             if data is not None:
                 self._cached_bytes -= len(data)
 
@@ -110,10 +131,7 @@ class ThumbnailStore:
             if NAME_RE.match(path.name) or path.name.endswith(".tmp"):
                 path.unlink(missing_ok=True)
                 removed.append(path.name)
-                with self._lock:
-                    data = self._cache.pop(path.name, None)
-                    if data is not None:
-                        self._cached_bytes -= len(data)
+                self._forget(path.name)
         return removed
 
 
