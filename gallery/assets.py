@@ -16,7 +16,7 @@ from anyio import to_thread
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from .security import SecurityHeaders
-from .thumbnails import NAME_RE, ThumbnailStore, media_type
+from .thumbnails import ThumbnailStore, is_stored_name, media_type
 
 IMMUTABLE = b"public, max-age=31536000, immutable"
 REVALIDATE = b"public, max-age=300"
@@ -182,7 +182,7 @@ class ThumbnailEndpoint:
             await send_status(scope, send, 405, "Nur GET und HEAD sind hier erlaubt.", extra)
             return
         name = scope["path_params"]["name"]
-        if not NAME_RE.match(name):
+        if not is_stored_name(name):
             await send_status(scope, send, 404, "Dieses Vorschaubild gibt es nicht.", extra)
             return
         data = self.store.cached(name)

@@ -18,7 +18,15 @@ from typing import Any
 
 from . import cli_admin, store
 from .audit import CLI_ACTOR
-from .cli_base import EXIT_FAILED, EXIT_OK, EXIT_USAGE, CommandError, open_database, settings_from_env
+from .cli_base import (
+    EXIT_FAILED,
+    EXIT_OK,
+    EXIT_USAGE,
+    CommandError,
+    RefusedInput,
+    open_database,
+    settings_from_env,
+)
 from .curate import MAX_TEXT, CurateError, Curator, status_line
 from .schedule import RefreshPolicy
 from .settings import Settings, SettingsError
@@ -264,7 +272,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (CurateError, CommandError) as exc:
         message = exc.message if isinstance(exc, CurateError) else str(exc)
         print(f"Fehler: {message}", file=sys.stderr)
-        return EXIT_FAILED
+        return EXIT_USAGE if isinstance(exc, RefusedInput) else EXIT_FAILED
 
 
 if __name__ == "__main__":  # pragma: no cover

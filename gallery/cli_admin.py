@@ -13,7 +13,7 @@ from typing import Any
 
 from . import audit, auth
 from .backup import backup_database, export_data, import_text
-from .cli_base import EXIT_OK, CommandError, open_database, settings_from_env
+from .cli_base import EXIT_OK, CommandError, RefusedInput, open_database, settings_from_env
 from .importcheck import ImportRefused
 from .posters import PosterError
 from .thumbnails import ThumbnailStore
@@ -151,9 +151,9 @@ def cmd_import(args: argparse.Namespace) -> int:
         )
     except ImportRefused as exc:
         reasons = "; ".join(exc.reasons)
-        raise CommandError(f"Die Datei wird nicht importiert, nichts wurde geändert: {reasons}") from None
+        raise RefusedInput(f"Die Datei wird nicht importiert, nichts wurde geändert: {reasons}") from None
     except PosterError as exc:
-        raise CommandError(f"Die Datei wird nicht importiert: {exc.message}") from None
+        raise RefusedInput(f"Die Datei wird nicht importiert: {exc.message}") from None
     s = summary
     print(
         f"Importiert: Galerien {s.galleries_new} neu, {s.galleries_changed} geändert; Statements "

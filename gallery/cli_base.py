@@ -14,6 +14,10 @@ class CommandError(Exception):
     """A one-line reason for the operator; becomes exit code 1."""
 
 
+class RefusedInput(CommandError):
+    """What the operator handed in is not acceptable (nothing was changed); becomes exit code 2."""
+
+
 def settings_from_env() -> Settings:
     return Settings.from_environ(os.environ)
 

@@ -13,7 +13,7 @@ from .i18n import LANGUAGES
 from .models import FetchStatus
 from .posters import PosterError, check_stored
 from .settings import SettingsError, check_frame_ancestor
-from .thumbnails import NAME_RE
+from .thumbnails import is_stored_name
 from .vimeo import HASH_RE
 
 FORMAT = "statement-gallery-export"
@@ -163,7 +163,7 @@ def _statement(c: _Checker, s: dict[str, Any], where: str, seen: set[int], hashe
         c.number(video, key, vw, 0, 10**7 - 1, optional=True)
     c.text(video, "upload_date", vw, 40, optional=True)
     thumbnail = video.get("thumbnail")
-    if thumbnail is not None and (not isinstance(thumbnail, str) or not NAME_RE.match(thumbnail)):
+    if thumbnail is not None and (not isinstance(thumbnail, str) or not is_stored_name(thumbnail)):
         c.fail(f"{vw}.thumbnail", "ungültiger Dateiname")
     if video.get("fetch_status") not in {s.value for s in FetchStatus}:
         c.fail(f"{vw}.fetch_status", "unbekannter Status")

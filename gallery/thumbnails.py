@@ -13,7 +13,8 @@ from pathlib import Path
 from .vimeo import Image, sniff_image
 
 RECHECK_SECONDS = 1.0
-NAME_RE = re.compile(r"^[0-9a-f]{32}\.(jpg|png|webp|gif|avif)$")
+# Matched against the whole name (``\Z``, not ``$``): "$" also matches before a final newline.
+NAME_RE = re.compile(r"^[0-9a-f]{32}\.(jpg|png|webp|gif|avif)\Z")
 MEDIA_TYPES = {
     "jpg": "image/jpeg",
     "png": "image/png",
@@ -21,6 +22,11 @@ MEDIA_TYPES = {
     "gif": "image/gif",
     "avif": "image/avif",
 }
+
+
+def is_stored_name(name: str) -> bool:
+    """True only for a name the store gives out: 32 hex digits and an image extension, nothing more."""
+    return NAME_RE.fullmatch(name) is not None
 
 
 class ThumbnailStore:
@@ -62,7 +68,7 @@ class ThumbnailStore:
 
     def load(self, name: str) -> bytes | None:
         """The bytes of a stored thumbnail, from memory when possible; None if missing."""
-        if not NAME_RE.match(name):
+        if not is_stored_name(name):
             return None
         path = self.folder / name
         with self._lock:
@@ -94,11 +100,11 @@ class ThumbnailStore:
         return data
 
     def exists(self, name: str) -> bool:
-        return bool(NAME_RE.match(name)) and (self.folder / name).is_file()
+        return is_stored_name(name) and (self.folder / name).is_file()
 
     def discard(self, name: str) -> None:
         """Delete one stored file at once (and its copy in memory): its last user is gone."""
-        if not NAME_RE.match(name):
+        if not is_stored_name(name):
             return
         (self.folder / name).unlink(missing_ok=True)
         self._forget(name)
@@ -128,7 +134,7 @@ class ThumbnailStore:
                     continue
             except OSError:
                 continue
-            if NAME_RE.match(path.name) or path.name.endswith(".tmp"):
+            if is_stored_name(path.name) or path.name.endswith(".tmp"):
                 path.unlink(missing_ok=True)
                 removed.append(path.name)
                 self._forget(path.name)

@@ -21,6 +21,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import httpx
 
+from .addresses import why_refused
 from .i18n import gettext_noop as N_
 from .models import FetchStatus
 from .settings import Settings, is_loopback_host
@@ -464,20 +465,6 @@ async def system_resolver(host: str, port: int) -> list[str]:
     return [str(info[4][0]) for info in infos]
 
 
-def is_public_address(address: str) -> bool:
-    """True only for globally routable unicast addresses (no private, local or reserved nets)."""
-    try:
-        ip = ipaddress.ip_address(address.split("%", 1)[0])  # drop an IPv6 zone index
-    except ValueError:
-        return False
-    if isinstance(ip, ipaddress.IPv6Address):
-        # IPv4 hidden inside IPv6 (::ffff:10.0.0.1, 6to4, Teredo) is judged as that IPv4.
-        embedded = ip.ipv4_mapped or ip.sixtofour or (ip.teredo[1] if ip.teredo else None)
-        if embedded is not None:
-            return is_public_address(str(embedded))
-    return ip.is_global and not ip.is_multicast
-
-
 def _is_ip_literal(host: str) -> bool:
     try:
         ipaddress.ip_address(host)
@@ -513,7 +500,8 @@ def _direct_transport() -> httpx.AsyncBaseTransport:
 class GuardedTransport(httpx.AsyncBaseTransport):
     """Dials only public addresses, and exactly the address it checked.
 
-    Each request's host is resolved here; if any address is not public the request is refused.
+    Each request's host is resolved here; if the table in :mod:`gallery.addresses` refuses any of
+    its addresses, the request is refused.
     The request then goes to the first checked address (the URL's host replaced by it, with
     ``Host`` and TLS SNI kept on the name), so a second DNS answer (rebinding) cannot redirect
     the connection. IP literals pass only when the operator configured exactly that host
@@ -549,8 +537,11 @@ class GuardedTransport(httpx.AsyncBaseTransport):
             addresses = await self.resolver(host, port)
         except (OSError, UnicodeError):
             raise Unresolvable(f"{host} does not resolve", request=request) from None
-        if not addresses or not all(is_public_address(a) for a in addresses):
-            raise UnsafeAddress(f"{host} resolves to {addresses}", request=request)
+        if not addresses:
+            raise UnsafeAddress(f"{host} resolves to no address", request=request)
+        for address in addresses:
+            if why := why_refused(address):
+                raise UnsafeAddress(f"{host} resolves to {address}: {why}", request=request)
         request.url = request.url.copy_with(host=addresses[0].split("%", 1)[0])
         request.extensions = {**request.extensions, "sni_hostname": host}
         return await self._pool(host).handle_async_request(request)

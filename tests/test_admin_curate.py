@@ -390,6 +390,19 @@ def test_bad_uploads_are_refused_at_the_field(
     assert stored_images(curated_settings) == files_before
 
 
+def test_a_poster_name_with_a_newline_after_it_is_no_poster(
+    editor: AdminActions, curated_settings: Settings
+) -> None:
+    sid = statement_id(curated_settings.database_path, RESTRICTED.vimeo_id)
+    editor.post(f"/admin/s/{sid}/poster", files={"poster": ("p.jpg", jpeg_with_metadata(), "image/jpeg")})
+    conn = sqlite3.connect(curated_settings.database_path)
+    (poster,) = conn.execute("SELECT poster FROM statements WHERE id = ?", (sid,)).fetchone()
+    conn.close()
+    assert editor.client.get(f"/thumbs/{poster}").headers["content-type"] == "image/jpeg"
+    r = editor.client.get(f"/thumbs/{poster}%0A")
+    assert r.status_code == 404 and "Dieses Vorschaubild gibt es nicht." in r.text
+
+
 def test_replacing_or_removing_a_poster_deletes_the_old_file(
     editor: AdminActions, curated_settings: Settings
 ) -> None:

@@ -195,6 +195,10 @@ def mutate(data: dict[str, Any], change: str) -> Any:
         s["caption_lang"] = "de&autoplay=1"
     elif change == "hash":
         s["unlisted_hash"] = "../../etc"
+    elif change == "thumbnail-newline":
+        s["video"]["thumbnail"] += "\n"  # "$" in a pattern would let this through
+    elif change == "poster-newline":
+        s["poster"] += "\n"
     elif change == "late-error":
         data["galleries"][-1]["statements"][-1]["video"]["fetch_status"] = "kaputt"
     return data
@@ -213,6 +217,8 @@ def mutate(data: dict[str, Any], change: str) -> Any:
         ("origin", "frame_ancestors"),
         ("caption", "caption_lang"),
         ("hash", "unlisted_hash"),
+        ("thumbnail-newline", "statements[0].video.thumbnail: ungültiger Dateiname"),
+        ("poster-newline", "statements[0].poster"),
         ("late-error", "video.fetch_status"),
     ],
 )
@@ -226,7 +232,7 @@ def test_a_malformed_file_is_refused_with_a_reason_before_anything_changes(
     before = snapshot(source.database)
     images = sorted(p.name for p in (source.data_dir / "thumbnails").iterdir())
     code, out, err = source.run("import", str(path))
-    assert code == 1 and out == ""
+    assert code == 2 and out == ""
     assert reason in err and "nichts wurde geändert" in err and len(err.strip().splitlines()) == 1
     assert snapshot(source.database) == before
     assert sorted(p.name for p in (source.data_dir / "thumbnails").iterdir()) == images
@@ -238,7 +244,7 @@ def test_not_an_export_at_all(source: Operator, tmp_path: Path, content: str) ->
     path.write_text(content, encoding="utf-8")
     before = snapshot(source.database)
     code, _, err = source.run("import", str(path))
-    assert code == 1 and err.startswith("Fehler: Die Datei wird nicht importiert")
+    assert code == 2 and err.startswith("Fehler: Die Datei wird nicht importiert")
     assert snapshot(source.database) == before
     code, _, err = source.run("import", str(tmp_path / "fehlt.json"))
     assert code == 1 and "kann nicht gelesen werden" in err

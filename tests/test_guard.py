@@ -7,10 +7,12 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import replace
+from ipaddress import IPv4Address, IPv6Address, ip_network
 
 import httpx
 import pytest
 
+from gallery.addresses import is_public_address
 from gallery.settings import Settings
 from gallery.vimeo import (
     MAX_CONCURRENT_REQUESTS,
@@ -19,7 +21,6 @@ from gallery.vimeo import (
     VideoRef,
     VimeoClient,
     VimeoUnavailable,
-    is_public_address,
 )
 
 pytestmark = pytest.mark.anyio
@@ -225,3 +226,170 @@ async def test_requests_to_vimeo_are_capped_per_process(settings: Settings) -> N
         )
     assert len(results) == 4 * MAX_CONCURRENT_REQUESTS - 1
     assert peak == MAX_CONCURRENT_REQUESTS
+
+
+# --- every refused range, through the client an editor's fetch uses -----------------------
+
+# Written out here from IANA's special-purpose registries, not imported from the product, so a
+# row missing from the product's table fails a test.
+REFUSED_V4 = [
+    "0.0.0.0/8",
+    "10.0.0.0/8",
+    "100.64.0.0/10",
+    "127.0.0.0/8",
+    "169.254.0.0/16",
+    "172.16.0.0/12",
+    "192.0.0.0/24",
+    "192.0.2.0/24",
+    "192.88.99.0/24",
+    "192.168.0.0/16",
+    "198.18.0.0/15",
+    "198.51.100.0/24",
+    "203.0.113.0/24",
+    "224.0.0.0/4",
+    "240.0.0.0/4",
+    "255.255.255.255/32",
+]
+REFUSED_V6 = [
+    "::/128",
+    "::1/128",
+    "64:ff9b:1::/48",  # local-use NAT64: refused whatever it embeds
+    "100::/64",
+    "100:0:0:1::/64",
+    "2001::/23",
+    "2001::/32",  # Teredo: refused whatever it embeds
+    "2001:db8::/32",
+    "2002::/16",  # 6to4: refused whatever it embeds
+    "3fff::/20",
+    "5f00::/16",
+    "fc00::/7",
+    "fe80::/10",
+    "fec0::/10",  # site-local, deprecated
+    "ff00::/8",
+    "4000::/3",  # outside 2000::/3, the only block allocated for global unicast
+    "1000::/4",
+]
+# IPv6 forms that lead to the IPv4 address in their last 32 bits: judged as that address.
+EMBEDDING = {"mapped": "::ffff:0:0", "nat64": "64:ff9b::", "compatible": "::"}
+
+
+def first_middle_last(network: str) -> list[str]:
+    net = ip_network(network)
+    middle = net.network_address + net.num_addresses // 2
+    return sorted({str(net.network_address), str(middle), str(net.broadcast_address)})
+
+
+def embed(prefix: str, v4: str) -> str:
+    return str(IPv6Address(int(IPv6Address(prefix)) | int(IPv4Address(v4))))
+
+
+def teredo(server: str, client: str) -> str:
+    """A Teredo address: server IPv4 in bits 32-63, client IPv4 inverted in the last 32 bits."""
+    value = (0x2001 << 112) | (int(IPv4Address(server)) << 64) | (0x8000 << 48) | (0x63BF << 32)
+    return str(IPv6Address(value | (int(IPv4Address(client)) ^ 0xFFFFFFFF)))
+
+
+def sixtofour(v4: str) -> str:
+    return str(IPv6Address((0x2002 << 112) | (int(IPv4Address(v4)) << 80) | 1))
+
+
+REFUSED = [
+    *(pytest.param(a, id=f"{net} {a}") for net in REFUSED_V4 + REFUSED_V6 for a in first_middle_last(net)),
+    *(
+        pytest.param(embed(prefix, a), id=f"{kind} {net} {a}")
+        for kind, prefix in EMBEDDING.items()
+        for net in REFUSED_V4
+        for a in first_middle_last(net)
+    ),
+    # Transition forms refused whole: a private and a public IPv4 inside are refused alike.
+    pytest.param(sixtofour("10.0.0.1"), id="6to4 private"),
+    pytest.param(sixtofour("169.254.169.254"), id="6to4 link-local"),
+    pytest.param(sixtofour(PUBLIC), id="6to4 public"),
+    pytest.param(teredo("65.54.227.120", "10.0.0.1"), id="teredo private client"),
+    pytest.param(teredo("65.54.227.120", "127.0.0.1"), id="teredo loopback client"),
+    pytest.param(teredo("10.0.0.1", PUBLIC), id="teredo private server"),
+    pytest.param(teredo("65.54.227.120", PUBLIC), id="teredo public"),
+    pytest.param("64:ff9b:1::a00:1", id="local nat64 private"),
+    pytest.param(f"64:ff9b:1::{PUBLIC}", id="local nat64 public"),
+    pytest.param("fec0::1", id="site-local"),
+    pytest.param("fe80::1%eth0", id="link-local with zone"),
+]
+
+
+@pytest.mark.parametrize("address", REFUSED)
+async def test_every_refused_range_stops_thumbnail_and_oembed_fetches(
+    settings: Settings, address: str
+) -> None:
+    dns, recorder = FakeDNS({"i.vimeocdn.com": [address], "vimeo.com": [address]}), Recorder()
+    async with guarded(settings, dns, recorder) as client:
+        with pytest.raises(ThumbnailRefused) as thumbnail:
+            await client.thumbnail("https://i.vimeocdn.com/video/1-d_640")
+        with pytest.raises(VimeoUnavailable) as oembed:
+            await client.oembed(VideoRef(123))
+    assert thumbnail.value.message == UNSAFE_ADDRESS
+    assert oembed.value.message == UNSAFE_ADDRESS and not oembed.value.definite
+    assert recorder.seen == []  # nothing was sent anywhere
+    assert dns.asked == ["i.vimeocdn.com", "vimeo.com"]
+
+
+PASSES = [
+    PUBLIC,
+    "151.101.0.217",
+    "2a04:4e42::",
+    PUBLIC_V6,
+    # Just outside a refused range.
+    "9.255.255.255",
+    "11.0.0.0",
+    "100.63.255.255",
+    "100.128.0.0",
+    "172.15.255.255",
+    "172.32.0.0",
+    "192.0.1.255",
+    "192.0.3.0",
+    "192.88.98.255",
+    "192.88.100.0",
+    "192.167.255.255",
+    "192.169.0.0",
+    "198.17.255.255",
+    "198.20.0.0",
+    "223.255.255.255",
+    "2001:200::1",  # after 2001::/23
+    "2001:db9::1",
+    "2003::1",  # after 6to4
+    "3fff:1000::1",  # after 3fff::/20
+    # A public IPv4 address inside the forms that really lead to it.
+    embed("::ffff:0:0", PUBLIC),
+    embed("64:ff9b::", PUBLIC),
+    embed("::", PUBLIC),
+]
+
+
+@pytest.mark.parametrize("address", PASSES)
+async def test_public_addresses_are_fetched_from(settings: Settings, address: str) -> None:
+    answer = {"type": "video", "title": "T", "thumbnail_url": "https://i.vimeocdn.com/video/1-d_640"}
+    dns = FakeDNS({"i.vimeocdn.com": [address], "vimeo.com": [address]})
+    recorder = Recorder()
+    async with guarded(settings, dns, recorder) as client:
+        image = await client.thumbnail("https://i.vimeocdn.com/video/1-d_640")
+        recorder.respond = httpx.Response(200, json=answer)
+        oembed = await client.oembed(VideoRef(123))
+    assert image.data == JPEG and oembed.title == "T"
+    assert [ip_network(r.url.host) for r in recorder.seen] == [ip_network(address)] * 2
+
+
+async def test_configured_stand_in_host_trusts_that_host_only(settings: Settings) -> None:
+    # The stand-in on 127.0.0.1:9 is configured; a name answering 127.0.0.1 is still refused.
+    dns = FakeDNS({"i.vimeocdn.com": ["127.0.0.1"]})
+    recorder = Recorder()
+    async with guarded(
+        settings,
+        dns,
+        recorder,
+        vimeo_oembed_url="http://127.0.0.1:9/api/oembed.json",
+        vimeo_thumbnail_hosts=("127.0.0.1:9", "i.vimeocdn.com"),
+    ) as client:
+        assert (await client.thumbnail("http://127.0.0.1:9/video/1")).data == JPEG
+        with pytest.raises(ThumbnailRefused) as caught:
+            await client.thumbnail("https://i.vimeocdn.com/video/1-d_640")
+    assert caught.value.message == UNSAFE_ADDRESS
+    assert [r.url.host for r in recorder.seen] == ["127.0.0.1"] and dns.asked == ["i.vimeocdn.com"]

@@ -156,6 +156,17 @@ def test_a_missing_thumbnail_file_gets_the_placeholder(
     assert r.headers["cache-control"] == "no-store"
 
 
+def test_a_thumbnail_name_with_a_newline_after_it_is_no_thumbnail(populated: TestClient) -> None:
+    doc = parse(populated.get("/").text)
+    src = next(
+        img.attrs["src"] for img in doc.find_all("img") if img.attrs["src"].startswith("/thumbs/")
+    )
+    assert populated.get(src).status_code == 200  # the name itself is served
+    r = populated.get(src + "%0A")
+    assert r.status_code == 404 and "Dieses Vorschaubild gibt es nicht." in r.text
+    assert r.headers["content-type"].startswith("text/plain")
+
+
 @pytest.mark.parametrize(
     "path",
     [
