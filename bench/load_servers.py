@@ -75,7 +75,15 @@ def serve_gallery(port: int, refresh_seconds: float) -> None:
     from gallery.settings import Settings
 
     app = create_app(Settings.from_environ(), refresh_policy=refresh_policy(refresh_seconds))
-    uvicorn.run(app, host="127.0.0.1", port=port, access_log=False, server_header=False, log_level="warning")
+    uvicorn.run(
+        app,
+        host="127.0.0.1",
+        port=port,
+        access_log=False,
+        server_header=False,
+        proxy_headers=False,  # as `gallery serve`
+        log_level="warning",
+    )
 
 
 def main() -> None:

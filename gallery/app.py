@@ -32,7 +32,15 @@ from .paths import STATIC_DIR
 from .refresher import Refresher
 from .render import PLACEHOLDER, Page, PageCache, Renderer
 from .schedule import RefreshPolicy
-from .security import SecurityHeaders, SecurityHeadersMiddleware
+from .security import (
+    AllowedHosts,
+    ForwardedHeaders,
+    HostGate,
+    SecurityHeaders,
+    SecurityHeadersMiddleware,
+    TrustedProxies,
+    relative_slash_redirects,
+)
 from .services import Services
 from .settings import Settings
 from .thumbnails import ThumbnailStore
@@ -65,18 +73,26 @@ ERROR_HEADINGS = {
 
 
 class GalleryApp(Starlette):
-    """Starlette, with the security headers outside even the 500 handler: every answer has them."""
+    """Starlette, with the security headers outside even the 500 handler: every answer has them.
+
+    Outermost, before even the asset lane: forwarded headers (from trusted proxies only), then
+    the check that the request is addressed to one of our host names.
+    """
 
     def __init__(self, *args: Any, services: Services, **kwargs: Any) -> None:
         self.services = services
         super().__init__(*args, **kwargs)
+        relative_slash_redirects(self.router)
 
     def build_middleware_stack(self) -> ASGIApp:
         s = self.services
         pages = SecurityHeadersMiddleware(super().build_middleware_stack(), s.security)
         thumbnails = ThumbnailEndpoint(s.thumbnails, s.static.assets[PLACEHOLDER], s.security)
         embed = EmbedScript(s.static.assets["embed.js"], s.security)
-        return AssetLane(pages, {"/thumbs/": thumbnails, "/static/": s.static, "/embed.js": embed})
+        lane = AssetLane(pages, {"/thumbs/": thumbnails, "/static/": s.static, "/embed.js": embed})
+        gated = HostGate(lane, AllowedHosts(s.settings))
+        proxies = TrustedProxies(s.settings.trusted_proxies)
+        return ForwardedHeaders(gated, proxies) if proxies else gated
 
 
 def build_services(settings: Settings, *, demo: bool = False) -> Services:

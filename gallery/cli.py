@@ -13,6 +13,7 @@ import logging
 import os
 import sys
 from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +30,7 @@ from .cli_base import (
 )
 from .curate import MAX_TEXT, CurateError, Curator, status_line
 from .schedule import RefreshPolicy
-from .settings import Settings, SettingsError
+from .settings import Settings, SettingsError, check_trusted_proxies
 from .thumbnails import ThumbnailStore
 from .vimeo import VimeoClient
 
@@ -58,16 +59,22 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     from .app import create_app
 
-    app = create_app(settings_from_env())
+    settings = settings_from_env()
+    if args.forwarded_allow_ips is not None:
+        entries = tuple(args.forwarded_allow_ips.replace(",", " ").split())
+        proxies = check_trusted_proxies(entries, "--forwarded-allow-ips")
+        settings = replace(settings, trusted_proxies=proxies)
+    app = create_app(settings)
     # access_log=False: uvicorn's access log records visitors' IP addresses; we keep none.
+    # proxy_headers=False: the app itself believes forwarded headers, and only from the
+    # proxies it was told about (uvicorn would believe any process on 127.0.0.1).
     uvicorn.run(
         app,
         host=args.host,
         port=args.port,
         access_log=False,
         server_header=False,
-        proxy_headers=True,
-        forwarded_allow_ips=args.forwarded_allow_ips,
+        proxy_headers=False,
     )
     return EXIT_OK
 
@@ -219,8 +226,10 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument(
         "--forwarded-allow-ips",
-        default="127.0.0.1",
-        help="Proxys, deren X-Forwarded-Proto vertraut wird (Standard: 127.0.0.1)",
+        default=None,
+        metavar="ADRESSEN",
+        help="Proxys (IP-Adressen oder Netze), deren X-Forwarded-For/-Proto geglaubt wird "
+        "(Standard: GALLERY_TRUSTED_PROXIES, sonst keiner)",
     )
     serve.set_defaults(func=cmd_serve)
 

@@ -200,7 +200,15 @@ async def run_demo(base: Settings, host: str, port: int) -> None:
     await seed(settings)
     app = create_app(settings, demo=True)
     server = uvicorn.Server(
-        uvicorn.Config(app, host=host, port=port, access_log=False, server_header=False, log_level="info")
+        uvicorn.Config(
+            app,
+            host=host,
+            port=port,
+            access_log=False,
+            server_header=False,
+            log_level="info",
+            proxy_headers=False,  # as `gallery serve`: forwarded headers only from trusted proxies
+        )
     )
     gallery_host = "127.0.0.1" if host in {"0.0.0.0", "::", ""} else host  # noqa: S104 - a comparison
     host_app = host_page_app(f"http://{gallery_host}:{port}/", DEMO_TITLE, host_origin)

@@ -19,6 +19,10 @@ DEFAULT_OEMBED_URL = "https://vimeo.com/api/oembed.json"
 DEFAULT_PLAYER_URL = "https://player.vimeo.com/video/"
 DEFAULT_THUMBNAIL_HOSTS = ("i.vimeocdn.com",)
 MAX_CONSENT_DAYS = 365
+HOST_RE = re.compile(
+    r"(?P<name>\[[0-9a-f:.]+\]|[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*)"
+    r"(:(?P<port>[0-9]{1,5}))?"
+)
 ORIGIN_RE = re.compile(r"https?://(\[[0-9a-f:.]+\]|[a-z0-9-]+(\.[a-z0-9-]+)*\.?)(:[0-9]{1,5})?/?")
 
 
@@ -81,6 +85,11 @@ class Settings:
     session_max_hours: int = 12
     # Background refresh of Vimeo metadata.
     refresh_hours: int = 24
+    # Host names (optionally with port) the service answers for besides the public URL's host;
+    # with neither set, only loopback names are answered.
+    allowed_hosts: tuple[str, ...] = ()
+    # Peers whose X-Forwarded-For/-Proto are believed: IP addresses or networks, none by default.
+    trusted_proxies: tuple[str, ...] = ()
 
     @property
     def player_origin(self) -> str:
@@ -127,6 +136,8 @@ class Settings:
             session_idle_minutes=_int(get, "SESSION_IDLE_MINUTES", 30, "minutes"),
             session_max_hours=_int(get, "SESSION_MAX_HOURS", 12, "hours"),
             refresh_hours=_int(get, "REFRESH_HOURS", 24, "hours"),
+            allowed_hosts=_split(get("ALLOWED_HOSTS") or ""),
+            trusted_proxies=_split(get("TRUSTED_PROXIES") or ""),
         )
         settings = settings.checked()
         if not settings.secret_keys:
@@ -206,6 +217,8 @@ class Settings:
             vimeo_player_url=player_url,
             vimeo_thumbnail_hosts=tuple(h.lower() for h in self.vimeo_thumbnail_hosts),
             public_url=public_url,
+            allowed_hosts=tuple(check_allowed_host(h) for h in self.allowed_hosts),
+            trusted_proxies=check_trusted_proxies(self.trusted_proxies),
         )
 
 
@@ -239,6 +252,41 @@ def check_frame_ancestor(source: str) -> str:
             f"(no wildcards, no paths), not {source!r}."
         )
     return f"{parts.scheme}://{parts.netloc}".lower()
+
+
+def check_allowed_host(entry: str) -> str:
+    """One exact ``host`` or ``host:port`` (IPv6 in brackets), normalised to what a Host header says."""
+    found = HOST_RE.fullmatch(entry.lower())
+    name, port = (found.group("name"), found.group("port")) if found else ("", None)
+    if name.startswith("["):
+        try:
+            name = f"[{ipaddress.IPv6Address(name[1:-1]).compressed}]"
+        except ValueError:
+            name = ""
+    elif name and name.replace(".", "").isdigit():
+        try:
+            name = str(ipaddress.IPv4Address(name))
+        except ValueError:
+            name = ""
+    if not name or (port is not None and not 0 < int(port) < 65536):
+        raise SettingsError(
+            f"GALLERY_ALLOWED_HOSTS entries must be exact host names such as videos.stadt.de or "
+            f"host:port (no wildcards, schemes or paths), not {entry!r}."
+        )
+    return name if port is None else f"{name}:{int(port)}"
+
+
+def check_trusted_proxies(entries: tuple[str, ...], name: str = "GALLERY_TRUSTED_PROXIES") -> tuple[str, ...]:
+    """IP addresses or networks (CIDR), normalised; anything else (``*``, host names) is refused."""
+    found = []
+    for entry in entries:
+        try:
+            found.append(str(ipaddress.ip_network(entry, strict=False)))
+        except ValueError:
+            raise SettingsError(
+                f"{name} must list IP addresses or networks such as 127.0.0.1 or 10.0.0.0/8, not {entry!r}."
+            ) from None
+    return tuple(found)
 
 
 def _int(get: Callable[[str], str | None], name: str, default: int, unit: str) -> int:

@@ -25,6 +25,8 @@ from gallery.vimeo import VimeoClient
 from tests.admin_helpers import AdminActions, create_editor
 
 TEST_KEY = "test-key-0123456789abcdef"
+# The host name the test clients use (base_url https://gallery.test): configured like a real one.
+TEST_HOST = "gallery.test"
 
 # Property-based tests run with a fixed seed (derandomize) unless HYPOTHESIS_PROFILE=explore:
 # a CI failure reproduces exactly, and exploring with fresh random cases is one variable away.
@@ -35,7 +37,9 @@ hypothesis.settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
-    return Settings(data_dir=tmp_path / "data", secret_keys=(Secret(TEST_KEY),)).checked()
+    return Settings(
+        data_dir=tmp_path / "data", secret_keys=(Secret(TEST_KEY),), allowed_hosts=(TEST_HOST,)
+    ).checked()
 
 
 @pytest.fixture

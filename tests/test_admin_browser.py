@@ -8,13 +8,16 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
+import httpx
 import pytest
 import uvicorn
 from playwright.sync_api import sync_playwright
 from starlette.applications import Starlette
 
+from gallery.app import create_app
 from gallery.settings import Settings
 from tests.admin_helpers import PASSWORD, create_editor
 from tests.browser.conftest import CHROMIUM
@@ -23,13 +26,18 @@ pytestmark = pytest.mark.browser  # like tests/browser/: without Chromium these 
 
 
 @pytest.fixture
-def live(populated_app: Starlette, curated_settings: Settings) -> Iterator[str]:
+def live(
+    populated_app: Starlette, curated_settings: Settings, vimeo_transport: httpx.AsyncBaseTransport
+) -> Iterator[str]:
     """The populated app over loopback http; "localhost" counts as secure for Secure cookies."""
     create_editor(curated_settings.database_path)
+    # The browser names the service "localhost": a host name it must be configured to answer.
+    settings = replace(curated_settings, allowed_hosts=("localhost",)).checked()
+    app = create_app(settings, vimeo_transport=vimeo_transport)
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(populated_app, log_level="warning", access_log=False))
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False))
     thread = threading.Thread(target=lambda: asyncio.run(server.serve(sockets=[sock])), daemon=True)
     thread.start()
     while not server.started:

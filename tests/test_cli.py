@@ -30,6 +30,7 @@ from gallery.app import create_app
 from gallery.demo import sample_videos
 from gallery.settings import Secret, Settings
 from gallery.standin import OEMBED_PATH, PLAYER_PATH, FakeVideo, StandIn
+from tests.conftest import TEST_HOST
 
 CLI_KEY = "cli-test-key-0123456789abcdef"
 PLAIN, BY_ID, UNLISTED, WITH_TEXTS, RESTRICTED = (
@@ -165,7 +166,9 @@ class Operator:
         return {p.name for p in folder.iterdir()} if folder.is_dir() else set()
 
     def settings(self) -> Settings:
-        return Settings(data_dir=self.data_dir, secret_keys=(Secret(CLI_KEY),)).checked()
+        return Settings(
+            data_dir=self.data_dir, secret_keys=(Secret(CLI_KEY),), allowed_hosts=(TEST_HOST,)
+        ).checked()
 
 
 def base_env(data_dir: Path, standin_url: str, port: int) -> dict[str, str]:

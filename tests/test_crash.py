@@ -28,6 +28,7 @@ from gallery.demo import demo_settings
 from gallery.settings import Secret, Settings
 from gallery.thumbnails import NAME_RE, ThumbnailStore
 from gallery.vimeo import Image
+from tests.conftest import TEST_HOST
 from tests.htmlparse import parse
 
 WRITER = Path(__file__).with_name("crash_writer.py")
@@ -93,7 +94,9 @@ def test_sigkill_during_a_stream_of_writes_loses_nothing_acknowledged(tmp_path: 
     assert_every_named_file_is_whole(data_dir / "thumbnails")
     # The service starts on what is left and shows every acknowledged statement.
     settings = demo_settings(
-        Settings(data_dir=data_dir, secret_keys=(Secret("crash-test-key-0123456789"),)).checked(),
+        Settings(
+            data_dir=data_dir, secret_keys=(Secret("crash-test-key-0123456789"),), allowed_hosts=(TEST_HOST,)
+        ).checked(),
         "http://127.0.0.1:9",
     )
     with TestClient(create_app(settings), base_url="https://gallery.test") as client:

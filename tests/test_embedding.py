@@ -146,7 +146,10 @@ def test_snippet_page_shows_the_code_for_one_gallery(two_towns: TestClient) -> N
 
 
 def test_snippet_uses_the_public_url_behind_a_proxy(curated_settings: Settings, populated_app) -> None:  # type: ignore[no-untyped-def]
-    settings = replace(curated_settings, public_url="https://videos.stadt.de").checked()
+    # The proxy reaches the service under an internal name: the snippet still names the public URL.
+    settings = replace(
+        curated_settings, public_url="https://videos.stadt.de", allowed_hosts=("127.0.0.1:8000",)
+    ).checked()
     with TestClient(create_app(settings), base_url="http://127.0.0.1:8000") as client:
         code = parse(client.get("/g/videos/embed").text).find("pre").text
         assert 'src="https://videos.stadt.de/g/videos"' in code

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from starlette.middleware import Middleware
-from starlette.routing import Mount
+from starlette.routing import Mount, Router
 
+from ..security import relative_slash_redirects
 from ..services import Services
 from .actions import Actions
 from .base import Admin, AdminGate
@@ -23,4 +24,9 @@ def mount(services: Services) -> Mount:
         *statements.routes(),
         *Actions(admin, statements).routes(),
     ]
-    return Mount("/admin", routes=routes, name="admin", middleware=[Middleware(AdminGate, admin=admin)])
+    return Mount(
+        "/admin",
+        app=relative_slash_redirects(Router(routes)),
+        name="admin",
+        middleware=[Middleware(AdminGate, admin=admin)],
+    )

@@ -174,8 +174,9 @@ class Admin:
         fetch_site = request.headers.get("sec-fetch-site")
         if fetch_site is not None and fetch_site != "same-origin":
             raise HTTPException(403, FORGED)
+        # A present Origin decides, as for sign-in: "null" (an opaque origin) is not ours either.
         origin = request.headers.get("origin")
-        if origin and origin != "null" and origin.lower() != own_origin(request, self.s.settings):
+        if origin is not None and origin.lower() != own_origin(request, self.s.settings):
             raise HTTPException(403, FORGED)
 
     async def read_form(self, request: Request, limits: dict[str, Any]) -> FormData:
