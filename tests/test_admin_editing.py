@@ -208,7 +208,9 @@ def test_embed_snippet_with_a_copy_button_that_needs_no_javascript(
     snippet = page.by_id("snippet")
     assert snippet is not None and "readonly" in snippet.attrs
     code = snippet.text
-    assert code.startswith('<iframe src="https://videos.stadt.de/g/videos" title="Videostatements"')
+    assert code.startswith(
+        '<iframe data-gallery-embed src="https://videos.stadt.de/g/videos" title="Videostatements"'
+    )
     assert 'allow="fullscreen; autoplay; picture-in-picture; encrypted-media"' in code
     assert "sandbox" not in code and "credentialless" not in code
     label = page.find("label", for_="snippet")
