@@ -122,6 +122,9 @@ def test_global_setting_applies_to_galleries_without_their_own(
         ("https://*.stadt.de",),
         ("javascript:alert(1)",),
         ("https://stadt.de/path",),
+        # malformed hosts and ports: urllib's and ipaddress's own errors must not become a 500
+        ("https://[abc]",),
+        ("https://[1.2.3.4]", "http://[::1", "https://stadt.de:99999"),
     ],
 )
 def test_stored_lists_never_inject_into_the_header(

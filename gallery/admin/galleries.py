@@ -126,7 +126,10 @@ class Galleries:
         )
 
     def errors(self, lang: str, exc: EditError) -> dict[str, str]:
-        return {k: self.a.t(lang, v, limit=GALLERY_LIMITS.get(k, 0)) for k, v in exc.errors.items()}
+        return {
+            k: self.a.t(lang, v, limit=GALLERY_LIMITS.get(k, 0), **exc.params.get(k, {}))
+            for k, v in exc.errors.items()
+        }
 
     async def new_form(self, request: Request, session: Session) -> Response:
         values = {"slug": "", "title": "", "intro": "", "lang": "de", "frame_ancestors": ""}
