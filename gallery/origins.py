@@ -1,8 +1,9 @@
 """Origins (``scheme://host[:port]``) as settings, editors and import files give them: one parser.
 
-Every value that names a site goes through :func:`parse_origin` (or :func:`origin_of_url` for a
-whole URL), so a malformed one is answered everywhere with the same one sentence, never with
-whatever ``urllib`` or ``ipaddress`` happen to raise for it.
+Every origin the service is given (settings, the editors' lists of sites, import files, a
+``Referer``) goes through :func:`parse_origin`, or :func:`origin_of_url` for a whole URL, so a
+malformed one is answered everywhere with the same one sentence, never with whatever ``urllib`` or
+``ipaddress`` happen to raise for it.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ SELF, NONE = "'self'", "'none'"
 EXAMPLE = "https://www.stadt.de"
 # Longer than any real origin: a 253-character name, the scheme and a port.
 MAX_LENGTH = 300
-MAX_URL_LENGTH = 2000
+MAX_URL_LENGTH = 8192  # a Referer may carry a long query; browsers cut theirs at 4096
 SHOWN_LENGTH = 80  # of a refused value, in messages
 LABEL_RE = re.compile(r"[a-z0-9-]{1,63}")
 # A name whose last label is a number is an IPv4 address to browsers (WHATWG URL, "ends in a number").
