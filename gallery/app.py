@@ -33,6 +33,7 @@ from .refresher import Refresher
 from .render import PLACEHOLDER, Page, PageCache, Renderer
 from .schedule import RefreshPolicy
 from .security import (
+    FRAME_ANCESTORS_KEY,
     AllowedHosts,
     ForwardedHeaders,
     HostGate,
@@ -193,7 +194,8 @@ def error_page(services: Services, request: Request, status: int, detail: str) -
     elif not detail or detail == HTTPStatus(status).phrase:
         detail = DEFAULT_MESSAGES.get(status, "")
     try:
-        ancestors = all_ancestors(services)
+        # An area that narrowed who may frame it (the admin: nobody) keeps that for its errors.
+        ancestors = request.scope.get(FRAME_ANCESTORS_KEY) or all_ancestors(services)
     except sqlite3.Error:  # the very reason for a 500, perhaps: fall back to the global list
         ancestors = services.settings.frame_ancestors
     try:

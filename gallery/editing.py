@@ -13,7 +13,7 @@ from .db import utcnow
 from .i18n import LANGUAGES
 from .i18n import gettext_noop as N_
 from .models import AuditEntry, Gallery, Statement
-from .settings import SettingsError, check_frame_ancestor
+from .origins import OriginError, parse_frame_ancestor
 
 # Texts an editor writes for a statement, in form order.
 TEXT_FIELDS = ("title_override", "speaker_name", "speaker_role", "quote", "transcript", "alt_text")
@@ -41,11 +41,14 @@ LONG_TITLE = 80  # characters; longer titles wrap over many lines on a phone-siz
 
 
 class EditError(Exception):
-    """Values that cannot be saved: field name → message (German msgid)."""
+    """Values that cannot be saved: field name → message (German msgid), and values it names."""
 
-    def __init__(self, errors: Mapping[str, str]) -> None:
+    def __init__(
+        self, errors: Mapping[str, str], params: Mapping[str, Mapping[str, str]] | None = None
+    ) -> None:
         super().__init__(", ".join(errors))
         self.errors = dict(errors)
+        self.params = {name: dict(values) for name, values in (params or {}).items()}
 
 
 class StaleRevision(Exception):
@@ -214,16 +217,19 @@ def check_gallery_values(raw: Mapping[str, str], *, slug: str | None = None) -> 
     if lang not in LANGUAGES:
         errors["lang"] = N_("Bitte eine Sprache aus der Liste wählen.")
     origins: list[str] = []
+    params: dict[str, dict[str, str]] = {}
     for source in raw.get("frame_ancestors", "").replace(",", " ").split():
         try:
-            origins.append(check_frame_ancestor(source))
-        except SettingsError:
+            origins.append(parse_frame_ancestor(source))
+        except OriginError as exc:
             errors["frame_ancestors"] = N_(
-                "Bitte nur vollständige Adressen wie https://www.stadt.de angeben, je eine pro Zeile "
-                "(ohne Pfad, ohne Sternchen)."
+                "Bitte nur vollständige Adressen wie https://www.stadt.de angeben, je eine pro Zeile, "
+                "ohne Pfad und ohne Sternchen – „%(value)s“ ist keine."
             )
+            params["frame_ancestors"] = {"value": exc.short}
+            break  # the first bad entry is named; the editor's list stays in the field
     if errors:
-        raise EditError(errors)
+        raise EditError(errors, params)
     return GalleryValues(slug, title, intro, lang, tuple(dict.fromkeys(origins)))
 
 

@@ -13,7 +13,6 @@ from starlette.types import Receive, Scope, Send
 
 from . import store
 from .assets import Asset, send_bytes, send_status
-from .i18n import translations
 from .models import Gallery
 from .pages import html_response, page_context
 from .paths import TEMPLATES_DIR
@@ -21,12 +20,12 @@ from .render import Page
 from .security import SecurityHeaders, own_origin
 from .services import Services
 from .settings import origin_of
+from .snippet import EMBED_ALLOW, embed_snippet
 from .views import NOT_FOUND_GALLERY
 from .visit import read_visit, valid_ancestors
 
 # An unversioned URL that town CMSs paste once: cached an hour, then revalidated by its ETag.
 EMBED_CACHE_CONTROL = b"public, max-age=3600"
-EMBED_ALLOW = "fullscreen; autoplay; picture-in-picture; encrypted-media"
 
 
 class EmbedScript:
@@ -56,16 +55,6 @@ class EmbedScript:
         )
 
 
-def snippet(origin: str, path: str, title: str) -> str:
-    """The HTML an IT person pastes into the town's CMS."""
-    return (
-        f'<iframe data-gallery-embed src="{origin}{path}" title="{title}"\n'
-        f'        width="100%" height="1600" style="border:0"\n'
-        f'        allow="{EMBED_ALLOW}"></iframe>\n'
-        f'<script src="{origin}/embed.js" async></script>'
-    )
-
-
 class EmbedViews:
     """``/g/{slug}/embed``: the snippet for one gallery and who may embed it."""
 
@@ -91,14 +80,13 @@ class EmbedViews:
         ancestors = own or self.s.settings.frame_ancestors
         origin = own_origin(request, self.s.settings)
         path = self.s.renderer.url("gallery", slug=slug)
-        title = f"{translations(lang).gettext('Videostatements')}: {gallery.title}"
         # Rendered per request: it shows this request's origin, and nobody visits it often.
         html = self.s.renderer.render(
             "embed.html",
             lang,
             gallery=gallery,
             origin=origin,
-            code=snippet(origin, path, title),
+            code=embed_snippet(origin, path, gallery),
             allowed=[a for a in ancestors if a not in {"'self'", "'none'"}],
             own_list=bool(own),
             **page_context(self.s, visit, lang, self.s.renderer.url("embed", slug=slug), ancestors),

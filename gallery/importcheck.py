@@ -11,8 +11,8 @@ from typing import Any
 from .editing import CAPTION_LANG_RE, GALLERY_LIMITS, LIMITS, SLUG_RE, TEXT_FIELDS
 from .i18n import LANGUAGES
 from .models import FetchStatus
+from .origins import OriginError, parse_frame_ancestor
 from .posters import PosterError, check_stored
-from .settings import SettingsError, check_frame_ancestor
 from .thumbnails import is_stored_name
 from .vimeo import HASH_RE
 
@@ -113,9 +113,11 @@ def parse(text: str) -> dict[str, Any]:
         else:
             for source in ancestors:
                 try:
-                    if not isinstance(source, str) or check_frame_ancestor(source) != source:
-                        raise SettingsError(str(source))
-                except SettingsError:
+                    # Stored as given: only the spelling the parser itself writes is accepted.
+                    valid = isinstance(source, str) and parse_frame_ancestor(source) == source
+                except OriginError:
+                    valid = False
+                if not valid:
                     c.fail(f"{where}.frame_ancestors", f"ungültige Adresse {source!r}")
         statements = g.get("statements")
         if not isinstance(statements, list):

@@ -17,6 +17,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .i18n import DEFAULT_LANGUAGE, translations
 from .i18n import gettext_noop as N_
+from .origins import OriginError, origin_of_url
 from .settings import Settings
 
 # Scope key through which a view can set a narrower or wider frame-ancestors for its response.
@@ -222,8 +223,10 @@ def is_same_origin_post(request: Request, settings: Settings) -> bool:
         return origin.lower() == ours
     referer = headers.get("referer")
     if referer:
-        parts = urlsplit(referer)
-        return f"{parts.scheme}://{parts.netloc}".lower() == ours
+        try:
+            return origin_of_url(referer) == ours
+        except OriginError:  # a malformed Referer is not ours
+            return False
     return False
 
 

@@ -10,7 +10,9 @@ import secrets
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import SplitResult, urlsplit
+
+from .origins import OriginError, origin_of_url, parse_frame_ancestor
 
 log = logging.getLogger("gallery")
 
@@ -23,7 +25,6 @@ HOST_RE = re.compile(
     r"(?P<name>\[[0-9a-f:.]+\]|[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*)"
     r"(:(?P<port>[0-9]{1,5}))?"
 )
-ORIGIN_RE = re.compile(r"https?://(\[[0-9a-f:.]+\]|[a-z0-9-]+(\.[a-z0-9-]+)*\.?)(:[0-9]{1,5})?/?")
 
 
 class SettingsError(ValueError):
@@ -166,16 +167,12 @@ class Settings:
             ("IMPRINT_URL", self.imprint_url),
             ("PRIVACY_POLICY_URL", self.privacy_policy_url),
         ):
-            if url is not None and urlsplit(url).scheme not in {"http", "https"}:
-                raise SettingsError(f"GALLERY_{name} must be an absolute http(s) URL, not {url!r}.")
+            if url is not None:
+                _split_url(url, f"GALLERY_{name} must be an absolute http(s) URL")
         contact = self.accessibility_contact
-        if contact is not None and not (
-            re.fullmatch(r"(mailto:)?[^@\s:/]+@[^@\s/]+\.[^@\s/]+", contact)
-            or (urlsplit(contact).scheme in {"http", "https"} and urlsplit(contact).hostname)
-        ):
-            raise SettingsError(
-                f"GALLERY_ACCESSIBILITY_CONTACT must be an e-mail address or an absolute http(s) URL, "
-                f"not {contact!r}."
+        if contact is not None and not re.fullmatch(r"(mailto:)?[^@\s:/]+@[^@\s/]+\.[^@\s/]+", contact):
+            _split_url(
+                contact, "GALLERY_ACCESSIBILITY_CONTACT must be an e-mail address or an absolute http(s) URL"
             )
         _check_service_url("GALLERY_VIMEO_OEMBED_URL", self.vimeo_oembed_url)
         _check_service_url("GALLERY_VIMEO_PLAYER_URL", self.vimeo_player_url)
@@ -194,26 +191,27 @@ class Settings:
                 raise SettingsError(
                     f"GALLERY_VIMEO_THUMBNAIL_HOSTS entries must look like host or host:port, not {host!r}."
                 )
-        for source in self.frame_ancestors:
-            check_frame_ancestor(source)
+        frame_ancestors = tuple(dict.fromkeys(_frame_ancestor(source) for source in self.frame_ancestors))
         public_url = self.public_url
         if public_url is not None:
-            parts = urlsplit(public_url)
-            if parts.scheme not in {"http", "https"} or not parts.hostname or parts.query:
+            parts = _split_url(
+                public_url,
+                "GALLERY_PUBLIC_URL must be an absolute http(s) URL such as https://videos.example.de",
+            )
+            if parts.query:
                 raise SettingsError(
                     f"GALLERY_PUBLIC_URL must be an absolute http(s) URL such as "
                     f"https://videos.example.de, not {public_url!r}."
                 )
             public_url = public_url.rstrip("/")
         if self.vimeo_referer is not None:
-            parts = urlsplit(self.vimeo_referer)
-            if parts.scheme not in {"http", "https"} or not parts.hostname:
-                raise SettingsError(
-                    f"GALLERY_VIMEO_REFERER must be an absolute URL such as "
-                    f"https://www.stadt.de/, not {self.vimeo_referer!r}."
-                )
+            _split_url(
+                self.vimeo_referer,
+                "GALLERY_VIMEO_REFERER must be an absolute URL such as https://www.stadt.de/",
+            )
         return replace(
             self,
+            frame_ancestors=frame_ancestors,
             vimeo_player_url=player_url,
             vimeo_thumbnail_hosts=tuple(h.lower() for h in self.vimeo_thumbnail_hosts),
             public_url=public_url,
@@ -222,36 +220,23 @@ class Settings:
         )
 
 
-def check_frame_ancestor(source: str) -> str:
-    """Accept ``'self'``, ``'none'`` or one exact origin ``scheme://host[:port]``, nothing wider."""
-    if source in {"'self'", "'none'"}:
-        return source
-    # Strictly scheme://host[:port]: the value goes into a header, where ";" or "," would inject.
-    if not ORIGIN_RE.fullmatch(source.lower()):
-        raise SettingsError(
-            f"Allowed embedding sites must be exact origins such as https://www.stadt.de "
-            f"(no wildcards, no paths), not {source!r}."
-        )
-    parts = urlsplit(source)
+def _frame_ancestor(source: str) -> str:
     try:
-        port_ok = parts.port is None or 0 < parts.port < 65536
-    except ValueError:
-        port_ok = False
-    if (
-        parts.scheme not in {"http", "https"}
-        or not parts.hostname
-        or "*" in source
-        or parts.path not in {"", "/"}
-        or parts.query
-        or parts.fragment
-        or parts.username
-        or not port_ok
-    ):
+        return parse_frame_ancestor(source)
+    except OriginError as exc:
         raise SettingsError(
-            f"Allowed embedding sites must be exact origins such as https://www.stadt.de "
-            f"(no wildcards, no paths), not {source!r}."
-        )
-    return f"{parts.scheme}://{parts.netloc}".lower()
+            f"GALLERY_FRAME_ANCESTORS must list 'self', 'none' or exact origins such as https://www.stadt.de "
+            f"(no wildcards, no paths), not {exc.shown}: it {exc.reason}."
+        ) from None
+
+
+def _split_url(url: str, sentence: str) -> SplitResult:
+    """``urlsplit`` of a URL setting whose scheme, host and port the origin parser accepted."""
+    try:
+        origin_of_url(url)
+    except OriginError as exc:
+        raise SettingsError(f"{sentence}, not {exc.shown}: it {exc.reason}.") from None
+    return urlsplit(url)
 
 
 def check_allowed_host(entry: str) -> str:
@@ -314,7 +299,7 @@ def _parse_keys(raw: str | None) -> tuple[Secret, ...]:
 
 
 def _check_service_url(name: str, url: str) -> None:
-    parts = urlsplit(url)
+    parts = _split_url(url, f"{name} must be an https URL (plain http only for loopback)")
     if parts.scheme == "https" and parts.hostname:
         return
     if parts.scheme == "http" and is_loopback_host(parts.hostname):

@@ -14,7 +14,7 @@ from starlette.types import Scope
 
 from .consent import COOKIE_NAME, ConsentSigner
 from .i18n import DEFAULT_LANGUAGE, LANG_PARAM, known_language
-from .settings import SettingsError, check_frame_ancestor
+from .origins import OriginError, parse_frame_ancestor
 
 COOKIE_NAME_BYTES = COOKIE_NAME.encode()
 # After "always" and after withdrawal, the redirect carries a signed marker so that the next
@@ -76,8 +76,8 @@ def valid_ancestors(values: tuple[str, ...]) -> tuple[str, ...]:
     good = []
     for value in values:
         try:
-            good.append(check_frame_ancestor(value))
-        except SettingsError:
+            good.append(parse_frame_ancestor(value))
+        except OriginError:
             continue
     return tuple(good)
 

@@ -3,9 +3,13 @@ limits, and the headers that keep admin pages out of frames and caches."""
 
 from __future__ import annotations
 
+import sqlite3
+
 import pytest
+from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
+from gallery import store
 from gallery.curate import MAX_TEXT
 from gallery.demo import sample_videos
 from tests.admin_helpers import SAME_ORIGIN, AdminActions, snapshot, statement_id
@@ -174,3 +178,25 @@ def test_oversized_and_odd_requests_get_a_clear_4xx_and_change_nothing(
     assert r.status_code == 405
     assert snapshot(curated_settings.database_path) == before
     assert MAX_TEXT["transcript"] < 2 * 1024 * 1024
+
+
+@pytest.mark.parametrize("renderer_too", [False, True], ids=["admin page", "even its page failing"])
+def test_a_server_error_in_the_admin_is_never_framed_or_cached(
+    editor: AdminActions, populated_app: Starlette, monkeypatch: pytest.MonkeyPatch, renderer_too: bool
+) -> None:
+    def broken(*args: object, **kwargs: object) -> None:
+        raise sqlite3.OperationalError("disk I/O error")
+
+    with TestClient(populated_app, base_url="https://gallery.test", raise_server_exceptions=False) as client:
+        assert AdminActions(client).login().status_code == 303
+        monkeypatch.setattr(store, "galleries", broken)
+        if renderer_too:  # then the app's own 500 page answers, and still keeps the admin's rules
+            monkeypatch.setattr(populated_app.state.services.renderer, "render", broken)
+        r = client.get("/admin/")
+    assert r.status_code == 500
+    assert "frame-ancestors 'none'" in r.headers["content-security-policy"]
+    assert "no-store" in [d.strip() for d in r.headers["cache-control"].split(",")]
+    assert "disk I/O" not in r.text and "Traceback" not in r.text
+    if not renderer_too:
+        assert r.headers["cache-control"] == "no-store"
+        assert "Bitte versuchen Sie es später noch einmal." in parse(r.text).find("main").text

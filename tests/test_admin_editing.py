@@ -175,6 +175,44 @@ def test_gallery_values_are_checked_at_their_fields(
     assert snapshot(curated_settings.database_path) == before
 
 
+MALFORMED_ORIGINS = [
+    "https://[not-ipv6]",
+    "https://[abc]",
+    "https://[1.2.3.4]",
+    "http://[::1",
+    "https://example.org:99999",
+    "https://exa mple.org",
+]
+
+
+@pytest.mark.parametrize("path", ["/admin/galleries/new", "/admin/g/videos/settings"])
+@pytest.mark.parametrize("bad", MALFORMED_ORIGINS)
+def test_a_malformed_site_is_refused_at_its_field_and_the_form_kept(
+    editor: AdminActions, curated_settings: Settings, path: str, bad: str
+) -> None:
+    listed = f"https://www.stadt.de\n{bad}"
+    form = {
+        "slug": "neu",
+        "title": "Neuer Titel",
+        "intro": "Ein Absatz.",
+        "lang": "en",
+        "frame_ancestors": listed,
+    }
+    before = snapshot(curated_settings.database_path)
+    r = editor.post(path, form)
+    assert r.status_code == 400
+    doc = parse(r.text)
+    message = field_error(doc, "frame_ancestors")
+    assert "vollständige Adressen" in message
+    assert f"„{bad.split()[-1]}“ ist keine" in message  # names the entry to correct
+    # Everything the editor typed is still there to correct, not to retype.
+    assert doc.by_id("f-title").attrs["value"] == "Neuer Titel"
+    assert doc.by_id("f-intro").text == "Ein Absatz."
+    assert doc.by_id("f-frame_ancestors").text_parts == [listed]
+    assert "selected" in doc.find("option", value="en").attrs
+    assert snapshot(curated_settings.database_path) == before
+
+
 def test_rename_and_reconfigure_a_gallery(editor: AdminActions, curated_settings: Settings) -> None:
     form = {
         "title": "Neuer Name",
@@ -208,7 +246,9 @@ def test_embed_snippet_with_a_copy_button_that_needs_no_javascript(
     snippet = page.by_id("snippet")
     assert snippet is not None and "readonly" in snippet.attrs
     code = snippet.text
-    assert code.startswith('<iframe src="https://videos.stadt.de/g/videos" title="Videostatements"')
+    assert code.startswith(
+        '<iframe data-gallery-embed src="https://videos.stadt.de/g/videos" title="Videostatements"'
+    )
     assert 'allow="fullscreen; autoplay; picture-in-picture; encrypted-media"' in code
     assert "sandbox" not in code and "credentialless" not in code
     label = page.find("label", for_="snippet")

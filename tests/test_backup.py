@@ -191,6 +191,8 @@ def mutate(data: dict[str, Any], change: str) -> Any:
         s["poster"] = "bm9jaCBrZWluIEJpbGQ="  # base64 of text
     elif change == "origin":
         data["galleries"][0]["frame_ancestors"] = ["https://*.stadt.de"]
+    elif change == "malformed-origin":  # urllib's and ipaddress's own errors: not a traceback
+        data["galleries"][0]["frame_ancestors"] = ["https://[abc]", "http://[::1", "https://x.de:99999"]
     elif change == "caption":
         s["caption_lang"] = "de&autoplay=1"
     elif change == "hash":
@@ -215,6 +217,7 @@ def mutate(data: dict[str, Any], change: str) -> Any:
         ("duplicate", "zweimal in derselben Galerie"),
         ("poster", "statements[0].poster"),
         ("origin", "frame_ancestors"),
+        ("malformed-origin", "ungültige Adresse 'https://[abc]'"),
         ("caption", "caption_lang"),
         ("hash", "unlisted_hash"),
         ("thumbnail-newline", "statements[0].video.thumbnail: ungültiger Dateiname"),

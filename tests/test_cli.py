@@ -417,6 +417,54 @@ def test_settings_error_stops_every_command(one_video: Operator) -> None:
     assert_unchanged(one_video)
 
 
+COMMANDS_READING_SETTINGS = [
+    ("serve", "--port", "0"),
+    ("demo", "--port", "0"),
+    ("add", str(BY_ID)),
+    ("list", "--json"),
+    ("remove", str(PLAIN)),
+    ("refresh", "--all"),
+    ("editor", "add", "anna", "--password-stdin"),
+    ("editor", "list"),
+    ("editor", "remove", "anna"),
+    ("editor", "passwd", "anna", "--password-stdin"),
+    ("export",),
+    ("import", "export.json"),
+    ("backup", "copy.sqlite3"),
+]
+
+
+MALFORMED_ORIGIN_SETTINGS = [
+    *((args, ("GALLERY_FRAME_ANCESTORS", "'self' https://[abc]")) for args in COMMANDS_READING_SETTINGS),
+    *(
+        (args, setting)
+        for args in (("serve", "--port", "0"), ("import", "export.json"))
+        for setting in (
+            ("GALLERY_FRAME_ANCESTORS", "http://[::1"),
+            ("GALLERY_PUBLIC_URL", "https://[1.2.3.4]"),
+        )
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("args", "setting"),
+    MALFORMED_ORIGIN_SETTINGS,
+    ids=[f"{' '.join(a[:2])} {s[0]}={s[1]}" for a, s in MALFORMED_ORIGIN_SETTINGS],
+)
+def test_a_malformed_origin_stops_every_command_before_it_starts(
+    operator: Operator, args: tuple[str, ...], setting: tuple[str, str]
+) -> None:
+    (operator.cwd / "export.json").write_text('{"format": "statement-gallery-export"}', encoding="utf-8")
+    name, value = setting
+    result = operator.run(*args, extra_env={name: value}, stdin="richtig-langes-passwort\n")
+    line = assert_one_line_failure(result, code=2)
+    assert line.startswith(f"Fehler in der Konfiguration: {name} must ") and line.endswith(".")
+    assert result.out == ""
+    assert not operator.data_dir.exists(), "nothing was created or started"
+    assert sorted(p.name for p in operator.cwd.iterdir()) == ["export.json"]
+
+
 def test_usage_error_exits_2(one_video: Operator) -> None:
     result = one_video.run("add")
     assert result.code == 2

@@ -3,16 +3,26 @@
 from __future__ import annotations
 
 import gzip
+import re
 from dataclasses import replace
+from html import unescape
+from html.parser import HTMLParser
+from pathlib import Path
 
+import hypothesis
 import pytest
+from hypothesis import assume, given
+from hypothesis import strategies as st
 from starlette.testclient import TestClient
 
 from gallery.app import create_app
 from gallery.demo import DEMO_TITLE, sample_videos
 from gallery.embed import host_page_app
+from gallery.models import Gallery
 from gallery.paths import STATIC_DIR
 from gallery.settings import Settings
+from gallery.snippet import EMBED_ALLOW, embed_snippet
+from tests.admin_helpers import AdminActions
 from tests.helpers import add_gallery, csp
 from tests.htmlparse import parse
 
@@ -112,6 +122,9 @@ def test_global_setting_applies_to_galleries_without_their_own(
         ("https://*.stadt.de",),
         ("javascript:alert(1)",),
         ("https://stadt.de/path",),
+        # malformed hosts and ports: urllib's and ipaddress's own errors must not become a 500
+        ("https://[abc]",),
+        ("https://[1.2.3.4]", "http://[::1", "https://stadt.de:99999"),
     ],
 )
 def test_stored_lists_never_inject_into_the_header(
@@ -172,3 +185,119 @@ def test_demo_host_page_embeds_the_gallery_from_another_origin() -> None:
     assert [s.attrs["src"] for s in scripts] == ["http://127.0.0.1:8000/embed.js"]
     policy = csp(r.headers["content-security-policy"])
     assert policy["frame-src"] == "http://127.0.0.1:8000" and policy["script-src"] == "http://127.0.0.1:8000"
+
+
+# --- the snippet: one function, escaped, the same everywhere ----------------------------------
+
+README = Path(__file__).resolve().parent.parent / "README.md"
+HOSTILE_TITLES = [
+    'Say "hi"',
+    "It's ours",
+    "<script>alert(1)</script>",
+    "Tom & Jerry &amp; &#34;",
+    "Erste Zeile\nzweite Zeile\r\ndritte",
+    '" onload="alert(1)" x="',
+    "'><script src=//evil.example/x.js></script>",
+    "\ttab </iframe><iframe src=//evil.example>",
+]
+
+
+class SnippetParts(HTMLParser):
+    """Every tag and any text in a snippet, as a browser's parser sees the pasted code."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.tags: list[tuple[str, dict[str, str | None]]] = []
+        self.ends: list[str] = []
+        self.text = ""
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append((tag, dict(attrs)))
+
+    def handle_endtag(self, tag: str) -> None:
+        self.ends.append(tag)
+
+    def handle_data(self, data: str) -> None:
+        self.text += data
+
+
+def parse_snippet(code: str) -> tuple[dict[str, str | None], dict[str, str | None]]:
+    """The snippet's iframe and script attributes; exactly these two elements and nothing else."""
+    parts = SnippetParts()
+    parts.feed(code)
+    parts.close()
+    assert [tag for tag, _ in parts.tags] == ["iframe", "script"], parts.tags
+    assert parts.ends == ["iframe", "script"] and not parts.text.strip(), (parts.ends, parts.text)
+    return parts.tags[0][1], parts.tags[1][1]
+
+
+def shown_code(html: str, pattern: str) -> str:
+    """The snippet exactly as the page shows it (what an IT person selects and copies)."""
+    match = re.search(pattern, html, re.S)
+    assert match, pattern
+    return unescape(match.group(1))
+
+
+def public_snippet(client: TestClient, slug: str) -> str:
+    r = client.get(f"/g/{slug}/embed")
+    assert r.status_code == 200
+    return shown_code(r.text, r'<pre class="snippet"[^>]*><code>(.*?)</code></pre>')
+
+
+def admin_snippet(editor: AdminActions, slug: str) -> str:
+    r = editor.client.get(f"/admin/g/{slug}")
+    assert r.status_code == 200
+    return shown_code(r.text, r'<textarea id="snippet"[^>]*>(.*?)</textarea>')
+
+
+@pytest.mark.parametrize("title", HOSTILE_TITLES)
+def test_snippet_keeps_any_title_inside_its_attribute_on_both_pages(
+    editor: AdminActions, curated_settings: Settings, title: str
+) -> None:
+    add_gallery(curated_settings, "kreis", title, vimeo_ids=(VIDEOS[0],))
+    public = public_snippet(editor.client, "kreis")
+    assert admin_snippet(editor, "kreis") == public, "the editors copy the same code as the IT person"
+    frame, script = parse_snippet(public)
+    assert frame["title"] == f"Videostatements: {title}"
+    assert frame["src"] == "https://gallery.test/g/kreis"
+    assert "data-gallery-embed" in frame and frame["allow"] == EMBED_ALLOW
+    assert script == {"src": "https://gallery.test/embed.js", "async": None}
+
+
+@hypothesis.settings(max_examples=500)
+@given(title=st.text(st.characters(blacklist_categories=["Cs"], blacklist_characters="\x00")))
+def test_snippet_parses_back_to_the_same_title_whatever_it_holds(title: str) -> None:
+    assume(not title.startswith("Videostatements"))
+    gallery = Gallery(id=1, slug="kreis", title=title, intro="", is_default=False)
+    frame, script = parse_snippet(embed_snippet("https://videos.stadt.de", "/g/kreis", gallery))
+    assert frame["title"] == f"Videostatements: {title}"
+    assert frame["src"] == "https://videos.stadt.de/g/kreis"
+    assert script["src"] == "https://videos.stadt.de/embed.js"
+
+
+def test_admin_snippet_sizes_itself_like_the_public_one(editor: AdminActions) -> None:
+    frame, script = parse_snippet(admin_snippet(editor, "videos"))
+    assert "data-gallery-embed" in frame, "embed.js sizes only frames marked this way"
+    assert script["src"] == "https://gallery.test/embed.js"
+    assert admin_snippet(editor, "videos") == public_snippet(editor.client, "videos")
+
+
+def test_snippet_is_in_the_galleries_language_for_everyone(
+    editor: AdminActions, curated_settings: Settings
+) -> None:
+    add_gallery(curated_settings, "english", "Our town", lang="en", vimeo_ids=(VIDEOS[0],))
+    editor.client.get("/admin/?lang=en")  # the editor works in English, the visitor in German
+    for code in (public_snippet(editor.client, "english"), admin_snippet(editor, "english")):
+        assert parse_snippet(code)[0]["title"] == "Video statements: Our town"
+    r = editor.client.get("/g/english/embed?lang=de")
+    assert shown_code(r.text, r"<code>(.*?)</code>") == admin_snippet(editor, "english")
+
+
+def test_readme_shows_the_snippet_the_service_makes(settings: Settings) -> None:
+    section = README.read_text(encoding="utf-8").split("## Embedding into the town website", 1)[1]
+    example = section.split("```html\n", 1)[1].split("\n```", 1)[0]
+    gallery = Gallery(
+        id=1, slug="videos", title="Herz einschalten – Rassismus ausschalten", intro="", is_default=True
+    )
+    path = create_app(settings).url_path_for("gallery", slug="videos")
+    assert example == embed_snippet("https://videos.ratzeburg.de", str(path), gallery)

@@ -295,6 +295,10 @@ def test_forged_cookie_is_simply_no_consent(populated: TestClient) -> None:
         ({"origin": "null", "referer": "https://evil.example/"}, False),
         ({"referer": "https://gallery.test/g/videos"}, True),
         ({"referer": "https://gallery.test.evil.example/"}, False),
+        # a malformed Referer is simply not ours (urllib's own errors never become a 500)
+        ({"referer": "https://[abc]/"}, False),
+        ({"referer": "http://[::1/"}, False),
+        ({"referer": "https://gallery.test:99999/"}, False),
         ({}, False),
         # Sec-Fetch-Site wins over a forged-looking but matching Origin
         ({"sec-fetch-site": "cross-site", "origin": "https://gallery.test"}, False),

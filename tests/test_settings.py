@@ -5,7 +5,10 @@ from __future__ import annotations
 import stat
 from pathlib import Path
 
+import hypothesis
 import pytest
+from hypothesis import HealthCheck, given
+from hypothesis import strategies as st
 
 from gallery.settings import Settings, SettingsError
 
@@ -125,3 +128,53 @@ def test_nothing_is_read_at_import_time(monkeypatch: pytest.MonkeyPatch) -> None
 
     monkeypatch.setenv("GALLERY_CONSENT_MAX_AGE_DAYS", "not a number")
     importlib.reload(gallery.app)  # importing must not read or validate the environment
+
+
+MALFORMED_HOSTS = ["https://[abc]", "https://[1.2.3.4]", "http://[::1", "https://example.org:99999"]
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "FRAME_ANCESTORS",
+        "PUBLIC_URL",
+        "VIMEO_REFERER",
+        "IMPRINT_URL",
+        "PRIVACY_POLICY_URL",
+        "ACCESSIBILITY_CONTACT",
+        "VIMEO_OEMBED_URL",
+        "VIMEO_PLAYER_URL",
+    ],
+)
+@pytest.mark.parametrize("value", MALFORMED_HOSTS)
+def test_a_malformed_host_or_port_in_any_address_setting_is_one_sentence(
+    tmp_path: Path, name: str, value: str
+) -> None:
+    # urllib and ipaddress raise their own ValueErrors for these; the start must not show them.
+    with pytest.raises(SettingsError) as caught:
+        Settings.from_environ(env(tmp_path, **{name: value + ("/x" if "URL" in name else "")}))
+    message = str(caught.value)
+    assert type(caught.value) is SettingsError
+    assert message.startswith(f"GALLERY_{name} must ") and repr(value)[:-1] in message
+    assert message.endswith(".") and "\n" not in message
+
+
+def test_frame_ancestors_are_kept_in_their_one_spelling(tmp_path: Path) -> None:
+    s = Settings.from_environ(
+        env(tmp_path, FRAME_ANCESTORS="'self' HTTPS://WWW.Ratzeburg.de/ https://www.ratzeburg.de")
+    )
+    assert s.frame_ancestors == ("'self'", "https://www.ratzeburg.de")
+
+
+@hypothesis.settings(max_examples=300, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    value=st.one_of(st.text(max_size=40), st.sampled_from(MALFORMED_HOSTS)).filter(lambda v: "\x00" not in v)
+)
+def test_any_frame_ancestors_value_starts_or_stops_with_one_sentence(tmp_path: Path, value: str) -> None:
+    try:
+        s = Settings.from_environ(env(tmp_path, SECRET_KEYS="k" * 16, FRAME_ANCESTORS=value))
+    except SettingsError as exc:
+        assert type(exc) is SettingsError
+        assert str(exc).startswith("GALLERY_FRAME_ANCESTORS") and "\n" not in str(exc)
+        return
+    assert all(a in {"'self'", "'none'"} or a.startswith(("http://", "https://")) for a in s.frame_ancestors)

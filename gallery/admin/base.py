@@ -307,3 +307,9 @@ class AdminGate:
             if exc.status_code == 405:
                 response.raw_headers.append((b"allow", b"GET, POST"))
             await response(scope, receive, send_no_store)
+        except Exception:
+            if started:
+                raise
+            # Answered here, not by the app's 500 page: that one may be framed like public pages.
+            await self.admin.error_page(Request(scope), 500, "")(scope, receive, send_no_store)
+            raise  # on to the server's error log, as every other 500

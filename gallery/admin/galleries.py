@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from anyio import to_thread
-from markupsafe import escape
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
@@ -18,6 +17,8 @@ from ..i18n import LANGUAGES
 from ..i18n import gettext_noop as N_
 from ..models import AuditEntry, FetchStatus, Gallery, Statement
 from ..security import body_limit, own_origin
+from ..snippet import embed_snippet
+from ..visit import valid_ancestors
 from .actions import STATUS_LABELS
 from .base import SMALL_BODY, TEXT_FORM, Admin, Session
 from .statements import Statements
@@ -26,14 +27,6 @@ LANGUAGE_NAMES = {"de": "Deutsch", "en": "English"}
 PAGE_SIZE = 100
 # Statuses editors are alerted to: hidden by a definite answer, or the last refresh failed.
 TROUBLE = frozenset({FetchStatus.NOT_FOUND, FetchStatus.FORBIDDEN, FetchStatus.ERROR})
-
-
-def embed_snippet(src: str, title: str) -> str:
-    """What the IT person pastes into the town's CMS (see README, "Embedding")."""
-    return (
-        f'<iframe src="{escape(src)}" title="{escape(title)}" width="100%" height="1600" '
-        'style="border:0" allow="fullscreen; autoplay; picture-in-picture; encrypted-media"></iframe>'
-    )
 
 
 class Galleries:
@@ -99,8 +92,8 @@ class Galleries:
 
         items = await to_thread.run_sync(load)
         settings = self.a.s.settings
-        origin = settings.public_url or own_origin(request, settings)
-        ancestors = gallery.frame_ancestors or settings.frame_ancestors
+        origin = own_origin(request, settings)  # as on the public embed page: both show the same code
+        ancestors = valid_ancestors(gallery.frame_ancestors) or settings.frame_ancestors  # as the header says
         return self.a.page(
             request,
             "admin/gallery.html",
@@ -109,7 +102,7 @@ class Galleries:
             statements=items,
             status_labels={k: self.a.t(session.lang, v) for k, v in STATUS_LABELS.items()},
             status_notes={s.id: status_line(s.video) for s in items if s.video.fetch_status in TROUBLE},
-            snippet=embed_snippet(origin + self.a.url("gallery", slug=gallery.slug), gallery.title),
+            snippet=embed_snippet(origin, self.a.url("gallery", slug=gallery.slug), gallery),
             only_self=set(ancestors) <= {"'self'", "'none'"},
             ancestors=ancestors,
             nav="galleries",
@@ -133,7 +126,10 @@ class Galleries:
         )
 
     def errors(self, lang: str, exc: EditError) -> dict[str, str]:
-        return {k: self.a.t(lang, v, limit=GALLERY_LIMITS.get(k, 0)) for k, v in exc.errors.items()}
+        return {
+            k: self.a.t(lang, v, limit=GALLERY_LIMITS.get(k, 0), **exc.params.get(k, {}))
+            for k, v in exc.errors.items()
+        }
 
     async def new_form(self, request: Request, session: Session) -> Response:
         values = {"slug": "", "title": "", "intro": "", "lang": "de", "frame_ancestors": ""}

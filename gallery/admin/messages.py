@@ -16,11 +16,13 @@ ERROR_HEADINGS = {
     409: N_("Konflikt"),
     413: N_("Anfrage zu groß"),
     415: N_("Falsches Format"),
+    500: N_("Ein Fehler ist aufgetreten"),
 }
 DEFAULT_DETAILS = {
     404: N_("Diese Seite gibt es im Redaktionsbereich nicht."),
     405: N_("Diese Adresse kann so nicht aufgerufen werden."),
     413: N_("Die Anfrage ist zu groß. Bilder dürfen höchstens 10 MB groß sein."),
+    500: N_("Bitte versuchen Sie es später noch einmal."),
 }
 # After a change the browser is sent back with ?done=<code>; only these fixed texts are shown.
 NOTICES = {
