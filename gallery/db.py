@@ -10,6 +10,8 @@ from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
 
+from . import private
+
 DEFAULT_GALLERY_SLUG = "videos"
 DEFAULT_GALLERY_TITLE = "Videostatements"
 
@@ -71,7 +73,9 @@ class Database:
 
     def migrate(self) -> int:
         """Apply numbered migrations not yet applied; return the schema version."""
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        private.make_dir(self.path.parent)
+        # Created owner-only before SQLite opens it: its -wal and -shm get the database's mode.
+        private.touch(self.path)
         with self.connect() as conn:
             conn.execute("PRAGMA journal_mode = WAL")
         with self.transaction() as conn:
