@@ -238,7 +238,9 @@ def serving(operator: Operator, env: dict[str, str], mask: int) -> Iterator[str]
 
 @pytest.mark.parametrize("mask", [0o022, 0o000], ids=["umask-022", "umask-000"])
 def test_gallery_add_and_serve_keep_the_data_dir_owner_only(
-    tmp_path: Path, live_standin: LiveStandIn, mask: int  # noqa: F811 - the fixture imported above
+    tmp_path: Path,
+    live_standin: LiveStandIn,  # noqa: F811 - the fixture imported above
+    mask: int,
 ) -> None:
     live_standin.reset()
     operator = make_operator(tmp_path, live_standin)
@@ -263,7 +265,8 @@ def test_gallery_add_and_serve_keep_the_data_dir_owner_only(
 
 
 def test_a_command_on_a_loose_installation_tightens_it_and_says_so_once(
-    tmp_path: Path, live_standin: LiveStandIn  # noqa: F811 - the fixture imported above
+    tmp_path: Path,
+    live_standin: LiveStandIn,  # noqa: F811 - the fixture imported above
 ) -> None:
     live_standin.reset()
     operator = make_operator(tmp_path, live_standin)
