@@ -29,6 +29,7 @@ from .i18n import gettext_noop as N_
 from .notice import load_notice
 from .pages import all_ancestors, html_response, page_context
 from .paths import STATIC_DIR
+from .private import secure_data_dir
 from .refresher import Refresher
 from .render import PLACEHOLDER, Page, PageCache, Renderer
 from .schedule import RefreshPolicy
@@ -98,6 +99,7 @@ class GalleryApp(Starlette):
 
 def build_services(settings: Settings, *, demo: bool = False) -> Services:
     """Open the database (migrating it), load the notice, and prepare everything pages need."""
+    secure_data_dir(settings.data_dir)
     db = Database(settings.database_path)
     db.migrate()
     security = SecurityHeaders(settings)

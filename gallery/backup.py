@@ -181,11 +181,7 @@ def _merge_statement(
         summary.statements_same += 1
         return
     bump = any(name in EDITABLE for name in changed)
-    assignments = ", ".join(f"{name} = ?" for name in changed)
-    conn.execute(
-        f"UPDATE statements SET {assignments}, revision = revision + ?, updated_at = ? WHERE id = ?",  # noqa: S608
-        (*(wanted[name] for name in changed), int(bump), utcnow(), current.id),
-    )
+    store.update_statement(conn, current, {name: wanted[name] for name in changed}, bump=bump)
     audit.record(
         conn,
         actor,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 
 from .db import Database
+from .private import secure_data_dir
 from .settings import Settings
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
@@ -23,7 +24,8 @@ def settings_from_env() -> Settings:
 
 
 def open_database(settings: Settings) -> Database:
-    """The service's database, migrated to the current schema."""
+    """The service's database, migrated to the current schema, in an owner-only data dir."""
+    secure_data_dir(settings.data_dir)
     db = Database(settings.database_path)
     db.migrate()
     return db

@@ -1,17 +1,26 @@
-"""SQLite connections, numbered migrations, and a cheap "did anything change?" probe."""
+"""SQLite connections, numbered migrations, erasing old texts, and a "did anything change?" probe."""
 
 from __future__ import annotations
 
+import logging
 import sqlite3
 import threading
+import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
 
+from . import private
+
+log = logging.getLogger("gallery")
+
 DEFAULT_GALLERY_SLUG = "videos"
 DEFAULT_GALLERY_TITLE = "Videostatements"
+# How long an erase waits for a reader still on an older snapshot before leaving the rest to the
+# next write: an editor's save waits this long at most (a page view holds one for milliseconds).
+ERASE_PATIENCE = 30.0
 
 
 def utcnow() -> str:
@@ -29,6 +38,19 @@ def _migrations() -> list[tuple[int, str]]:
     return sorted(found)
 
 
+class Connection(sqlite3.Connection):
+    """A connection that remembers whether its work replaced or deleted texts."""
+
+    erase_requested = False
+
+
+def erase_after_commit(conn: sqlite3.Connection) -> None:
+    """Texts were replaced, cleared or deleted: erase the old ones from disk once this commits."""
+    if not isinstance(conn, Connection):
+        raise TypeError("texts are changed through Database.connect() or .transaction() only")
+    conn.erase_requested = True
+
+
 class Database:
     """One SQLite file in WAL mode; a short-lived connection per unit of work."""
 
@@ -37,9 +59,13 @@ class Database:
         self._probe: sqlite3.Connection | None = None
         self.writes = 0  # committed transactions through this object: seen at once by caches
         self._probe_lock = threading.Lock()
+        self._erase_lock = threading.Lock()
+        self._unerased = ""  # "", or the step an erase still owes: "vacuum" or "checkpoint"
 
-    def _open(self) -> sqlite3.Connection:
-        conn = sqlite3.connect(self.path, timeout=15, isolation_level=None, check_same_thread=False)
+    def _open(self) -> Connection:
+        conn = sqlite3.connect(
+            self.path, timeout=15, isolation_level=None, check_same_thread=False, factory=Connection
+        )
         conn.row_factory = sqlite3.Row
         conn.execute("PRAGMA foreign_keys = ON")
         conn.execute("PRAGMA busy_timeout = 15000")
@@ -48,16 +74,19 @@ class Database:
         return conn
 
     @contextmanager
-    def connect(self) -> Iterator[sqlite3.Connection]:
+    def connect(self) -> Iterator[Connection]:
         """A connection in autocommit mode; use :meth:`transaction` to group writes."""
         conn = self._open()
         try:
             yield conn
         finally:
             conn.close()
+        # Only after success: a rolled-back transaction changed nothing that needs erasing.
+        if conn.erase_requested:
+            self.erase()
 
     @contextmanager
-    def transaction(self) -> Iterator[sqlite3.Connection]:
+    def transaction(self) -> Iterator[Connection]:
         """All-or-nothing writes; ``BEGIN IMMEDIATE`` takes the write lock up front."""
         with self.connect() as conn:
             conn.execute("BEGIN IMMEDIATE")
@@ -68,10 +97,60 @@ class Database:
                 raise
             conn.execute("COMMIT")
             self.writes += 1
+        if self._unerased and not conn.erase_requested:  # an earlier erase was held up: try again
+            with self._erase_lock:
+                if self._unerased and self._finish(0.0) is None:
+                    log.info("Replaced or deleted texts are now erased from %s.", self.path)
+
+    def erase(self, patience: float | None = None) -> bool:
+        """Leave no replaced or deleted text on disk: rebuild the file, then empty the log.
+
+        Old wordings may sit in free space of any page, not only in the rows just changed, so
+        ``VACUUM`` writes the live rows into fresh pages; the ``TRUNCATE`` checkpoint copies those
+        over the old pages and empties the write-ahead log, which held the old pages too. A reader
+        still on an older snapshot blocks the checkpoint (it may need those pages): wait for it up
+        to ``patience`` seconds (default :data:`ERASE_PATIENCE`), else warn and finish after the
+        next write through this object. True when nothing is owed.
+        """
+        with self._erase_lock:
+            self._unerased = "vacuum"
+            problem = self._finish(ERASE_PATIENCE if patience is None else patience)
+        if problem is None:
+            return True
+        log.warning(
+            "Replaced or deleted texts are not yet erased from %s and its -wal file (%s); "
+            "trying again after the next write.",
+            self.path,
+            problem,
+        )
+        return False
+
+    def _finish(self, patience: float) -> str | None:
+        """Do the steps an erase still owes; None when done, else what held it up."""
+        deadline = time.monotonic() + patience
+        try:
+            with closing(self._open()) as conn:
+                if self._unerased == "vacuum":
+                    conn.execute("PRAGMA temp_store = MEMORY")  # VACUUM's copy of the texts: no temp file
+                    conn.execute("VACUUM")
+                    self._unerased = "checkpoint"
+                # The checkpoint holds the write lock while it waits for readers: short tries, so
+                # that other writers get in between them.
+                conn.execute("PRAGMA busy_timeout = 100")
+                while conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]:
+                    if time.monotonic() >= deadline:
+                        return "a reader holds an older snapshot"
+                    time.sleep(0.05)
+        except sqlite3.OperationalError as exc:  # the write lock was not free in time
+            return str(exc)
+        self._unerased = ""
+        return None
 
     def migrate(self) -> int:
         """Apply numbered migrations not yet applied; return the schema version."""
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        private.make_dir(self.path.parent)
+        # Created owner-only before SQLite opens it: its -wal and -shm get the database's mode.
+        private.touch(self.path)
         with self.connect() as conn:
             conn.execute("PRAGMA journal_mode = WAL")
         with self.transaction() as conn:

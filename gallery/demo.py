@@ -18,6 +18,7 @@ from .app import create_app
 from .curate import CurateError, Curator
 from .db import DEFAULT_GALLERY_TITLE, Database
 from .embed import host_page_app
+from .private import secure_data_dir
 from .settings import Settings
 from .standin import OEMBED_PATH, PLAYER_PATH, FakeVideo, StandIn
 from .thumbnails import ThumbnailStore
@@ -134,6 +135,7 @@ def demo_settings(base: Settings, standin_url: str) -> Settings:
 
 async def seed(settings: Settings) -> None:
     """Put the missing sample statements into the demo database, through the real Vimeo door."""
+    secure_data_dir(settings.data_dir)
     db = Database(settings.database_path)
     db.migrate()
     with db.transaction() as conn:

@@ -16,7 +16,7 @@ from .models import AuditEntry, Gallery, Statement
 from .origins import OriginError, parse_frame_ancestor
 
 # Texts an editor writes for a statement, in form order.
-TEXT_FIELDS = ("title_override", "speaker_name", "speaker_role", "quote", "transcript", "alt_text")
+TEXT_FIELDS = store.STATEMENT_TEXTS
 EDITABLE = (*TEXT_FIELDS, "caption_lang")
 LIMITS = {**MAX_TEXT, "title_override": 300}
 CAPTION_LANG_RE = re.compile(r"^[a-z]{2,3}(-[a-z0-9]{2,8})?\Z")
@@ -108,12 +108,7 @@ def save_statement(
     changed = tuple(name for name in EDITABLE if getattr(current, name) != values[name])
     if not changed:
         return Saved(current, ())
-    assignments = ", ".join(f"{name} = ?" for name in changed)
-    conn.execute(
-        f"UPDATE statements SET {assignments}, revision = revision + 1, updated_at = ?"  # noqa: S608
-        " WHERE id = ?",
-        (*(values[name] for name in changed), utcnow(), statement_id),
-    )
+    store.update_statement(conn, current, {name: values[name] for name in changed}, bump=True)
     audit.record(
         conn,
         actor,

@@ -6,7 +6,7 @@ import sqlite3
 from collections.abc import Callable
 
 from . import audit, store
-from .db import Database
+from .db import Database, erase_after_commit
 from .models import Statement
 from .thumbnails import ThumbnailStore
 
@@ -20,11 +20,12 @@ def purge(
     """Delete the statements ``select`` picks (inside the transaction), then their traces.
 
     A speaker who withdraws a statement must find its texts gone, not merely unlinked: deleted
-    cells are zeroed, the file is rebuilt (earlier wordings may sit in free space of other pages)
-    and the write-ahead log emptied. Images go at once when no other row uses them.
+    cells are zeroed, and once committed the file is rebuilt and the write-ahead log emptied
+    (:meth:`Database.erase`). Images go at once when no other row uses them.
     """
     with db.transaction() as conn:
         conn.execute("PRAGMA secure_delete = ON")
+        erase_after_commit(conn)
         gone = select(conn)
         images: set[str] = set()
         for s in gone:
@@ -40,7 +41,4 @@ def purge(
     for name in images - keep:
         thumbnails.discard(name)
     thumbnails.prune(keep)
-    with db.connect() as conn:
-        conn.execute("VACUUM")
-        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     return gone

@@ -14,6 +14,8 @@ from urllib.parse import SplitResult, urlsplit
 
 from .origins import OriginError, origin_of_url, parse_frame_ancestor
 
+from . import private
+
 log = logging.getLogger("gallery")
 
 KEY_FILE_NAME = "secret_key"
@@ -311,13 +313,13 @@ def load_or_create_key(data_dir: Path) -> Secret:
     """Read the generated key from the data dir, creating it (mode 0600) on first start."""
     path = data_dir / KEY_FILE_NAME
     try:
-        data_dir.mkdir(parents=True, exist_ok=True)
+        private.make_dir(data_dir)
         if not path.exists():
             # Write under a temporary name, then link: a second process starting at the same
             # moment either wins the link or reads the complete winner, never a half file.
             tmp = data_dir / f".{KEY_FILE_NAME}.{os.getpid()}"
-            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-            with os.fdopen(fd, "w") as fh:
+            tmp.unlink(missing_ok=True)  # left by a crash: a new file gets the owner-only mode
+            with os.fdopen(private.open_new(tmp), "w") as fh:
                 fh.write(secrets.token_urlsafe(48))
             try:
                 os.link(tmp, path)

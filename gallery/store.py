@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
-from .db import utcnow
+from .db import erase_after_commit, utcnow
 from .models import FetchStatus, Gallery, Statement, Video
+
+# Texts editors write, in form order: what they replace or clear must leave the disk too.
+STATEMENT_TEXTS = ("title_override", "speaker_name", "speaker_role", "quote", "transcript", "alt_text")
+GALLERY_TEXTS = ("title", "intro")
 
 _STATEMENT_SELECT = """
 SELECT s.*, g.slug AS gallery_slug,
@@ -90,8 +94,15 @@ def galleries(conn: sqlite3.Connection) -> list[Gallery]:
 
 
 def update_gallery(conn: sqlite3.Connection, gallery_id: int, **fields: Any) -> None:
+    """Save gallery settings; a replaced or cleared title or intro is erased from disk on commit."""
     allowed = {"title", "intro", "slug", "lang", "frame_ancestors"}
     assert set(fields) <= allowed, set(fields) - allowed
+    texts = [name for name in GALLERY_TEXTS if name in fields]
+    if texts:
+        columns = ", ".join(texts)
+        old = conn.execute(f"SELECT {columns} FROM galleries WHERE id = ?", (gallery_id,)).fetchone()  # noqa: S608
+        if old is not None and any(old[n] and old[n] != fields[n] for n in texts):
+            erase_after_commit(conn)
     if "frame_ancestors" in fields:
         fields["frame_ancestors"] = " ".join(fields["frame_ancestors"])
     assignments = ", ".join(f"{name} = ?" for name in fields)
@@ -250,10 +261,27 @@ def add_statement(
     return cursor.lastrowid
 
 
+def update_statement(
+    conn: sqlite3.Connection, current: Statement, changes: Mapping[str, Any], *, bump: bool
+) -> None:
+    """Save changed fields (``bump``: a new revision); replaced or cleared texts are erased on commit."""
+    allowed = {*STATEMENT_TEXTS, "caption_lang", "published", "poster"}
+    assert set(changes) <= allowed, set(changes) - allowed
+    assignments = ", ".join(f"{name} = ?" for name in changes)
+    conn.execute(
+        f"UPDATE statements SET {assignments}, revision = revision + ?, updated_at = ? WHERE id = ?",  # noqa: S608
+        (*changes.values(), int(bump), utcnow(), current.id),
+    )
+    replaced = [n for n in STATEMENT_TEXTS if n in changes and getattr(current, n)]
+    if any(getattr(current, n) != changes[n] for n in replaced):
+        erase_after_commit(conn)
+
+
 def remove_statements(
     conn: sqlite3.Connection, vimeo_id: int, gallery_ids: Iterable[int] | None = None
 ) -> int:
-    """Remove a video from the given galleries (all when None); return how many went."""
+    """Remove a video from the given galleries (all when None), texts erased on commit; return how many."""
+    erase_after_commit(conn)
     if gallery_ids is None:
         cursor = conn.execute("DELETE FROM statements WHERE vimeo_id = ?", (vimeo_id,))
     else:

@@ -10,6 +10,7 @@ import time
 from collections import OrderedDict
 from pathlib import Path
 
+from . import private
 from .vimeo import Image, sniff_image
 
 RECHECK_SECONDS = 1.0
@@ -45,10 +46,11 @@ class ThumbnailStore:
         name = f"{hashlib.sha256(image.data).hexdigest()[:32]}.{image.extension}"
         path = self.folder / name
         if not path.exists():
-            self.folder.mkdir(parents=True, exist_ok=True)
+            private.make_dir(self.folder)
             # Write, flush to disk, then rename: a crash leaves either no file or the whole one.
             tmp = self.folder / f".{name}.{os.getpid()}.{threading.get_ident()}.tmp"
-            with open(tmp, "wb") as fh:
+            tmp.unlink(missing_ok=True)  # left by a crash: a new file gets the owner-only mode
+            with os.fdopen(private.open_new(tmp), "wb") as fh:
                 fh.write(image.data)
                 fh.flush()
                 os.fsync(fh.fileno())
