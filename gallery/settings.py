@@ -12,9 +12,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from urllib.parse import SplitResult, urlsplit
 
-from .origins import OriginError, origin_of_url, parse_frame_ancestor
-
 from . import private
+from .origins import OriginError, origin_of_url, parse_frame_ancestor
 
 log = logging.getLogger("gallery")
 

@@ -85,7 +85,11 @@ def test_a_fresh_start_makes_every_file_owner_only_whatever_the_umask(
     data_dir = tmp_path / "data"
     with umask(mask):
         # No GALLERY_SECRET_KEYS: the key is generated into the data dir as well.
-        settings = standin_settings(Settings.from_environ({"GALLERY_DATA_DIR": str(data_dir)}))
+        settings = standin_settings(
+            Settings.from_environ(
+                {"GALLERY_DATA_DIR": str(data_dir), "GALLERY_ALLOWED_HOSTS": "gallery.test"}
+            )
+        )
         db = Database(settings.database_path)
         db.migrate()
 
