@@ -112,8 +112,8 @@ def sample_videos() -> list[tuple[FakeVideo, dict[str, str]]]:
         texts = {
             "speaker_name": speaker,
             "speaker_role": role,
-            "quote": f"„Platzhalterzitat {n}: Hier steht, was die Person in ihrem Statement sagt.“ "
-            "(Beispieltext)",
+            "quote": f"„Platzhalterzitat {n}: Hier steht, was die Person in ihrem Statement sagt. "
+            "Ein zweiter Satz führt den Gedanken weiter.“ (Beispieltext)",
             "transcript": _TRANSCRIPT,
             "alt_text": f"Beispielbild {n}: ein weißes Herz auf farbigem Grund",
         }
