@@ -16,6 +16,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, pass_context,
 from jinja2.runtime import Context
 from markupsafe import Markup, escape
 
+from .colours import AccentStyle
 from .db import Database
 from .i18n import LANG_PARAM, LANGUAGE_NAMES, LANGUAGES, translations
 from .models import Statement
@@ -118,6 +119,7 @@ class Renderer:
             title_of=lambda s: self.title_of(s, lang),
             ratio_class=ratio_class,
             sections_of=sections,
+            accent_version=lambda accent: AccentStyle.of(accent).version,
             demo=self.demo,
             lang=lang,
             languages=LANGUAGE_NAMES,

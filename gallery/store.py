@@ -28,6 +28,9 @@ def _gallery(row: sqlite3.Row) -> Gallery:
         is_default=bool(row["is_default"]),
         lang=row["lang"],
         frame_ancestors=tuple(row["frame_ancestors"].split()),
+        accent=row["accent"],
+        logo=row["logo"],
+        logo_alt=row["logo_alt"],
     )
 
 
@@ -90,7 +93,7 @@ def galleries(conn: sqlite3.Connection) -> list[Gallery]:
 
 
 def update_gallery(conn: sqlite3.Connection, gallery_id: int, **fields: Any) -> None:
-    allowed = {"title", "intro", "slug", "lang", "frame_ancestors"}
+    allowed = {"title", "intro", "slug", "lang", "frame_ancestors", "accent", "logo", "logo_alt"}
     assert set(fields) <= allowed, set(fields) - allowed
     if "frame_ancestors" in fields:
         fields["frame_ancestors"] = " ".join(fields["frame_ancestors"])
@@ -153,10 +156,11 @@ def delete_orphan_videos(conn: sqlite3.Connection) -> None:
 
 
 def referenced_thumbnails(conn: sqlite3.Connection) -> set[str]:
-    """Every stored image some row still uses: Vimeo thumbnails and editors' posters."""
+    """Every stored image some row still uses: Vimeo thumbnails, editors' posters, logos."""
     rows = conn.execute(
         "SELECT thumbnail FROM videos WHERE thumbnail IS NOT NULL"
         " UNION SELECT poster FROM statements WHERE poster IS NOT NULL"
+        " UNION SELECT logo FROM galleries WHERE logo IS NOT NULL"
     )
     return {r[0] for r in rows}
 

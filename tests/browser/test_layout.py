@@ -7,6 +7,7 @@ from collections.abc import Callable
 
 from playwright.sync_api import Page
 
+from gallery.demo import DEMO_ACCENT, DEMO_LOGO_ALT
 from tests.browser.actions import focused, tab_to, wait_for_status
 from tests.browser.conftest import SAMPLES, Stack, Tab
 
@@ -98,3 +99,17 @@ def test_without_script_the_link_is_there_to_copy(stack: Stack, open_tab: Callab
     assert not page.locator("[data-copy-link]").is_visible(), "a button that cannot work is not shown"
     link = page.locator("[data-permalink]")
     assert link.is_visible() and link.get_attribute("href") == f"/g/videos/v/{A}"
+
+
+def test_the_demo_town_has_its_own_colour_and_logo(stack: Stack, open_tab: Callable[..., Tab]) -> None:
+    """The demo gallery (which every browser test here, axe included, uses) has a non-default look."""
+    page = open_tab().page
+    for path in ("/", f"/g/videos/v/{A}"):
+        page.goto(stack.galleries["same"] + path)
+        colour = page.eval_on_selector("button[value=once]", "el => getComputedStyle(el).backgroundColor")
+        red, green, blue = (int(DEMO_ACCENT[i : i + 2], 16) for i in (1, 3, 5))
+        assert colour == f"rgb({red}, {green}, {blue})", path
+        logo = page.locator("header.site-header .brand img")
+        assert logo.get_attribute("alt") == DEMO_LOGO_ALT
+        assert logo.evaluate("img => img.complete && img.naturalWidth > 0"), "the logo loaded"
+        assert logo.bounding_box()["height"] == 48  # type: ignore[index]
