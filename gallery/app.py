@@ -45,6 +45,7 @@ from .security import (
 )
 from .services import Services
 from .settings import Settings
+from .styles import GalleryStyle
 from .thumbnails import ThumbnailStore
 from .views import PublicViews
 from .vimeo import VimeoClient
@@ -159,6 +160,7 @@ def create_app(
         *public.routes(),
         admin.mount(services),
         *EmbedViews(services).routes(),
+        Route("/g/{slug}/style.css", GalleryStyle(services), name="gallery_style"),
         # Served by the AssetLane before routing; listed so that url_path_for knows them.
         Route("/thumbs/{name}", _never, name="thumbnail"),
         Route("/static/{name:path}", _never, name="static"),

@@ -13,6 +13,7 @@ from . import audit, store
 from .db import Database, utcnow
 from .editing import EDITABLE
 from .importcheck import FORMAT, VERSION, parse
+from .logos import check_stored as check_logo
 from .models import FetchStatus, Gallery, Statement, Video
 from .posters import check_stored
 from .thumbnails import ThumbnailStore
@@ -51,6 +52,12 @@ def export_data(db: Database, thumbnails: ThumbnailStore) -> dict[str, Any]:
     }
 
 
+def _inline(name: str | None, thumbnails: ThumbnailStore) -> str | None:
+    """An uploaded image as Base64: posters and logos exist nowhere else."""
+    data = thumbnails.load(name) if name else None
+    return base64.b64encode(data).decode("ascii") if data else None
+
+
 def _gallery(g: Gallery, items: list[Statement], thumbnails: ThumbnailStore) -> dict[str, Any]:
     return {
         "slug": g.slug,
@@ -59,12 +66,14 @@ def _gallery(g: Gallery, items: list[Statement], thumbnails: ThumbnailStore) -> 
         "lang": g.lang,
         "frame_ancestors": list(g.frame_ancestors),
         "default": g.is_default,
+        "accent": g.accent,
+        "logo_alt": g.logo_alt,
+        "logo": _inline(g.logo, thumbnails),
         "statements": [_statement(s, thumbnails) for s in items],
     }
 
 
 def _statement(s: Statement, thumbnails: ThumbnailStore) -> dict[str, Any]:
-    poster = thumbnails.load(s.poster) if s.poster else None
     video: dict[str, Any] = {name: getattr(s.video, name) for name in VIDEO_FIELDS}
     video["fetch_status"] = s.video.fetch_status.value
     return {
@@ -72,7 +81,7 @@ def _statement(s: Statement, thumbnails: ThumbnailStore) -> dict[str, Any]:
         "unlisted_hash": s.video.unlisted_hash,
         "published": s.published,
         **{name: getattr(s, name) for name in EDITABLE},
-        "poster": base64.b64encode(poster).decode("ascii") if poster else None,
+        "poster": _inline(s.poster, thumbnails),
         "video": video,
     }
 
@@ -96,6 +105,8 @@ def import_text(text: str, db: Database, thumbnails: ThumbnailStore, actor: str)
     data = parse(text)
     posters: dict[str, str] = {}
     for g in data["galleries"]:
+        if g.get("logo") is not None and g["logo"] not in posters:
+            posters[g["logo"]] = thumbnails.save(check_logo(base64.b64decode(g["logo"])))
         for s in g["statements"]:
             if s["poster"] is not None and s["poster"] not in posters:
                 image = check_stored(base64.b64decode(s["poster"]))
@@ -103,7 +114,7 @@ def import_text(text: str, db: Database, thumbnails: ThumbnailStore, actor: str)
     summary = ImportSummary()
     with db.transaction() as conn:
         for g in data["galleries"]:
-            gallery = _merge_gallery(conn, g, actor, summary)
+            gallery = _merge_gallery(conn, g, posters, actor, summary)
             for s in g["statements"]:
                 _merge_statement(conn, gallery, s, posters, actor, summary)
                 thumb = s["video"]["thumbnail"]
@@ -113,7 +124,7 @@ def import_text(text: str, db: Database, thumbnails: ThumbnailStore, actor: str)
 
 
 def _merge_gallery(
-    conn: sqlite3.Connection, g: dict[str, Any], actor: str, summary: ImportSummary
+    conn: sqlite3.Connection, g: dict[str, Any], posters: dict[str, str], actor: str, summary: ImportSummary
 ) -> Gallery:
     values = {
         "title": g["title"],
@@ -121,6 +132,10 @@ def _merge_gallery(
         "lang": g["lang"],
         "frame_ancestors": tuple(g["frame_ancestors"]),
     }
+    # Files from before galleries had their own look lack these: they then change nothing.
+    values |= {name: g[name] for name in ("accent", "logo_alt") if name in g}
+    if g.get("logo"):  # like posters: a file without a logo never removes one
+        values["logo"] = posters[g["logo"]]
     gallery = store.gallery_by_slug(conn, g["slug"])
     if gallery is None:
         now = utcnow()
@@ -129,6 +144,11 @@ def _merge_gallery(
             " VALUES (?, ?, ?, ?, ?, ?, ?)",
             (g["slug"], g["title"], g["intro"], g["lang"], " ".join(g["frame_ancestors"]), now, now),
         )
+        found = store.gallery_by_slug(conn, g["slug"])
+        assert found is not None
+        look = {k: v for k, v in values.items() if k in ("accent", "logo_alt", "logo")}
+        if look:
+            store.update_gallery(conn, found.id, **look)
         audit.record(conn, actor, "gallery.import", gallery_slug=g["slug"])
         summary.galleries_new += 1
     else:

@@ -9,6 +9,7 @@ import asyncio
 import logging
 import socket
 from dataclasses import replace
+from importlib import resources
 from pathlib import Path
 
 import uvicorn
@@ -18,6 +19,7 @@ from .app import create_app
 from .curate import CurateError, Curator
 from .db import DEFAULT_GALLERY_TITLE, Database
 from .embed import host_page_app
+from .logos import reencode
 from .private import secure_data_dir
 from .settings import Settings
 from .standin import OEMBED_PATH, PLAYER_PATH, FakeVideo, StandIn
@@ -32,6 +34,9 @@ DEMO_INTRO = (
     "und warum.\n\nDies ist eine Demo: Alle Statements sind Beispiele mit Platzhaltertexten. "
     "Sie geben keine Aussagen realer Personen wieder."
 )
+# A town's own look: its colour (6.3:1 on white) and its logo (gallery/demo_media/logo.png).
+DEMO_ACCENT = "#0b6e4f"
+DEMO_LOGO_ALT = "Beispielstadt – Videostatements"
 _TRANSCRIPT = (
     "[Beispieltext – keine echte Abschrift]\n\n"
     "Sprecherin: Hier steht in der echten Galerie die vollständige Abschrift des Videos, "
@@ -113,8 +118,8 @@ def sample_videos() -> list[tuple[FakeVideo, dict[str, str]]]:
         texts = {
             "speaker_name": speaker,
             "speaker_role": role,
-            "quote": f"„Platzhalterzitat {n}: Hier steht, was die Person in ihrem Statement sagt.“ "
-            "(Beispieltext)",
+            "quote": f"„Platzhalterzitat {n}: Hier steht, was die Person in ihrem Statement sagt. "
+            "Ein zweiter Satz führt den Gedanken weiter.“ (Beispieltext)",
             "transcript": _TRANSCRIPT,
             "alt_text": f"Beispielbild {n}: ein weißes Herz auf farbigem Grund",
         }
@@ -138,13 +143,24 @@ async def seed(settings: Settings) -> None:
     secure_data_dir(settings.data_dir)
     db = Database(settings.database_path)
     db.migrate()
+    thumbnails = ThumbnailStore(settings.thumbnail_dir)
     with db.transaction() as conn:
         gallery = store.default_gallery(conn)
         if gallery.title == DEFAULT_GALLERY_TITLE:
-            store.update_gallery(conn, gallery.id, title=DEMO_TITLE, intro=DEMO_INTRO)
+            picture = (resources.files("gallery") / "demo_media" / "logo.png").read_bytes()
+            logo = thumbnails.save(reencode(picture))
+            store.update_gallery(
+                conn,
+                gallery.id,
+                title=DEMO_TITLE,
+                intro=DEMO_INTRO,
+                accent=DEMO_ACCENT,
+                logo=logo,
+                logo_alt=DEMO_LOGO_ALT,
+            )
         present = {s.vimeo_id for s in store.statements(conn, gallery.id)}
     async with VimeoClient(settings) as vimeo:
-        curator = Curator(db, ThumbnailStore(settings.thumbnail_dir), vimeo)
+        curator = Curator(db, thumbnails, vimeo)
         for video, texts in sample_videos():
             if video.vimeo_id in present:
                 continue

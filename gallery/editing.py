@@ -7,7 +7,7 @@ import sqlite3
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from . import audit, store
+from . import audit, colours, store
 from .curate import MAX_TEXT
 from .db import utcnow
 from .i18n import LANGUAGES
@@ -36,7 +36,12 @@ CAPTION_LANGUAGES = {
     "": N_("Keine Untertitel"),
 }
 SLUG_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?\Z")
-GALLERY_LIMITS = {"title": 200, "intro": 5000}
+GALLERY_LIMITS = {"title": 200, "intro": 5000, "logo_alt": 120}
+ACCENT_FORMAT = N_("Bitte eine Farbe als Hex-Wert angeben, z. B. #0b6e4f, oder das Feld leer lassen.")
+ACCENT_CONTRAST = N_(
+    "Kontrast %(ratio)s:1 – mindestens 4,5:1 nötig. Die Farbe steht für Links auf Weiß und hinter "
+    "weißer Schrift auf Schaltflächen; bitte einen dunkleren Ton wählen."
+)
 LONG_TITLE = 80  # characters; longer titles wrap over many lines on a phone-sized card
 
 
@@ -44,11 +49,15 @@ class EditError(Exception):
     """Values that cannot be saved: field name → message (German msgid), and values it names."""
 
     def __init__(
-        self, errors: Mapping[str, str], params: Mapping[str, Mapping[str, str]] | None = None
+        self,
+        errors: Mapping[str, str],
+        params: Mapping[str, Mapping[str, str]] | None = None,
+        ratios: Mapping[str, float] | None = None,
     ) -> None:
         super().__init__(", ".join(errors))
         self.errors = dict(errors)
         self.params = {name: dict(values) for name, values in (params or {}).items()}
+        self.ratios = dict(ratios or {})  # measured contrast behind an error, by field
 
 
 class StaleRevision(Exception):
@@ -188,6 +197,21 @@ class GalleryValues:
     intro: str
     lang: str
     frame_ancestors: tuple[str, ...]
+    accent: str = ""
+    logo_alt: str = ""
+
+
+def check_accent(raw: str) -> tuple[str, str | None, float | None]:
+    """(colour as stored, error msgid or None, measured contrast when too low)."""
+    if not raw.strip():
+        return "", None, None
+    colour = colours.parse_hex(raw)
+    if colour is None:
+        return "", ACCENT_FORMAT, None
+    ratio = colours.weakest_contrast(colour)
+    if ratio < colours.MIN_CONTRAST:
+        return colour, ACCENT_CONTRAST, colours.shown_ratio(ratio)
+    return colour, None, None
 
 
 def check_gallery_values(raw: Mapping[str, str], *, slug: str | None = None) -> GalleryValues:
@@ -223,9 +247,15 @@ def check_gallery_values(raw: Mapping[str, str], *, slug: str | None = None) -> 
             )
             params["frame_ancestors"] = {"value": exc.short}
             break  # the first bad entry is named; the editor's list stays in the field
+    accent, problem, ratio = check_accent(raw.get("accent", ""))
+    if problem:
+        errors["accent"] = problem
+    logo_alt = " ".join(clean_text(raw.get("logo_alt", "")).split())
+    if len(logo_alt) > GALLERY_LIMITS["logo_alt"]:
+        errors["logo_alt"] = N_("Dieser Text ist zu lang (höchstens %(limit)s Zeichen).")
     if errors:
-        raise EditError(errors, params)
-    return GalleryValues(slug, title, intro, lang, tuple(dict.fromkeys(origins)))
+        raise EditError(errors, params, {"accent": ratio} if ratio is not None else None)
+    return GalleryValues(slug, title, intro, lang, tuple(dict.fromkeys(origins)), accent, logo_alt)
 
 
 def create_gallery(conn: sqlite3.Connection, values: GalleryValues, actor: str) -> Gallery:
@@ -233,9 +263,19 @@ def create_gallery(conn: sqlite3.Connection, values: GalleryValues, actor: str) 
         raise EditError({"slug": N_("Diese Kurzadresse ist schon vergeben.")})
     now = utcnow()
     conn.execute(
-        "INSERT INTO galleries (slug, title, intro, lang, frame_ancestors, created_at, updated_at)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?)",
-        (values.slug, values.title, values.intro, values.lang, " ".join(values.frame_ancestors), now, now),
+        "INSERT INTO galleries (slug, title, intro, lang, frame_ancestors, accent, logo_alt, created_at,"
+        " updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            values.slug,
+            values.title,
+            values.intro,
+            values.lang,
+            " ".join(values.frame_ancestors),
+            values.accent,
+            values.logo_alt,
+            now,
+            now,
+        ),
     )
     audit.record(conn, actor, "gallery.create", gallery_slug=values.slug)
     gallery = store.gallery_by_slug(conn, values.slug)
@@ -243,7 +283,7 @@ def create_gallery(conn: sqlite3.Connection, values: GalleryValues, actor: str) 
     return gallery
 
 
-GALLERY_FIELDS = ("title", "intro", "lang", "frame_ancestors")
+GALLERY_FIELDS = ("title", "intro", "lang", "frame_ancestors", "accent", "logo_alt")
 
 
 def edit_gallery(
@@ -259,3 +299,11 @@ def edit_gallery(
         store.update_gallery(conn, gallery.id, **changed)
         audit.record(conn, actor, "gallery.edit", gallery_slug=gallery.slug, fields=tuple(changed))
     return tuple(changed)
+
+
+def set_logo(conn: sqlite3.Connection, gallery: Gallery, name: str | None, actor: str) -> str | None:
+    """Point the gallery at a stored logo (or none); return the image it used before."""
+    store.update_gallery(conn, gallery.id, logo=name)
+    action = "gallery.logo" if name else "gallery.logo_remove"
+    audit.record(conn, actor, action, gallery_slug=gallery.slug, fields=["logo"])
+    return gallery.logo

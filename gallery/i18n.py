@@ -41,3 +41,9 @@ def translations(lang: str) -> gettext.NullTranslations:
     locale_dir = resources.files("gallery") / "locale"
     with resources.as_file(locale_dir) as path:
         return gettext.translation("messages", localedir=path, languages=[lang])
+
+
+def decimal(value: float, lang: str) -> str:
+    """A number with one decimal as that language writes it (3,2 in German, 3.2 in English)."""
+    text = f"{value:.1f}"
+    return text.replace(".", ",") if lang == DEFAULT_LANGUAGE else text

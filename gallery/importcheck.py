@@ -8,8 +8,9 @@ import json
 from datetime import datetime
 from typing import Any
 
-from .editing import CAPTION_LANG_RE, GALLERY_LIMITS, LIMITS, SLUG_RE, TEXT_FIELDS
-from .i18n import LANGUAGES
+from .editing import CAPTION_LANG_RE, GALLERY_LIMITS, LIMITS, SLUG_RE, TEXT_FIELDS, check_accent
+from .i18n import LANGUAGES, decimal
+from .logos import check_stored as check_logo
 from .models import FetchStatus
 from .origins import OriginError, parse_frame_ancestor
 from .posters import PosterError, check_stored
@@ -119,6 +120,7 @@ def parse(text: str) -> dict[str, Any]:
                     valid = False
                 if not valid:
                     c.fail(f"{where}.frame_ancestors", f"ungültige Adresse {source!r}")
+        _look(c, g, where)
         statements = g.get("statements")
         if not isinstance(statements, list):
             c.fail(f"{where}.statements", "muss eine Liste sein")
@@ -129,6 +131,26 @@ def parse(text: str) -> dict[str, Any]:
     if c.reasons:
         raise ImportRefused(c.reasons)
     return top
+
+
+def _look(c: _Checker, g: dict[str, Any], where: str) -> None:
+    """A gallery's colour and logo: optional (older files lack them), checked like the admin does."""
+    accent = g.get("accent", "")
+    if not isinstance(accent, str):
+        c.fail(f"{where}.accent", "muss ein Text sein")
+    else:
+        colour, problem, ratio = check_accent(accent)
+        if ratio is not None:
+            c.fail(f"{where}.accent", f"Kontrast {decimal(ratio, 'de')}:1 – mindestens 4,5:1 nötig")
+        elif problem or colour != accent:
+            c.fail(f"{where}.accent", "muss eine Farbe wie #0b6e4f oder leer sein")
+    c.text(g, "logo_alt", where, GALLERY_LIMITS["logo_alt"], optional=True)
+    logo = g.get("logo")
+    if logo is not None:
+        try:
+            check_logo(base64.b64decode(logo if isinstance(logo, str) else b"!", validate=True))
+        except (binascii.Error, ValueError, PosterError):
+            c.fail(f"{where}.logo", "muss null oder ein PNG-Bild in Base64 sein")
 
 
 def _statement(c: _Checker, s: dict[str, Any], where: str, seen: set[int], hashes: dict[int, Any]) -> None:

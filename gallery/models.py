@@ -31,6 +31,9 @@ class Gallery:
     lang: str = "de"
     # Exact origins allowed to embed this gallery; empty: the global GALLERY_FRAME_ANCESTORS.
     frame_ancestors: tuple[str, ...] = ()
+    accent: str = ""  # "#rrggbb", contrast checked; "": the service's own colour
+    logo: str | None = None  # an uploaded image in the thumbnail store
+    logo_alt: str = ""  # what the logo says (the town's name); "": the gallery's title
 
 
 @dataclass(frozen=True, slots=True)

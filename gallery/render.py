@@ -16,6 +16,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, pass_context,
 from jinja2.runtime import Context
 from markupsafe import Markup, escape
 
+from .colours import AccentStyle
 from .db import Database
 from .i18n import LANG_PARAM, LANGUAGE_NAMES, LANGUAGES, translations
 from .models import Statement
@@ -48,6 +49,16 @@ MONTHS_EN = (
     "January", "February", "March", "April", "May", "June",
     "July", "August", "September", "October", "November", "December",
 )
+
+
+SECTION = re.compile(r'<h2\b[^>]*\bid="([^"]+)"[^>]*>(.*?)</h2>', re.S)
+
+
+def sections(html: str) -> list[tuple[str, str]]:
+    """(id, text) of every second-level heading with an id: a page's table of contents."""
+    # Markup here only reads rendered HTML back into plain text, which the template escapes again.
+    found = SECTION.finditer(str(html))
+    return [(Markup(m[1]).unescape(), Markup(m[2]).striptags()) for m in found]  # noqa: S704
 
 
 def format_date(value: str | None, lang: str = "de") -> str:
@@ -107,6 +118,8 @@ class Renderer:
             player_src=self.player_src,
             title_of=lambda s: self.title_of(s, lang),
             ratio_class=ratio_class,
+            sections_of=sections,
+            accent_version=lambda accent: AccentStyle.of(accent).version,
             demo=self.demo,
             lang=lang,
             languages=LANGUAGE_NAMES,
@@ -123,9 +136,12 @@ class Renderer:
         return str(self._url_path_for(route, **params))
 
     @pass_context
-    def link(self, context: Context, route: str, /, **params: Any) -> str:
+    def link(
+        self, context: Context, route: str, /, _query: str = "", _anchor: str = "", **params: Any
+    ) -> str:
         """A link to one of our pages that keeps the visitor's language (no cookie needed)."""
-        return with_language(self.url(route, **params), context.get("lang_query", ""))
+        path = self.url(route, **params) + (f"?{_query}" if _query else "")
+        return with_language(path + (f"#{_anchor}" if _anchor else ""), context.get("lang_query", ""))
 
     def thumb_url(self, s: Statement) -> str:
         """The editor's poster, else Vimeo's thumbnail (both from our origin), else a placeholder."""

@@ -11,7 +11,7 @@ from .models import FetchStatus, Gallery, Statement, Video
 
 # Texts editors write, in form order: what they replace or clear must leave the disk too.
 STATEMENT_TEXTS = ("title_override", "speaker_name", "speaker_role", "quote", "transcript", "alt_text")
-GALLERY_TEXTS = ("title", "intro")
+GALLERY_TEXTS = ("title", "intro", "logo_alt")
 
 _STATEMENT_SELECT = """
 SELECT s.*, g.slug AS gallery_slug,
@@ -32,6 +32,9 @@ def _gallery(row: sqlite3.Row) -> Gallery:
         is_default=bool(row["is_default"]),
         lang=row["lang"],
         frame_ancestors=tuple(row["frame_ancestors"].split()),
+        accent=row["accent"],
+        logo=row["logo"],
+        logo_alt=row["logo_alt"],
     )
 
 
@@ -95,7 +98,7 @@ def galleries(conn: sqlite3.Connection) -> list[Gallery]:
 
 def update_gallery(conn: sqlite3.Connection, gallery_id: int, **fields: Any) -> None:
     """Save gallery settings; a replaced or cleared title or intro is erased from disk on commit."""
-    allowed = {"title", "intro", "slug", "lang", "frame_ancestors"}
+    allowed = {"title", "intro", "slug", "lang", "frame_ancestors", "accent", "logo", "logo_alt"}
     assert set(fields) <= allowed, set(fields) - allowed
     texts = [name for name in GALLERY_TEXTS if name in fields]
     if texts:
@@ -164,10 +167,11 @@ def delete_orphan_videos(conn: sqlite3.Connection) -> None:
 
 
 def referenced_thumbnails(conn: sqlite3.Connection) -> set[str]:
-    """Every stored image some row still uses: Vimeo thumbnails and editors' posters."""
+    """Every stored image some row still uses: Vimeo thumbnails, editors' posters, logos."""
     rows = conn.execute(
         "SELECT thumbnail FROM videos WHERE thumbnail IS NOT NULL"
         " UNION SELECT poster FROM statements WHERE poster IS NOT NULL"
+        " UNION SELECT logo FROM galleries WHERE logo IS NOT NULL"
     )
     return {r[0] for r in rows}
 

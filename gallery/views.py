@@ -33,7 +33,11 @@ MAX_VIMEO_ID_DIGITS = 12
 FORM_LIMITS: dict[str, Any] = {"max_files": 0, "max_fields": 20, "max_part_size": 2048}
 NOT_FOUND_STATEMENT = N_("Dieses Videostatement gibt es hier nicht (mehr).")
 NOT_FOUND_GALLERY = N_("Diese Galerie gibt es nicht.")
+CHOOSE_SCOPE = N_("Bitte wählen Sie „Video von Vimeo laden“ oder „Vimeo-Videos immer laden“.")
 RENDER_STRIPES = 64
+# ``/g/<slug>?play=<id>``: the gallery with that card's player, where a visitor without script
+# returns after choosing "always" or "play" on the gallery (never a player without consent).
+PLAY_PARAM = "play"
 
 
 def parse_vimeo_id(raw: str) -> int:
@@ -101,7 +105,9 @@ class PublicViews:
 
     # --- rendering (in a worker thread: these read the database) -------------------------
 
-    def _render_gallery(self, slug: str | None, visit: Visit) -> tuple[str, tuple[str, ...]]:
+    def _render_gallery(
+        self, slug: str | None, visit: Visit, target: int | None = None
+    ) -> tuple[str, tuple[str, ...]]:
         with self.s.db.connect() as conn:
             gallery = store.default_gallery(conn) if slug is None else store.gallery_by_slug(conn, slug)
             if gallery is None:
@@ -115,9 +121,33 @@ class PublicViews:
             lang,
             gallery=gallery,
             statements=statements,
+            target=target,
+            note_in_card=target is not None and visit.note is not None,
             **self.context(visit, lang, path, ancestors),
         )
         return html, ancestors
+
+    async def chosen_card(self, request: Request, slug: str | None, visit: Visit) -> int | None:
+        """The card named by ``?play=``, if it is one of this gallery's, and there is consent or a
+        note about the choice to show in it; else None (the plain gallery)."""
+        raw = request.query_params.get(PLAY_PARAM) if request.scope.get("query_string") else None
+        if raw is None or not (visit.remembered or visit.note):
+            return None
+        try:
+            vimeo_id = parse_vimeo_id(raw)
+        except HTTPException:
+            return None
+
+        def visible_ids() -> frozenset[int]:
+            with self.s.db.connect() as conn:
+                gallery = store.default_gallery(conn) if slug is None else store.gallery_by_slug(conn, slug)
+                if gallery is None:
+                    return frozenset()
+                return frozenset(s.vimeo_id for s in store.statements(conn, gallery.id, visible_only=True))
+
+        # Cached until the data changes: only real cards become cache keys, whatever the query says.
+        ids: frozenset[int] = await to_thread.run_sync(self.s.pages.value, ("visible", slug), visible_ids)
+        return vimeo_id if vimeo_id in ids else None
 
     def _find_statement(
         self, conn: sqlite3.Connection, slug: str, vimeo_id: int
@@ -134,9 +164,11 @@ class PublicViews:
         """With the player when consent is remembered or the visitor has just clicked to play."""
         with self.s.db.connect() as conn:
             gallery, statement = self._find_statement(conn, slug, vimeo_id)
+            shown = store.statements(conn, gallery.id, visible_only=True)
         lang = visit.language(gallery.lang)
         ancestors = self.gallery_ancestors(gallery)
         path = self.s.renderer.url("statement", slug=slug, vimeo_id=vimeo_id)
+        here = next(i for i, s in enumerate(shown) if s.vimeo_id == vimeo_id)
         html = self.s.renderer.render(
             "gallery/statement.html",
             lang,
@@ -144,9 +176,18 @@ class PublicViews:
             s=statement,
             player=clicked or visit.remembered,
             autoplay=clicked,
+            previous=shown[here - 1] if here > 0 else None,
+            following=shown[here + 1] if here + 1 < len(shown) else None,
+            canonical=self.canonical(path, lang, gallery),
             **self.context(visit, lang, path, ancestors),
         )
         return html, ancestors
+
+    def canonical(self, path: str, lang: str, gallery: Gallery) -> str:
+        """The address to share: in the page's language, absolute when the public URL is known."""
+        if lang != visit_default(gallery):
+            path = add_query(path, LANG_PARAM, lang)
+        return (self.s.settings.public_url or "").rstrip("/") + path
 
     def _render_privacy(self, visit: Visit) -> tuple[str, tuple[str, ...]]:
         lang = visit.language()
@@ -183,14 +224,16 @@ class PublicViews:
     # --- endpoints -----------------------------------------------------------------------
 
     async def home(self, request: Request) -> Response:
-        visit = self.visit(request)
-        page = await self.cached_page(("gallery", None, visit), self._render_gallery, None, visit)
-        return html_response(request, page)
+        return await self.gallery_page(request, None)
 
     async def gallery(self, request: Request) -> Response:
-        slug = request.path_params["slug"]
+        return await self.gallery_page(request, request.path_params["slug"])
+
+    async def gallery_page(self, request: Request, slug: str | None) -> Response:
         visit = self.visit(request)
-        page = await self.cached_page(("gallery", slug, visit), self._render_gallery, slug, visit)
+        target = await self.chosen_card(request, slug, visit)
+        key = ("gallery", slug, visit, target)
+        page = await self.cached_page(key, self._render_gallery, slug, visit, target)
         return html_response(request, page)
 
     async def statement(self, request: Request) -> Response:
@@ -267,7 +310,7 @@ class PublicViews:
         form = await self.read_form(request)
         scope = form.get("scope")
         if scope not in {"once", "always"}:
-            raise HTTPException(400, N_("Bitte wählen Sie „Video laden“ oder „Vimeo-Videos immer laden“."))
+            raise HTTPException(400, CHOOSE_SCOPE)
         if scope == "always":
             # The marker lets the next page tell the visitor if the browser refused the cookie.
             target = add_query(self.next_target(form), CHECK_PARAM, self.s.signer.issue_check(CHECK_PARAM))
@@ -316,3 +359,8 @@ def contact_link(contact: str | None) -> tuple[str, str] | None:
 def _text(form: FormData, name: str) -> str | None:
     value = form.get(name)
     return value if isinstance(value, str) else None
+
+
+def visit_default(gallery: Gallery) -> str:
+    """The language a link without ``?lang=`` shows this gallery in."""
+    return known_language(gallery.lang) or DEFAULT_LANGUAGE

@@ -119,6 +119,25 @@
     job().catch(function () { plain(form, button); }).then(function () { busy = false; });
   });
 
+  // "Copy link" exists only where this script runs; without it the link beside it is there to copy.
+  each(d.querySelectorAll("[data-copy-link]"), function (button) {
+    var link = button.parentNode.querySelector("[data-permalink]"), url = link.href;
+    // Inside another site's frame the Clipboard API may be refused: copy a selection instead.
+    function selected() {
+      var range = d.createRange(), sel = getSelection();
+      range.selectNodeContents(link);
+      sel.removeAllRanges();
+      sel.addRange(range);
+      if (!d.execCommand("copy")) throw new Error("copy refused");
+    }
+    link.textContent = url; // the full address, as it will be pasted
+    button.hidden = false;
+    button.addEventListener("click", function () {
+      (navigator.clipboard ? navigator.clipboard.writeText(url) : Promise.reject()).catch(selected)
+        .then(function () { say(message("copied")); }, function () { say(message("copy-failed")); });
+    });
+  });
+
   // Embedded: tell the parent page our height, but only an allowed parent, never any origin.
   var allowed = (root.getAttribute("data-embed") || "").split(" ").map(function (o) {
     return o === "'self'" ? location.origin : o;

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import copy
 import io
 import json
@@ -21,9 +22,11 @@ from gallery.settings import Settings
 from tests.admin_helpers import AdminActions, snapshot, statement_id
 from tests.conftest import TEST_KEY
 from tests.test_admin_curate import blob, jpeg_with_metadata, new_gallery, preview, texts
+from tests.test_looks import png_logo
 
 SAMPLES = [video for video, _ in sample_videos()]
 FIRST, SECOND, RESTRICTED = SAMPLES[0], SAMPLES[1], SAMPLES[5]
+LOOK_ACCENT = "#1d5e8c"
 
 
 class Operator:
@@ -75,8 +78,11 @@ def source(editor: AdminActions, curated_settings: Settings, monkeypatch, capsys
             "intro": "Zwei\n\nAbsätze",
             "lang": "de",
             "frame_ancestors": "https://www.stadt.de",
+            "accent": LOOK_ACCENT,
+            "logo_alt": "Stadt Probe",
         },
     )
+    editor.post("/admin/g/probe/logo", files={"logo": ("logo.png", png_logo(), "image/png")})
     _, doc = preview(editor, f"https://vimeo.com/{RESTRICTED.vimeo_id}")
     editor.post(
         "/admin/g/probe/add", {"step": "draft", "link": "x", "preview": blob(doc), **texts(quote="Q")}
@@ -109,6 +115,10 @@ def test_export_writes_every_gallery_and_statement(source: Operator, tmp_path: P
     assert first["poster"] and first["video"]["title"] == FIRST.title
     assert galleries["videos"]["statements"][1]["published"] is False
     assert galleries["probe"]["frame_ancestors"] == ["https://www.stadt.de"]
+    # the gallery's own look travels with it: colour, logo (inline, it exists nowhere else), its text
+    assert galleries["probe"]["accent"] == LOOK_ACCENT and galleries["probe"]["logo_alt"] == "Stadt Probe"
+    assert base64.b64decode(galleries["probe"]["logo"]).startswith(b"\x89PNG")
+    assert galleries["videos"]["accent"] == "" and galleries["videos"]["logo"] is None
     code, _, err = source.run("export", str(tmp_path / "export.json"))
     assert code == 0 and "2 Galerien, 7 Statements" in err
     assert stat.S_IMODE(os.stat(tmp_path / "export.json").st_mode) == 0o600
@@ -172,6 +182,23 @@ def test_import_overwrites_texts_and_deletes_nothing(source: Operator, tmp_path:
     assert rows == [(SAMPLES[2].vimeo_id, "quote")]
 
 
+def test_an_export_from_before_galleries_had_their_own_look_still_imports(
+    source: Operator, target: Operator, tmp_path: Path
+) -> None:
+    data = source.export()
+    for g in data["galleries"]:
+        for name in ("accent", "logo", "logo_alt"):
+            del g[name]
+    path = tmp_path / "older.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    before = snapshot(source.database)
+    assert source.run("import", str(path))[0] == 0
+    assert snapshot(source.database) == before, "missing fields change nothing"
+    assert target.run("import", str(path))[0] == 0
+    probe = {g["slug"]: g for g in target.export()["galleries"]}["probe"]
+    assert (probe["accent"], probe["logo"], probe["logo_alt"]) == ("", None, "")
+
+
 def mutate(data: dict[str, Any], change: str) -> Any:
     data = copy.deepcopy(data)
     s = data["galleries"][0]["statements"][0]
@@ -201,6 +228,12 @@ def mutate(data: dict[str, Any], change: str) -> Any:
         s["video"]["thumbnail"] += "\n"  # "$" in a pattern would let this through
     elif change == "poster-newline":
         s["poster"] += "\n"
+    elif change == "accent":
+        data["galleries"][1]["accent"] = "#e07b00"
+    elif change == "accent-format":
+        data["galleries"][1]["accent"] = "red; }"
+    elif change == "logo":
+        data["galleries"][1]["logo"] = base64.b64encode(b'<svg xmlns="http://www.w3.org/2000/svg"/>').decode()
     elif change == "late-error":
         data["galleries"][-1]["statements"][-1]["video"]["fetch_status"] = "kaputt"
     return data
@@ -222,6 +255,9 @@ def mutate(data: dict[str, Any], change: str) -> Any:
         ("hash", "unlisted_hash"),
         ("thumbnail-newline", "statements[0].video.thumbnail: ungültiger Dateiname"),
         ("poster-newline", "statements[0].poster"),
+        ("accent", "galleries[1].accent: Kontrast 2,7:1 – mindestens 4,5:1 nötig"),
+        ("accent-format", "galleries[1].accent"),
+        ("logo", "galleries[1].logo"),
         ("late-error", "video.fetch_status"),
     ],
 )

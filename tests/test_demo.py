@@ -19,7 +19,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from gallery.demo import DEMO_TITLE
+from gallery.demo import DEMO_LOGO_ALT, DEMO_TITLE
 
 START_TIMEOUT = 20.0
 SAMPLE_COUNT = 6
@@ -126,8 +126,11 @@ def test_demo_serves_sample_gallery_offline(tmp_path: Path) -> None:
         for src in page.images:
             assert src.startswith("/") and not src.startswith("//"), src
         thumbs = [src for src in page.images if src.startswith("/thumbs/")]
-        # Five samples bring a picture; the restricted one shows the placeholder.
-        assert len(thumbs) == SAMPLE_COUNT - 1
+        # Five samples bring a picture, the restricted one shows the placeholder; and the demo
+        # town's logo in the header, with its colour as a stylesheet from the gallery itself.
+        assert len(thumbs) == SAMPLE_COUNT - 1 + 1
+        assert f'alt="{DEMO_LOGO_ALT}"' in response.text
+        assert '<link rel="stylesheet" href="/g/videos/style.css?v=' in response.text
         with httpx.Client(trust_env=False, timeout=10.0) as client:
             for src in thumbs:
                 image = client.get(base + src)

@@ -77,8 +77,26 @@ def test_gallery_shows_every_statement_with_its_content(populated: TestClient) -
     assert "1:24" in found[0].text
 
 
-def test_each_card_carries_a_layered_notice_and_two_equal_buttons(populated: TestClient) -> None:
+NOTICE_FACTS = ("Vimeo.com, Inc.", "USA", "IP-Adresse", "Gerät", "abzuspielen", "widerrufen")
+
+
+def the_notice(doc: Element) -> Element:
+    """The first layer of the notice: exactly once on the page, with every fact and the full notice."""
+    notices = [el for el in doc.find_all() if el.attrs.get("id") == "vimeo-notice"]
+    assert len(notices) == 1, "the notice is said once per page"
+    notice = notices[0]
+    for fact in NOTICE_FACTS:
+        assert fact in notice.text, fact
+    assert notice.find("a", href="/privacy") is not None
+    return notice
+
+
+def test_the_notice_is_said_once_and_every_card_keeps_two_equal_buttons(populated: TestClient) -> None:
     doc = parse(populated.get("/").text)
+    notice = the_notice(doc)
+    # above the gallery: before the first card
+    main_text = doc.find("main").text
+    assert main_text.index(notice.text[:40]) < main_text.index(cards(doc)[0].text[:20])
     for card in cards(doc):
         form = card.find("form")
         assert form is not None
@@ -90,23 +108,15 @@ def test_each_card_carries_a_layered_notice_and_two_equal_buttons(populated: Tes
         assert form.find("input", type="checkbox") is None, "nothing to pre-check"
         fields = {i.attrs["name"]: i.attrs["value"] for i in form.find_all("input", type="hidden")}
         assert {"video", "next"} <= set(fields)
-        assert fields["next"] == statement_path(int(fields["video"]))
+        # "always" returns to this card in the gallery (a page without script shows its player there)
+        video = fields["video"]
+        assert fields["next"] == f"/g/videos?play={video}"
         for button in buttons:
-            name = button.text
-            assert "Vimeo" in name
-            notice = doc.by_id(button.attrs["aria-describedby"])
-            assert notice is not None
-            notice_text = notice.text
-            for fact in (
-                "Vimeo.com, Inc.",
-                "USA",
-                "IP-Adresse",
-                "Gerät",
-                "abzuspielen",
-                "widerrufen",
-            ):
-                assert fact in notice_text, fact
-            assert notice.find("a", href="/privacy") is not None
+            assert "Vimeo" in button.text
+            assert button.attrs["aria-describedby"] == "vimeo-notice"
+        # one short line on the card; the notice itself is not repeated
+        assert card.find("p", class_="via").text == "Video von Vimeo (USA)"
+        assert "IP-Adresse" not in card.text and card.find("a", href="/privacy") is None
         # the accessible name names the video (restricted ones fall back to a neutral title)
         title = card.find("h2").text
         assert all(title in b.text for b in buttons)
@@ -148,7 +158,13 @@ def test_statement_page_without_consent(populated: TestClient) -> None:
     doc = parse(r.text)
     assert doc.find("h1").text == FIRST.title
     assert doc.find("iframe") is None
-    assert doc.find("form", action="/consent") is not None
+    form = doc.find("form", action="/consent")
+    assert form is not None
+    assert form.find("input", name="next").attrs["value"] == statement_path(FIRST.vimeo_id)
+    # the notice sits at the player, once, and both buttons point to it
+    notice = the_notice(doc)
+    assert doc.by_id("player").find(None, id="vimeo-notice") is notice
+    assert {b.attrs["aria-describedby"] for b in form.find_all("button")} == {"vimeo-notice"}
     assert "Abschrift" in doc.find("main").text
     assert doc.find("form", action="/consent/revoke") is None
 

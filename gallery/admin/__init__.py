@@ -10,6 +10,7 @@ from ..services import Services
 from .actions import Actions
 from .base import Admin, AdminGate
 from .galleries import Galleries
+from .looks import Looks
 from .signin import SignIn
 from .statements import Statements
 
@@ -18,9 +19,11 @@ def mount(services: Services) -> Mount:
     """``Mount("/admin", ...)`` with every admin route behind the :class:`AdminGate`."""
     admin = Admin(services)
     statements = Statements(admin)
+    galleries = Galleries(admin, statements)
     routes = [
         *SignIn(admin).routes(),
-        *Galleries(admin, statements).routes(),
+        *galleries.routes(),
+        *Looks(admin, galleries).routes(),
         *statements.routes(),
         *Actions(admin, statements).routes(),
     ]

@@ -115,18 +115,18 @@ class Admin:
             session = await self.session(request)
             if session is None:
                 return self.to_sign_in(request)
-            if request.method == "POST":
-                self.refuse_cross_site(request)
-                if _content_type(request) not in FORM_TYPES:
-                    raise HTTPException(403, FORGED)  # no form, so no token
-                data = await self.read_form(request, form)
-                token = data.get("csrf_token")
-                if not isinstance(token, str) or not hmac.compare_digest(token, session.csrf):
-                    raise HTTPException(403, FORGED)
             try:
+                if request.method == "POST":
+                    self.refuse_cross_site(request)
+                    if _content_type(request) not in FORM_TYPES:
+                        raise HTTPException(403, FORGED)  # no form, so no token
+                    data = await self.read_form(request, form)
+                    token = data.get("csrf_token")
+                    if not isinstance(token, str) or not hmac.compare_digest(token, session.csrf):
+                        raise HTTPException(403, FORGED)
                 response = await endpoint(request, session)
             finally:
-                await request.close()  # uploaded files spooled to disk go at once
+                await request.close()  # uploaded files spooled to disk go at once, also on a refusal
             if not any(
                 name == b"set-cookie" and value.startswith(auth.COOKIE_NAME.encode())
                 for name, value in response.raw_headers

@@ -13,7 +13,7 @@ from starlette.routing import BaseRoute, Route
 from .. import audit, editing, store
 from ..curate import status_line
 from ..editing import GALLERY_LIMITS, EditError
-from ..i18n import LANGUAGES
+from ..i18n import LANGUAGES, decimal
 from ..i18n import gettext_noop as N_
 from ..models import AuditEntry, FetchStatus, Gallery, Statement
 from ..security import body_limit, own_origin
@@ -27,6 +27,7 @@ LANGUAGE_NAMES = {"de": "Deutsch", "en": "English"}
 PAGE_SIZE = 100
 # Statuses editors are alerted to: hidden by a definite answer, or the last refresh failed.
 TROUBLE = frozenset({FetchStatus.NOT_FOUND, FetchStatus.FORBIDDEN, FetchStatus.ERROR})
+FORM_FIELDS = ("title", "intro", "lang", "frame_ancestors", "accent", "logo_alt")
 
 
 class Galleries:
@@ -127,17 +128,33 @@ class Galleries:
 
     def errors(self, lang: str, exc: EditError) -> dict[str, str]:
         return {
-            k: self.a.t(lang, v, limit=GALLERY_LIMITS.get(k, 0), **exc.params.get(k, {}))
+            k: self.a.t(
+                lang,
+                v,
+                limit=GALLERY_LIMITS.get(k, 0),
+                ratio=decimal(exc.ratios.get(k, 0), lang),
+                **exc.params.get(k, {}),
+            )
             for k, v in exc.errors.items()
         }
 
+    def values_of(self, gallery: Gallery) -> dict[str, Any]:
+        return {
+            "title": gallery.title,
+            "intro": gallery.intro,
+            "lang": gallery.lang,
+            "frame_ancestors": "\n".join(gallery.frame_ancestors),
+            "accent": gallery.accent,
+            "logo_alt": gallery.logo_alt,
+        }
+
     async def new_form(self, request: Request, session: Session) -> Response:
-        values = {"slug": "", "title": "", "intro": "", "lang": "de", "frame_ancestors": ""}
-        return self.form_page(request, session, None, values)
+        values = dict.fromkeys(("slug", "title", "intro", "frame_ancestors", "accent", "logo_alt"), "")
+        return self.form_page(request, session, None, {**values, "lang": "de"})
 
     async def create(self, request: Request, session: Session) -> Response:
         form = await request.form()
-        raw = {k: str(form.get(k) or "") for k in ("slug", "title", "intro", "lang", "frame_ancestors")}
+        raw = {k: str(form.get(k) or "") for k in ("slug", *FORM_FIELDS)}
         try:
             values = editing.check_gallery_values(raw)
 
@@ -154,18 +171,12 @@ class Galleries:
 
     async def settings_form(self, request: Request, session: Session) -> Response:
         gallery = await self.statements.gallery(request.path_params["slug"])
-        values = {
-            "title": gallery.title,
-            "intro": gallery.intro,
-            "lang": gallery.lang,
-            "frame_ancestors": "\n".join(gallery.frame_ancestors),
-        }
-        return self.form_page(request, session, gallery, values)
+        return self.form_page(request, session, gallery, self.values_of(gallery))
 
     async def save(self, request: Request, session: Session) -> Response:
         gallery = await self.statements.gallery(request.path_params["slug"])
         form = await request.form()
-        raw = {k: str(form.get(k) or "") for k in ("title", "intro", "lang", "frame_ancestors")}
+        raw = {k: str(form.get(k) or "") for k in FORM_FIELDS}
         try:
             values = editing.check_gallery_values(raw, slug=gallery.slug)
         except EditError as exc:

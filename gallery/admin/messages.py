@@ -41,6 +41,8 @@ NOTICES = {
     "deleted": N_("Das Statement ist gelöscht, mit seinen Texten und Bildern."),
     "gallery-created": N_("Die Galerie ist angelegt."),
     "gallery-saved": N_("Die Einstellungen der Galerie sind gespeichert."),
+    "logo": N_("Das Logo ist gespeichert."),
+    "logo-removed": N_("Das Logo ist entfernt."),
 }
 FORM_LABELS = {
     "link": N_("Vimeo-Link oder Videonummer"),
@@ -49,6 +51,9 @@ FORM_LABELS = {
     "intro": N_("Einleitung"),
     "lang": N_("Sprache der Galerie"),
     "frame_ancestors": N_("Erlaubte Websites"),
+    "accent": N_("Akzentfarbe"),
+    "logo": N_("Logo"),
+    "logo_alt": N_("Text des Logos"),
     "title_override": N_("Eigener Titel"),
     "speaker_name": N_("Name der sprechenden Person"),
     "speaker_role": N_("Funktion oder Rolle"),

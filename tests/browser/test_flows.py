@@ -29,6 +29,14 @@ def act(page: Page, selector: str, by: str, key: str = "Enter") -> None:
         page.keyboard.press(key)
 
 
+def in_view(page: Page, selector: str) -> bool:
+    """Whether the element is (at least partly) inside the visible part of the page."""
+    return page.eval_on_selector(  # type: ignore[no-any-return]
+        selector,
+        "el => { const r = el.getBoundingClientRect(); return r.bottom > 0 && r.top < innerHeight; }",
+    )
+
+
 def wait_for_players(page: Page, count: int) -> None:
     page.wait_for_function("n => document.querySelectorAll('iframe.player').length === n", arg=count)
 
@@ -131,18 +139,27 @@ def test_without_javascript_the_forms_do_it_all(stack: Stack, open_tab: Callable
     assert len(players(page)) == 1
     assert assert_focus_not_on_body(page)["tag"] == "IFRAME"
     assert tab.context.cookies() == []
-    # always: back to the statement, the page confirms it and takes focus
+    # always: back to the gallery at that card, which shows its player and a note that takes focus
     page.goto(gallery + "/")
     page.click(f"#v{B} button[value=always]")
-    assert page.url.startswith(f"{gallery}/g/videos/v/{B}?")
+    assert page.url.startswith(f"{gallery}/g/videos?play={B}&")
     now = assert_focus_not_on_body(page)
     assert now["id"] == "note" and "gespeichert" in now["text"]
-    assert len(players(page)) == 1
-    # play after always: the play button opens the statement with its player
+    assert page.locator(f"#v{B} #note").is_visible() and page.locator("#note").count() == 1
+    assert [p["slot"] for p in players(page)] == [f"v{B}"]
+    assert "autoplay" not in players(page)[0]["src"], "no sound the visitor did not ask for"
+    assert in_view(page, f"#v{B} .media")
+    # play after always: the play button returns to the gallery with that card's player, focused
     page.goto(gallery + "/")
     assert page.locator("iframe").count() == 0
     page.click(f"#v{C} form.play button")
-    assert page.url.startswith(f"{gallery}/g/videos/v/{C}")
+    assert page.url == f"{gallery}/g/videos?play={C}"
+    assert [p["slot"] for p in players(page)] == [f"v{C}"]
+    assert "autoplay=1" in players(page)[0]["src"]
+    assert assert_focus_not_on_body(page)["tag"] == "IFRAME"
+    assert in_view(page, f"#v{C} .media")
+    # the statement page plays for a remembered visitor too
+    page.goto(gallery + f"/g/videos/v/{C}")
     assert len(players(page)) == 1
     # revoke
     page.click("footer form.revoke button")
