@@ -32,11 +32,16 @@ def live(populated_app: Starlette, curated_settings: Settings) -> Iterator[str]:
     server = uvicorn.Server(uvicorn.Config(populated_app, log_level="warning", access_log=False))
     thread = threading.Thread(target=lambda: asyncio.run(server.serve(sockets=[sock])), daemon=True)
     thread.start()
-    while not server.started:
-        time.sleep(0.02)
-    yield f"http://localhost:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    try:
+        deadline = time.monotonic() + 15
+        while not server.started:
+            assert thread.is_alive() and time.monotonic() < deadline, "server did not start"
+            time.sleep(0.02)
+        yield f"http://localhost:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+        sock.close()
 
 
 @pytest.fixture
@@ -44,8 +49,10 @@ def browser() -> Iterator[object]:
     assert Path(CHROMIUM).exists(), f"Chromium is needed for the browser tests: {CHROMIUM} is missing"
     with sync_playwright() as p:
         instance = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        yield instance
-        instance.close()
+        try:
+            yield instance
+        finally:
+            instance.close()
 
 
 def test_add_and_publish_by_keyboard_without_javascript(live: str, browser) -> None:  # type: ignore[no-untyped-def]

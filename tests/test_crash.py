@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import os
 import random
+import select
 import signal
 import subprocess
 import sys
@@ -36,7 +37,7 @@ pytestmark = pytest.mark.slow
 
 
 def run_and_kill(data_dir: Path, first: int, mode: str, after: float) -> list[str]:
-    """Start the writer, SIGKILL it after ``after`` seconds, return what it acknowledged."""
+    """Start the writer, SIGKILL it ``after`` seconds into its writes, return what it acknowledged."""
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     proc = subprocess.Popen(
         [sys.executable, str(WRITER), str(data_dir), str(first), mode],
@@ -45,11 +46,36 @@ def run_and_kill(data_dir: Path, first: int, mode: str, after: float) -> list[st
         env=env,
         cwd=ROOT,
     )
-    time.sleep(after)
-    proc.send_signal(signal.SIGKILL)
-    out, err = proc.communicate(timeout=30)
+    try:
+        # Count from READY, not from the start: on a busy machine Python's start-up alone can
+        # take longer than ``after``, and the kill would land before the first write.
+        head = read_until(proc, b"READY\n")
+        time.sleep(after)
+    finally:
+        proc.kill()
+        out, err = proc.communicate(timeout=60)
     assert proc.returncode == -signal.SIGKILL, err.decode()[-2000:]
-    return [line.removeprefix("ACK ") for line in out.decode().splitlines() if line.startswith("ACK ")]
+    lines = (head + out).decode().splitlines()
+    return [line.removeprefix("ACK ") for line in lines if line.startswith("ACK ")]
+
+
+def read_until(proc: subprocess.Popen[bytes], marker: bytes, patience: float = 120.0) -> bytes:
+    """What the child wrote to stdout up to and including ``marker`` (and maybe a little more).
+
+    Reads the pipe's descriptor directly: the buffered reader would keep bytes that
+    ``communicate()`` then never sees. ``patience`` only guards against a hang.
+    """
+    assert proc.stdout is not None
+    seen = b""
+    end = time.monotonic() + patience
+    while marker not in seen:
+        assert time.monotonic() < end, f"no {marker!r} from the writer after {patience:g} s"
+        ready, _, _ = select.select([proc.stdout.fileno()], [], [], 0.5)
+        if ready:
+            chunk = os.read(proc.stdout.fileno(), 65536)
+            assert chunk, f"the writer ended before {marker!r} (exit {proc.wait()})"
+            seen += chunk
+    return seen
 
 
 def integrity(path: Path) -> tuple[str, list[tuple[object, ...]]]:
