@@ -49,8 +49,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from .app import create_app
+    from .obligations import warn_missing
 
-    app = create_app(settings_from_env())
+    settings = settings_from_env()
+    warn_missing(settings, logging.getLogger("gallery"))  # what visitors miss until the operator sets it
+    app = create_app(settings)
     # access_log=False: uvicorn's access log records visitors' IP addresses; we keep none.
     uvicorn.run(
         app,

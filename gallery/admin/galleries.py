@@ -17,6 +17,7 @@ from ..editing import GALLERY_LIMITS, EditError
 from ..i18n import LANGUAGES
 from ..i18n import gettext_noop as N_
 from ..models import AuditEntry, FetchStatus, Gallery, Statement
+from ..obligations import missing
 from ..security import body_limit, own_origin
 from .actions import STATUS_LABELS
 from .base import SMALL_BODY, TEXT_FORM, Admin, Session
@@ -87,6 +88,7 @@ class Galleries:
             session,
             galleries=galleries,
             troubled=await to_thread.run_sync(troubled),
+            missing=[(self.a.t(session.lang, m.what), m.variable) for m in missing(self.a.s.settings)],
             nav="galleries",
         )
 
