@@ -36,8 +36,9 @@ ROOT = WRITER.parent.parent
 pytestmark = pytest.mark.slow
 
 
-def run_and_kill(data_dir: Path, first: int, mode: str, after: float) -> list[str]:
-    """Start the writer, SIGKILL it ``after`` seconds into its writes, return what it acknowledged."""
+def run_and_kill(data_dir: Path, first: int, mode: str, after: float, acks: int = 0) -> list[str]:
+    """Start the writer, SIGKILL it ``after`` seconds past its first ``acks`` writes (or its start),
+    return what it acknowledged."""
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     proc = subprocess.Popen(
         [sys.executable, str(WRITER), str(data_dir), str(first), mode],
@@ -50,6 +51,7 @@ def run_and_kill(data_dir: Path, first: int, mode: str, after: float) -> list[st
         # Count from READY, not from the start: on a busy machine Python's start-up alone can
         # take longer than ``after``, and the kill would land before the first write.
         head = read_until(proc, b"READY\n")
+        head = read_until(proc, b"ACK ", acks, head)  # progress in writes, not in seconds
         time.sleep(after)
     finally:
         proc.kill()
@@ -59,16 +61,17 @@ def run_and_kill(data_dir: Path, first: int, mode: str, after: float) -> list[st
     return [line.removeprefix("ACK ") for line in lines if line.startswith("ACK ")]
 
 
-def read_until(proc: subprocess.Popen[bytes], marker: bytes, patience: float = 120.0) -> bytes:
-    """What the child wrote to stdout up to and including ``marker`` (and maybe a little more).
+def read_until(
+    proc: subprocess.Popen[bytes], marker: bytes, count: int = 1, seen: bytes = b"", patience: float = 120.0
+) -> bytes:
+    """``seen`` and what the child wrote to stdout until ``marker`` is in it ``count`` times.
 
     Reads the pipe's descriptor directly: the buffered reader would keep bytes that
     ``communicate()`` then never sees. ``patience`` only guards against a hang.
     """
     assert proc.stdout is not None
-    seen = b""
     end = time.monotonic() + patience
-    while marker not in seen:
+    while seen.count(marker) < count:
         assert time.monotonic() < end, f"no {marker!r} from the writer after {patience:g} s"
         ready, _, _ = select.select([proc.stdout.fileno()], [], [], 0.5)
         if ready:
@@ -99,7 +102,7 @@ def test_sigkill_during_a_stream_of_writes_loses_nothing_acknowledged(tmp_path: 
     adds: dict[int, None] = {}
     refreshes: set[int] = set()
     for run in range(6):
-        acked = run_and_kill(data_dir, 10_000 * (run + 1), "adds", rng.uniform(0.9, 1.6))
+        acked = run_and_kill(data_dir, 10_000 * (run + 1), "adds", rng.uniform(0.0, 0.7), acks=4)
         for line in acked:
             kind, vimeo_id = line.split()
             (refreshes.add if kind == "refresh" else adds.setdefault)(int(vimeo_id))  # type: ignore[operator]

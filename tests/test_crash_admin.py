@@ -149,7 +149,14 @@ def test_sigkill_during_editors_saves_loses_nothing_acknowledged(
         for _ in range(6):
             editor = Editor(server.url, cookie, sids, n)
             editor.start()
-            time.sleep(rng.uniform(0.6, 1.4))
+            # Kill once the editor has saved every statement this round, then a random moment
+            # later (within a request, between two, mid-commit). Counting saves rather than
+            # seconds: on a busy machine a fixed time may not see a single save.
+            deadline = time.monotonic() + 120  # a guard against a hang only
+            while len(editor.acked) < len(sids) and editor.is_alive():
+                assert time.monotonic() < deadline, "the editor saved nothing for two minutes"
+                time.sleep(0.01)
+            time.sleep(rng.uniform(0.0, 0.6))
             server.kill()
             editor.join(timeout=60)
             assert not editor.is_alive(), "the editor's requests outlived the server"
