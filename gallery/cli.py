@@ -58,12 +58,14 @@ def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from .app import create_app
+    from .obligations import warn_missing
 
     settings = settings_from_env()
     if args.forwarded_allow_ips is not None:
         entries = tuple(args.forwarded_allow_ips.replace(",", " ").split())
         proxies = check_trusted_proxies(entries, "--forwarded-allow-ips")
         settings = replace(settings, trusted_proxies=proxies)
+    warn_missing(settings, logging.getLogger("gallery"))  # what visitors miss until the operator sets it
     app = create_app(settings)
     # access_log=False: uvicorn's access log records visitors' IP addresses; we keep none.
     # proxy_headers=False: the app itself believes forwarded headers, and only from the

@@ -18,6 +18,8 @@ from . import store
 from .app import create_app
 from .curate import CurateError, Curator
 from .db import DEFAULT_GALLERY_TITLE, Database
+from .demo_editor import PASSWORD_FILE, ensure_demo_editor
+from .demo_town import example_public_body, example_town_site
 from .embed import host_page_app
 from .logos import reencode
 from .private import secure_data_dir
@@ -127,6 +129,26 @@ def sample_videos() -> list[tuple[FakeVideo, dict[str, str]]]:
     return result
 
 
+def videos_to_add() -> list[FakeVideo]:
+    """Videos the stand-in knows but the demo does not show: an editor can try "add" with them."""
+    return [
+        FakeVideo(900_000_007, "Beispiel-Statement 7: Zivilcourage", duration=112, picture="sample2.webp"),
+        FakeVideo(900_000_008, "Beispiel-Statement 8: Stadt für alle", duration=89, picture="sample5.jpg"),
+        FakeVideo(
+            900_000_009,
+            "Beispiel-Statement 9: Nicht gelistet",
+            duration=71,
+            picture="sample1.jpg",
+            unlisted_hash="7c1d2e3f4a",
+        ),
+    ]
+
+
+def video_link(video: FakeVideo) -> str:
+    """The Vimeo link an editor would paste (with the share hash of an unlisted video)."""
+    return f"https://vimeo.com/{video.vimeo_id}" + (f"/{video.unlisted_hash}" if video.unlisted_hash else "")
+
+
 def demo_settings(base: Settings, standin_url: str) -> Settings:
     host = standin_url.split("://", 1)[1]
     return replace(
@@ -199,6 +221,8 @@ async def run_demo(base: Settings, host: str, port: int) -> None:
     standin = StandIn()
     for video, _ in sample_videos():
         standin.add(video)
+    for video in videos_to_add():
+        standin.add(video)
     sock = _loopback_socket(0)
     standin_url = f"http://127.0.0.1:{sock.getsockname()[1]}"
     standin.base_url = standin_url
@@ -215,7 +239,9 @@ async def run_demo(base: Settings, host: str, port: int) -> None:
         frame_ancestors=(*base.frame_ancestors, host_origin),
         cookie_mode="cross-site",
     ).checked()
+    settings = example_public_body(settings, host_origin)
     await seed(settings)
+    editor, password = await asyncio.to_thread(ensure_demo_editor, settings)
     app = create_app(settings, demo=True)
     server = uvicorn.Server(
         uvicorn.Config(
@@ -229,13 +255,20 @@ async def run_demo(base: Settings, host: str, port: int) -> None:
         )
     )
     gallery_host = "127.0.0.1" if host in {"0.0.0.0", "::", ""} else host  # noqa: S104 - a comparison
-    host_app = host_page_app(f"http://{gallery_host}:{port}/", DEMO_TITLE, host_origin)
+    host_app = example_town_site(host_page_app(f"http://{gallery_host}:{port}/", DEMO_TITLE, host_origin))
     host_server = uvicorn.Server(
         uvicorn.Config(host_app, log_level="warning", access_log=False, lifespan="off", server_header=False)
     )
     host_task = asyncio.create_task(host_server.serve(sockets=[host_sock]))
     print(f"Demo: http://{host}:{port}/  (Vimeo-Ersatz auf {standin_url}; Strg+C beendet)", flush=True)
     print(f"Beispiel-Stadtseite, die die Galerie einbettet: {host_origin}/", flush=True)
+    print(
+        f"Redaktion: http://{gallery_host}:{port}/admin/  Name: {editor}  Passwort: {password}  "
+        f"(nur für diese Demo; steht in {settings.data_dir / PASSWORD_FILE})",
+        flush=True,
+    )
+    links = ", ".join(video_link(video) for video in videos_to_add())
+    print(f"Zum Ausprobieren von „Statement hinzufügen“ kennt der Vimeo-Ersatz noch: {links}", flush=True)
     try:
         await server.serve()
     finally:

@@ -9,6 +9,7 @@ import re
 import secrets
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from urllib.parse import SplitResult, urlsplit
 
@@ -81,6 +82,9 @@ class Settings:
     imprint_url: str | None = None
     privacy_policy_url: str | None = None
     accessibility_contact: str | None = None  # e-mail address or URL for accessibility feedback
+    # When the accessibility statement was made and last reviewed (BITV 2.0 asks for both dates).
+    accessibility_created: date | None = None
+    accessibility_reviewed: date | None = None
     operator_name: str = ""
     # Editors' sessions.
     session_idle_minutes: int = 30
@@ -134,6 +138,8 @@ class Settings:
             imprint_url=get("IMPRINT_URL"),
             privacy_policy_url=get("PRIVACY_POLICY_URL"),
             accessibility_contact=get("ACCESSIBILITY_CONTACT"),
+            accessibility_created=_date(get, "ACCESSIBILITY_CREATED"),
+            accessibility_reviewed=_date(get, "ACCESSIBILITY_REVIEWED"),
             operator_name=get("OPERATOR_NAME") or "",
             session_idle_minutes=_int(get, "SESSION_IDLE_MINUTES", 30, "minutes"),
             session_max_hours=_int(get, "SESSION_MAX_HOURS", 12, "hours"),
@@ -175,6 +181,7 @@ class Settings:
             _split_url(
                 contact, "GALLERY_ACCESSIBILITY_CONTACT must be an e-mail address or an absolute http(s) URL"
             )
+        _check_statement_dates(self.accessibility_created, self.accessibility_reviewed)
         _check_service_url("GALLERY_VIMEO_OEMBED_URL", self.vimeo_oembed_url)
         _check_service_url("GALLERY_VIMEO_PLAYER_URL", self.vimeo_player_url)
         player_url = self.vimeo_player_url
@@ -283,6 +290,33 @@ def _int(get: Callable[[str], str | None], name: str, default: int, unit: str) -
         return int(raw)
     except ValueError:
         raise SettingsError(f"GALLERY_{name} must be a whole number of {unit}, not {raw!r}.") from None
+
+
+def _date(get: Callable[[str], str | None], name: str) -> date | None:
+    raw = get(name)
+    if raw is None:
+        return None
+    message = f"GALLERY_{name} must be a date written as YYYY-MM-DD, such as 2026-11-27, not {raw!r}."
+    # Only the one spelling: fromisoformat alone would also take 20261127 or 2026-W48-5.
+    if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", raw):
+        raise SettingsError(message)
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        raise SettingsError(message) from None
+
+
+def _check_statement_dates(created: date | None, reviewed: date | None) -> None:
+    # A date after tomorrow cannot be true yet; one day of slack covers servers running on UTC.
+    latest = datetime.now(UTC).date() + timedelta(days=1)
+    for name, value in (("ACCESSIBILITY_CREATED", created), ("ACCESSIBILITY_REVIEWED", reviewed)):
+        if value is not None and value > latest:
+            raise SettingsError(f"GALLERY_{name} lies in the future ({value.isoformat()}).")
+    if created is not None and reviewed is not None and reviewed < created:
+        raise SettingsError(
+            f"GALLERY_ACCESSIBILITY_REVIEWED ({reviewed.isoformat()}) must not be earlier than "
+            f"GALLERY_ACCESSIBILITY_CREATED ({created.isoformat()})."
+        )
 
 
 def _split(raw: str) -> tuple[str, ...]:

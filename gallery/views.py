@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+from datetime import date
 from typing import Any
 
 from anyio import to_thread
@@ -217,6 +218,8 @@ class PublicViews:
             statement_text=texts["statement"],
             enforcement_text=texts["enforcement"],
             contact=contact_link(self.s.settings.accessibility_contact),
+            created=_iso(self.s.settings.accessibility_created),
+            reviewed=_iso(self.s.settings.accessibility_reviewed),
             **self.context(visit, lang, self.s.renderer.url("accessibility"), ancestors),
         )
         return html, ancestors
@@ -354,6 +357,10 @@ def contact_link(contact: str | None) -> tuple[str, str] | None:
         address = contact.removeprefix("mailto:")
         return f"mailto:{address}", address
     return contact, contact
+
+
+def _iso(day: date | None) -> str:
+    return day.isoformat() if day else ""
 
 
 def _text(form: FormData, name: str) -> str | None:

@@ -6,6 +6,7 @@
 Vimeo stand-in answers), every third one followed by a refresh that renames an earlier one.
 Prints ``ACK add ID`` / ``ACK refresh ID`` only after the write returned (was committed).
 ``thumbnails``: saves ever new 48 MB pictures straight into the thumbnail store, ``ACK NAME``.
+Both print ``READY`` once set up, so that the kill lands in the writes, not in Python's start-up.
 """
 
 from __future__ import annotations
@@ -27,6 +28,11 @@ from gallery.vimeo import Image, VimeoClient
 PICTURES = ["sample1.jpg", "sample2.webp", "sample3.jpg", "sample4.webp", "sample5.jpg", "sample6.png"]
 
 
+def ready() -> None:
+    sys.stdout.write("READY\n")
+    sys.stdout.flush()
+
+
 def ack(line: str) -> None:
     sys.stdout.write(f"ACK {line}\n")
     sys.stdout.flush()
@@ -40,6 +46,7 @@ async def adds(data_dir: Path, first: int) -> None:
     db.migrate()
     async with VimeoClient(settings, standin.transport()) as vimeo:
         curator = Curator(db, ThumbnailStore(settings.thumbnail_dir), vimeo)
+        ready()
         vimeo_id = first
         while True:
             standin.add(FakeVideo(vimeo_id, f"Video {vimeo_id}", picture=PICTURES[vimeo_id % 6]))
@@ -54,6 +61,8 @@ async def adds(data_dir: Path, first: int) -> None:
 
 def thumbnails(data_dir: Path, first: int) -> None:
     store = ThumbnailStore(data_dir / "thumbnails")
+    store.folder.mkdir(parents=True, exist_ok=True)
+    ready()
     n = first
     while True:
         head = b"\xff\xd8\xff\xe0" + hashlib.sha256(str(n).encode()).digest()

@@ -20,7 +20,7 @@ from starlette.applications import Starlette
 from gallery.app import create_app
 from gallery.settings import Settings
 from tests.admin_helpers import PASSWORD, create_editor
-from tests.browser.conftest import CHROMIUM
+from tests.browser.conftest import CHROMIUM, OUTPUT
 
 pytestmark = pytest.mark.browser  # like tests/browser/: without Chromium these fail, never skip
 
@@ -40,11 +40,16 @@ def live(
     server = uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False))
     thread = threading.Thread(target=lambda: asyncio.run(server.serve(sockets=[sock])), daemon=True)
     thread.start()
-    while not server.started:
-        time.sleep(0.02)
-    yield f"http://localhost:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    try:
+        deadline = time.monotonic() + 15
+        while not server.started:
+            assert thread.is_alive() and time.monotonic() < deadline, "server did not start"
+            time.sleep(0.02)
+        yield f"http://localhost:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+        sock.close()
 
 
 @pytest.fixture
@@ -52,8 +57,10 @@ def browser() -> Iterator[object]:
     assert Path(CHROMIUM).exists(), f"Chromium is needed for the browser tests: {CHROMIUM} is missing"
     with sync_playwright() as p:
         instance = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        yield instance
-        instance.close()
+        try:
+            yield instance
+        finally:
+            instance.close()
 
 
 def test_add_and_publish_by_keyboard_without_javascript(live: str, browser) -> None:  # type: ignore[no-untyped-def]
@@ -123,3 +130,62 @@ def test_focus_is_visible_and_nothing_scrolls_sideways_at_320px(live: str, brows
              .filter(r => r.width < 24 || r.height < 24).length"""
     )
     assert small == 0, "targets are at least 24 × 24 CSS pixels"
+
+
+LOOKS = """e => { const s = getComputedStyle(e);
+  return [s.backgroundColor, s.color, s.opacity, s.borderTopColor, s.fontWeight, s.fontSize,
+          s.textDecorationLine]; }"""
+
+
+def sign_in(page, live: str) -> None:  # type: ignore[no-untyped-def]
+    page.goto(f"{live}/admin/login")
+    page.fill("#f-username", "anna")
+    page.fill("#f-password", PASSWORD)
+    page.press("#f-password", "Enter")
+    page.wait_for_url(f"{live}/admin/")
+
+
+def test_the_add_preview_looks_like_the_visitors_card_and_does_nothing(live: str, browser) -> None:  # type: ignore[no-untyped-def]
+    page = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
+    page.goto(f"{live}/")
+    public_button = page.eval_on_selector(".card .consent button", LOOKS)
+    public_title = page.eval_on_selector(".card .card-title a", LOOKS)
+    sign_in(page, live)
+    page.goto(f"{live}/admin/galleries/new")
+    page.fill("#f-title", "Vorschau")
+    page.fill("#f-slug", "vorschau")
+    page.click("main form button[type=submit]")
+    page.goto(f"{live}/admin/g/vorschau/add")
+    page.fill("#f-link", "900000002")
+    page.click("text=Vorschau laden")
+    preview = page.locator(".cards-preview .card")
+    assert preview.is_visible()
+    here = page.url
+    # It looks as visitors will see it...
+    assert page.eval_on_selector(".cards-preview button", LOOKS) == public_button
+    assert page.eval_on_selector(".cards-preview .card-title a", LOOKS) == public_title
+    # ...but no click in it goes anywhere, and the keyboard never stops on a dead control.
+    sent: list[str] = []
+    page.on("request", lambda request: sent.append(f"{request.method} {request.url}"))
+    for target in (".cards-preview .card-title a", ".cards-preview .notice a", ".cards-preview button"):
+        for n in range(page.locator(target).count()):
+            page.locator(target).nth(n).click(force=True)  # Playwright waits for any navigation it starts
+    assert page.url == here and sent == []
+    assert preview.locator("a[href], button:not([disabled]), input, [tabindex]").count() == 0
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+def test_the_sign_in_page_gives_the_help_its_own_space(live: str, browser, width: int) -> None:  # type: ignore[no-untyped-def]
+    page = browser.new_context(viewport={"width": width, "height": 800}).new_page()
+    page.goto(f"{live}/admin/login")
+    button = page.locator("main form button[type=submit]").bounding_box()
+    help_text = page.locator("main p", has_text="Konten richtet die IT ein").bounding_box()
+    card = page.locator("main .signin").bounding_box()
+    assert button and help_text and card
+    assert help_text["y"] - (button["y"] + button["height"]) >= 24, "the hint sits apart from the button"
+    # The form is one card that fits the screen, its button as wide as the fields above it.
+    assert card["x"] >= 0 and card["x"] + card["width"] <= width
+    field = page.locator("#f-password").bounding_box()
+    assert field and abs(button["width"] - field["width"]) < 1
+    (OUTPUT / "screenshots").mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(OUTPUT / "screenshots" / f"admin-sign-in-{width}.png"), full_page=True)

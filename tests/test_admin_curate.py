@@ -91,8 +91,46 @@ def test_the_preview_is_the_visitors_card_exactly(editor: AdminActions) -> None:
     public = editor.client.get("/g/probe")
     public_card = CARD_RE.search(public.text)
     assert preview_card and public_card
-    assert preview_card.group(0) == public_card.group(0)
+    # The same markup, only what acts on a click taken out (see the next test).
+    assert without_actions(preview_card.group(0)) == without_actions(public_card.group(0))
     assert "Beispielperson B" in public_card.group(0) and "Wort für Wort." in public_card.group(0)
+
+
+ACTING_ATTRIBUTE_RE = re.compile(
+    r'\s(?:href|target|method|action|type|name|value|disabled)(?:="[^"]*")?(?=[\s>/])'
+)
+
+
+def without_actions(card: str) -> str:
+    """A card's markup without forms' fields, links' targets and buttons' types: how it looks."""
+    card = re.sub(r'<input type="hidden"[^>]*>\s*', "", card)
+    card = re.sub(r"<(/?)form\b", r"<\1div", card)
+    return re.sub(r">\s+<", "><", ACTING_ATTRIBUTE_RE.sub("", card))
+
+
+@pytest.mark.parametrize("page", ["add", "edit"])
+def test_the_preview_card_leads_nowhere(editor: AdminActions, curated_settings: Settings, page: str) -> None:
+    if page == "add":
+        new_gallery(editor)
+        status, doc = preview(editor, f"https://vimeo.com/{FIRST.vimeo_id}")
+        assert status == 200
+    else:
+        sid = statement_id(curated_settings.database_path, FIRST.vimeo_id)
+        doc = editor.page(f"/admin/s/{sid}")
+    section = doc.find("section", class_="preview")
+    card = section.find("li", class_="card")
+    assert card is not None and card.find("img") is not None  # it is there, with its picture
+    assert "Video von Vimeo laden" in card.text and FIRST.title in card.text
+    # Nothing in it posts, navigates or submits: no form, no link with a target, no live button.
+    assert card.find_all("form") == [] and card.find_all("input") == []
+    assert [a.attrs for a in card.find_all("a") if "href" in a.attrs] == []
+    buttons = card.find_all("button")
+    assert len(buttons) == 2
+    for button in buttons:
+        assert button.attrs.get("type") == "button" and "disabled" in button.attrs, button.attrs
+        assert not {"formaction", "formmethod", "name"} & set(button.attrs)
+    # The editor's own form beside it still works as before.
+    assert any(form.attrs.get("method") == "post" for form in doc.find_all("form"))
 
 
 def test_add_as_draft_then_publish(editor: AdminActions, curated_settings: Settings) -> None:

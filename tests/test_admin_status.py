@@ -40,18 +40,21 @@ def test_a_failed_refresh_says_what_failed_and_how_old_the_data_is(
     assert editor.client.get(f"/g/videos/v/{FIRST}").status_code == 200
 
 
+TROUBLE = {"role": "alert", "aria-labelledby": "trouble-title"}  # the overview's alert about Vimeo
+
+
 def test_the_gallery_page_and_the_overview_alert_editors(
     editor: AdminActions, standin: StandIn, curated_settings: Settings
 ) -> None:
     overview = parse(editor.client.get("/admin/").text)
-    assert overview.find("section", role="alert") is None  # nothing to report yet
+    assert overview.find("section", **TROUBLE) is None  # nothing to report yet
     standin.videos.pop(FIRST)  # gone from Vimeo: hidden from visitors
     standin.fault = Fault.CAPTCHA
     refresh_in_background(editor, SECOND)  # Vimeo blocks the server: kept, but failing
     standin.fault = Fault.NONE
     refresh_in_background(editor, FIRST)
 
-    alert = parse(editor.client.get("/admin/").text).find("section", role="alert")
+    alert = parse(editor.client.get("/admin/").text).find("section", **TROUBLE)
     assert alert is not None
     assert "Vimeo meldet Probleme bei 2 Statements" in alert.find("h2").text
     items = {li.find("a").attrs["href"]: li.text for li in alert.find_all("li")}
@@ -71,7 +74,7 @@ def test_the_gallery_page_and_the_overview_alert_editors(
     # Vimeo answers again: the alert goes away by itself.
     standin.add(next(v for v, _ in sample_videos() if v.vimeo_id == FIRST))
     refresh_in_background(editor, FIRST, SECOND)
-    assert parse(editor.client.get("/admin/").text).find("section", role="alert") is None
+    assert parse(editor.client.get("/admin/").text).find("section", **TROUBLE) is None
     gallery = parse(editor.client.get("/admin/g/videos").text)
     assert not [p for p in gallery.find("ol").with_class("hint-warning")]
     assert editor.client.get(f"/g/videos/v/{FIRST}").status_code == 200

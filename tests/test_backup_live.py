@@ -60,8 +60,17 @@ def server(populated_app: Starlette, curated_settings: Settings) -> Iterator[str
             time.sleep(0.1)
         yield url
     finally:
-        process.terminate()
-        process.wait(timeout=10)
+        stop(process)
+
+
+def stop(process: subprocess.Popen[bytes]) -> None:
+    """Ask the server to end (SIGTERM), and kill it if it takes too long on a busy machine."""
+    process.terminate()
+    try:
+        process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
 
 
 class Writer(threading.Thread):

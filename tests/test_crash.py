@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import os
 import random
+import select
 import signal
 import subprocess
 import sys
@@ -36,8 +37,9 @@ ROOT = WRITER.parent.parent
 pytestmark = pytest.mark.slow
 
 
-def run_and_kill(data_dir: Path, first: int, mode: str, after: float) -> list[str]:
-    """Start the writer, SIGKILL it after ``after`` seconds, return what it acknowledged."""
+def run_and_kill(data_dir: Path, first: int, mode: str, after: float, acks: int = 0) -> list[str]:
+    """Start the writer, SIGKILL it ``after`` seconds past its first ``acks`` writes (or its start),
+    return what it acknowledged."""
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     proc = subprocess.Popen(
         [sys.executable, str(WRITER), str(data_dir), str(first), mode],
@@ -46,11 +48,38 @@ def run_and_kill(data_dir: Path, first: int, mode: str, after: float) -> list[st
         env=env,
         cwd=ROOT,
     )
-    time.sleep(after)
-    proc.send_signal(signal.SIGKILL)
-    out, err = proc.communicate(timeout=30)
+    try:
+        # Count from READY, not from the start: on a busy machine Python's start-up alone can
+        # take longer than ``after``, and the kill would land before the first write.
+        head = read_until(proc, b"READY\n")
+        head = read_until(proc, b"ACK ", acks, head)  # progress in writes, not in seconds
+        time.sleep(after)
+    finally:
+        proc.kill()
+        out, err = proc.communicate(timeout=60)
     assert proc.returncode == -signal.SIGKILL, err.decode()[-2000:]
-    return [line.removeprefix("ACK ") for line in out.decode().splitlines() if line.startswith("ACK ")]
+    lines = (head + out).decode().splitlines()
+    return [line.removeprefix("ACK ") for line in lines if line.startswith("ACK ")]
+
+
+def read_until(
+    proc: subprocess.Popen[bytes], marker: bytes, count: int = 1, seen: bytes = b"", patience: float = 120.0
+) -> bytes:
+    """``seen`` and what the child wrote to stdout until ``marker`` is in it ``count`` times.
+
+    Reads the pipe's descriptor directly: the buffered reader would keep bytes that
+    ``communicate()`` then never sees. ``patience`` only guards against a hang.
+    """
+    assert proc.stdout is not None
+    end = time.monotonic() + patience
+    while seen.count(marker) < count:
+        assert time.monotonic() < end, f"no {marker!r} from the writer after {patience:g} s"
+        ready, _, _ = select.select([proc.stdout.fileno()], [], [], 0.5)
+        if ready:
+            chunk = os.read(proc.stdout.fileno(), 65536)
+            assert chunk, f"the writer ended before {marker!r} (exit {proc.wait()})"
+            seen += chunk
+    return seen
 
 
 def integrity(path: Path) -> tuple[str, list[tuple[object, ...]]]:
@@ -74,7 +103,7 @@ def test_sigkill_during_a_stream_of_writes_loses_nothing_acknowledged(tmp_path: 
     adds: dict[int, None] = {}
     refreshes: set[int] = set()
     for run in range(6):
-        acked = run_and_kill(data_dir, 10_000 * (run + 1), "adds", rng.uniform(0.9, 1.6))
+        acked = run_and_kill(data_dir, 10_000 * (run + 1), "adds", rng.uniform(0.0, 0.7), acks=4)
         for line in acked:
             kind, vimeo_id = line.split()
             (refreshes.add if kind == "refresh" else adds.setdefault)(int(vimeo_id))  # type: ignore[operator]

@@ -10,7 +10,6 @@ import json
 import os
 import random
 import shutil
-import signal
 import sqlite3
 import subprocess
 import sys
@@ -69,8 +68,9 @@ class Server:
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
-        deadline = time.monotonic() + 20
+        deadline = time.monotonic() + 60  # only a guard against a hang; a start takes a second
         while True:
+            assert self.process.poll() is None, f"the server exited with {self.process.returncode}"
             try:
                 if httpx.get(f"{self.url}/healthz").status_code == 200:
                     return
@@ -80,9 +80,10 @@ class Server:
             time.sleep(0.05)
 
     def kill(self) -> None:
-        assert self.process is not None
-        self.process.send_signal(signal.SIGKILL)
-        self.process.wait(timeout=10)
+        """SIGKILL (the crash under test), and reap it; harmless when it is not running."""
+        if self.process is not None:
+            self.process.kill()
+            self.process.wait(timeout=60)
 
 
 class Editor(threading.Thread):
@@ -137,27 +138,40 @@ def test_sigkill_during_editors_saves_loses_nothing_acknowledged(
     create_editor(db_path)
     sids = [statement_id(db_path, vimeo_id) for vimeo_id in SAMPLE_IDS]
     server = Server(curated_settings)
-    server.start()
-    cookie = sign_in(server.url)  # the session is in the database: it outlives every crash
     rng = random.Random(11)
     acked: dict[int, int] = {}
     sent: dict[int, set[int]] = {sid: set() for sid in sids}
     n = 0
-    for _ in range(6):
-        editor = Editor(server.url, cookie, sids, n)
-        editor.start()
-        time.sleep(rng.uniform(0.6, 1.4))
-        server.kill()
-        editor.join(timeout=15)
-        assert not editor.unexpected, editor.unexpected
-        for sid, number in editor.acked:
-            acked[sid] = max(acked.get(sid, -1), number)
-        for sid, number in editor.sent:
-            sent[sid].add(number)
-        n = editor.n + 1
-        assert integrity(db_path) == ("ok", [])
+    editor: Editor | None = None
+    try:
         server.start()
-    server.kill()
+        cookie = sign_in(server.url)  # the session is in the database: it outlives every crash
+        for _ in range(6):
+            editor = Editor(server.url, cookie, sids, n)
+            editor.start()
+            # Kill once the editor has saved every statement this round, then a random moment
+            # later (within a request, between two, mid-commit). Counting saves rather than
+            # seconds: on a busy machine a fixed time may not see a single save.
+            deadline = time.monotonic() + 120  # a guard against a hang only
+            while len(editor.acked) < len(sids) and editor.is_alive():
+                assert time.monotonic() < deadline, "the editor saved nothing for two minutes"
+                time.sleep(0.01)
+            time.sleep(rng.uniform(0.0, 0.6))
+            server.kill()
+            editor.join(timeout=60)
+            assert not editor.is_alive(), "the editor's requests outlived the server"
+            assert not editor.unexpected, editor.unexpected
+            for sid, number in editor.acked:
+                acked[sid] = max(acked.get(sid, -1), number)
+            for sid, number in editor.sent:
+                sent[sid].add(number)
+            n = editor.n + 1
+            assert integrity(db_path) == ("ok", [])
+            server.start()
+    finally:
+        server.kill()
+        if editor is not None:
+            editor.join(timeout=60)
     assert len(acked) == len(sids) and sum(len(s) for s in sent.values()) > 30, "enough saves happened"
     with Database(db_path).connect() as conn:
         rows = {r[0]: (r[1], r[2]) for r in conn.execute("SELECT id, speaker_name, revision FROM statements")}
@@ -235,6 +249,14 @@ def big_export(path: Path) -> int:
     return STATEMENTS
 
 
+def file_size(path: Path) -> int:
+    """Size of a file that may vanish at any moment (SQLite deletes the WAL on its last close)."""
+    try:
+        return path.stat().st_size
+    except FileNotFoundError:
+        return 0
+
+
 def imported(db_path: Path) -> int:
     conn = sqlite3.connect(db_path)
     try:
@@ -264,7 +286,9 @@ def test_sigkill_during_import_leaves_all_or_nothing(
     complete = tmp_path / "complete"
     shutil.copytree(base, complete)
     started = time.monotonic()
-    done = subprocess.run(command, env={**env, "GALLERY_DATA_DIR": str(complete)}, capture_output=True)
+    done = subprocess.run(
+        command, env={**env, "GALLERY_DATA_DIR": str(complete)}, capture_output=True, timeout=600
+    )
     full = time.monotonic() - started
     assert done.returncode == 0, done.stderr.decode()
     assert imported(complete / "gallery.sqlite3") == count + 2
@@ -280,21 +304,22 @@ def test_sigkill_during_import_leaves_all_or_nothing(
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
         )
-        # Kill at a random moment of a run (start-up, checking the file, the transaction), or, on
-        # every other attempt, once the transaction has written a few MB to the WAL: certainly
-        # under way, and not yet committed.
-        deadline = time.monotonic() + rng.uniform(0.1, full)
-        mid_transaction = attempt % 2 == 0
-        while process.poll() is None:
-            size = wal.stat().st_size if wal.exists() else 0
-            if (mid_transaction and size > 4 * 1024 * 1024) or (
-                not mid_transaction and time.monotonic() > deadline
-            ):
-                break
-            time.sleep(0.002)
-        finished = process.poll() is not None
-        process.send_signal(signal.SIGKILL)
-        _, err = process.communicate(timeout=30)
+        try:
+            # Kill at a random moment of a run (start-up, checking the file, the transaction), or,
+            # on every other attempt, once the transaction has written a few MB to the WAL:
+            # certainly under way, and not yet committed.
+            deadline = time.monotonic() + rng.uniform(0.1, full)
+            mid_transaction = attempt % 2 == 0
+            while process.poll() is None:
+                if (mid_transaction and file_size(wal) > 4 * 1024 * 1024) or (
+                    not mid_transaction and time.monotonic() > deadline
+                ):
+                    break
+                time.sleep(0.002)
+            finished = process.poll() is not None
+        finally:
+            process.kill()
+            _, err = process.communicate(timeout=60)
         assert integrity(db_path) == ("ok", []), attempt
         found = imported(db_path)
         assert found in {0, count + 2}, (attempt, found)  # every statement and both galleries, or none

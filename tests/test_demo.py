@@ -6,20 +6,28 @@ Both run as real processes on a free loopback port; the tests read what a browse
 from __future__ import annotations
 
 import os
+import re
 import signal
 import socket
+import sqlite3
+import stat
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from html.parser import HTMLParser
+from http.cookies import SimpleCookie
 from pathlib import Path
 
 import httpx
 import pytest
 
-from gallery.demo import DEMO_LOGO_ALT, DEMO_TITLE
+from gallery.auth import COOKIE_NAME
+from gallery.demo import DEMO_LOGO_ALT, DEMO_TITLE, sample_videos, video_link, videos_to_add
+from gallery.demo_editor import PASSWORD_FILE
+from tests.admin_helpers import SAME_ORIGIN
+from tests.htmlparse import parse
 
 START_TIMEOUT = 20.0
 SAMPLE_COUNT = 6
@@ -169,6 +177,14 @@ def test_no_environment_variable_turns_on_demo_mode(tmp_path: Path) -> None:
     assert not page.demo_banner
     assert DEMO_TITLE not in response.text
     assert page.cards == 0
+    # No demo account and no demo password: those exist only in `gallery demo`.
+    assert not (tmp_path / "data" / PASSWORD_FILE).exists()
+    conn = sqlite3.connect(tmp_path / "data" / "gallery.sqlite3")
+    try:
+        assert conn.execute("SELECT COUNT(*) FROM editors").fetchone()[0] == 0
+    finally:
+        conn.close()
+    assert "Passwort" not in (tmp_path / "serve.log").read_text()
 
 
 @pytest.mark.parametrize("flag", ["--demo", "--demo=1"])
@@ -211,3 +227,70 @@ def test_demo_serves_an_example_town_page_on_another_site(tmp_path: Path) -> Non
                 headers={"sec-fetch-site": "same-origin"},
             )
             assert "Partitioned" in r.headers["set-cookie"]
+
+            # The town's imprint and privacy policy are example pages of that site, and the
+            # accessibility statement carries example dates: the demo shows every obligation met.
+            footer = {a.text: a.attrs for a in parse(gallery.text).find("footer").find_all("a")}
+            for label, path in (("Impressum", "/impressum"), ("Datenschutzerklärung", "/datenschutz")):
+                assert footer[label]["href"] == host_url.rstrip("/") + path
+                example = client.get(footer[label]["href"])
+                assert example.status_code == 200
+                assert f"<h1>{label} (Beispiel)</h1>" in example.text and "Demo" in example.text
+            dates = parse(client.get(base + "/accessibility").text).by_id("dates")
+            assert [t.attrs["datetime"] for t in dates.find_all("time")] == ["2026-11-27", "2026-12-01"]
+
+
+def console_line(log: Path, start: str) -> str:
+    return next(row for row in log.read_text().splitlines() if row.startswith(start))
+
+
+def sign_in(http: httpx.Client, name: str, password: str) -> dict[str, str]:
+    r = http.post("/admin/login", data={"username": name, "password": password})
+    assert r.status_code == 303, r.text
+    jar: SimpleCookie = SimpleCookie()
+    jar.load(r.headers["set-cookie"])
+    return {"cookie": f"{COOKIE_NAME}={jar[COOKIE_NAME].value}"}  # Secure cookie over loopback http
+
+
+def test_demo_prints_an_editor_account_and_videos_to_add(tmp_path: Path) -> None:
+    data_dir = tmp_path / "demo-data"
+    log = tmp_path / "demo.log"
+    port = free_port()
+    args = ["demo", "--data-dir", str(data_dir), "--port", str(port)]
+    with running(args, clean_env(), port, log) as base:
+        line = console_line(log, "Redaktion:")
+        account = re.fullmatch(r"Redaktion: (\S+)  Name: (\S+)  Passwort: (\S+)  \(.*\)", line)
+        assert account, log.read_text()
+        admin, name, password = account.groups()
+        assert admin == f"{base}/admin/" and name == "demo" and len(password) >= 12
+        links = console_line(log, "Zum Ausprobieren").split(": ", 1)[1].split(", ")
+        assert links == [video_link(video) for video in videos_to_add()]
+        shown = {video.vimeo_id for video, _ in sample_videos()}
+        assert not shown & {video.vimeo_id for video in videos_to_add()}  # new to the gallery
+
+        with httpx.Client(base_url=base, headers=SAME_ORIGIN, trust_env=False, timeout=30) as http:
+            cookie = sign_in(http, name, password)
+            overview = http.get("/admin/", headers=cookie)
+            assert "Angemeldet als" in overview.text and "Pflichtangaben" not in overview.text
+            form = parse(http.get("/admin/g/videos/add", headers=cookie).text)
+            token = form.find("input", name="csrf_token").attrs["value"]
+            step = {"csrf_token": token, "link": links[-1]}  # the unlisted one, with its hash
+            preview = http.post("/admin/g/videos/add", data={**step, "step": "preview"}, headers=cookie)
+            assert preview.status_code == 200, preview.text
+            blob = parse(preview.text).find("input", name="preview").attrs["value"]
+            texts = dict.fromkeys(("title_override", "speaker_role", "quote", "transcript", "alt_text"), "")
+            texts.update(speaker_name="Neu", caption_lang="de", step="publish", preview=blob)
+            saved = http.post("/admin/g/videos/add", data={**step, **texts}, headers=cookie)
+            assert saved.status_code == 303, saved.text
+        assert fetch_home(base)[1].cards == SAMPLE_COUNT + 1
+
+    path = data_dir / PASSWORD_FILE
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600 and path.read_text().strip() == password
+    # Started again: the same account and password, still working.
+    log.write_text("")
+    port = free_port()
+    args = ["demo", "--data-dir", str(data_dir), "--port", str(port)]
+    with running(args, clean_env(), port, log) as base:
+        assert f"Passwort: {password}  " in console_line(log, "Redaktion:")
+        with httpx.Client(base_url=base, headers=SAME_ORIGIN, trust_env=False, timeout=30) as http:
+            sign_in(http, name, password)

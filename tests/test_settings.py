@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import stat
+from datetime import date
 from pathlib import Path
 
 import hypothesis
@@ -101,6 +102,11 @@ def test_every_variable(tmp_path: Path) -> None:
         ("ACCESSIBILITY_CONTACT", "javascript:alert(1)", "e-mail address"),
         ("PUBLIC_URL", "videos.ratzeburg.de", "absolute"),
         ("VIMEO_REFERER", "ratzeburg.de", "absolute"),
+        ("ACCESSIBILITY_CREATED", "27.11.2026", "YYYY-MM-DD"),
+        ("ACCESSIBILITY_CREATED", "20261127", "YYYY-MM-DD"),
+        ("ACCESSIBILITY_CREATED", "2026-02-30", "YYYY-MM-DD"),
+        ("ACCESSIBILITY_REVIEWED", "gestern", "YYYY-MM-DD"),
+        ("ACCESSIBILITY_REVIEWED", "2999-01-01", "in the future"),
     ],
 )
 def test_bad_values_stop_the_start_with_one_sentence(
@@ -112,6 +118,20 @@ def test_bad_values_stop_the_start_with_one_sentence(
     assert f"GALLERY_{name}" in message or "embedding sites" in message
     assert phrase in message
     assert message.endswith(".") and "\n" not in message
+
+
+def test_accessibility_statement_dates(tmp_path: Path) -> None:
+    dates = {"ACCESSIBILITY_CREATED": "2026-11-27", "ACCESSIBILITY_REVIEWED": "2026-12-01"}
+    s = Settings.from_environ(env(tmp_path, **dates))
+    assert (s.accessibility_created, s.accessibility_reviewed) == (date(2026, 11, 27), date(2026, 12, 1))
+    unset = Settings.from_environ(env(tmp_path))
+    assert unset.accessibility_created is None and unset.accessibility_reviewed is None
+    with pytest.raises(SettingsError) as caught:
+        Settings.from_environ(env(tmp_path, **{**dates, "ACCESSIBILITY_REVIEWED": "2026-01-05"}))
+    assert str(caught.value) == (
+        "GALLERY_ACCESSIBILITY_REVIEWED (2026-01-05) must not be earlier than "
+        "GALLERY_ACCESSIBILITY_CREATED (2026-11-27)."
+    )
 
 
 def test_unusable_data_dir(tmp_path: Path) -> None:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
+from datetime import date
 
 import pytest
 from starlette.testclient import TestClient
@@ -67,6 +69,48 @@ def test_accessibility_statement(settings: Settings) -> None:
     assert "BITV 2.0" in text and "teilweise vereinbar" in text and "Abschrift" in text
     contact = main.find("a", href="mailto:barrierefreiheit@ratzeburg.de")
     assert contact is not None and contact.text == "barrierefreiheit@ratzeburg.de"
+
+
+def said(element: Element) -> str:
+    """The text as read aloud: the test's reader puts a space after every tag, a browser does not."""
+    return re.sub(r" ([.,)])", r"\1", element.text)
+
+
+def test_the_statement_shows_the_operators_dates_in_each_language(settings: Settings) -> None:
+    with town_client(
+        settings, accessibility_created=date(2025, 11, 27), accessibility_reviewed=date(2026, 3, 4)
+    ) as c:
+        german = parse(c.get("/accessibility").text).by_id("dates")
+        english = parse(c.get("/accessibility?lang=en").text).by_id("dates")
+    assert said(german) == (
+        "Diese Erklärung wurde am 27.11.2025 erstellt. Zuletzt überprüft wurde sie am 04.03.2026."
+    )
+    assert said(english) == (
+        "This statement was prepared on 27 November 2025. It was last reviewed on 4 March 2026."
+    )
+    assert [t.attrs["datetime"] for t in german.find_all("time")] == ["2025-11-27", "2026-03-04"]
+
+
+def test_without_dates_the_statement_says_so_and_makes_none_up(settings: Settings) -> None:
+    with town_client(settings) as c:
+        german = parse(c.get("/accessibility").text)
+        english = parse(c.get("/accessibility?lang=en").text)
+    assert german.by_id("dates").text == (
+        "Das Datum, an dem diese Erklärung erstellt wurde, ist noch nicht angegeben. "
+        "Das Datum der letzten Überprüfung ist noch nicht angegeben."
+    )
+    assert "has not been given yet" in english.by_id("dates").text
+    for doc in (german, english):
+        main = doc.find("main").text
+        assert not re.search(r"\b\d{1,2}\.\d{1,2}\.\d{4}\b|\b\d{1,2} [A-Z][a-z]+ \d{4}\b", main), main
+        assert doc.find("main").find_all("time") == []
+    # Only the day of review missing: the day of creation is shown, the review said to be missing.
+    with town_client(settings, accessibility_created=date(2026, 11, 27)) as c:
+        dates = said(parse(c.get("/accessibility").text).by_id("dates"))
+    assert dates == (
+        "Diese Erklärung wurde am 27.11.2026 erstellt. "
+        "Das Datum der letzten Überprüfung ist noch nicht angegeben."
+    )
 
 
 def test_contact_may_be_a_web_form_or_falls_back_to_the_imprint(settings: Settings) -> None:

@@ -16,6 +16,7 @@ from ..editing import GALLERY_LIMITS, EditError
 from ..i18n import LANGUAGES, decimal
 from ..i18n import gettext_noop as N_
 from ..models import AuditEntry, FetchStatus, Gallery, Statement
+from ..obligations import missing
 from ..security import body_limit, own_origin
 from ..snippet import embed_snippet
 from ..visit import valid_ancestors
@@ -81,6 +82,7 @@ class Galleries:
             session,
             galleries=galleries,
             troubled=await to_thread.run_sync(troubled),
+            missing=[(self.a.t(session.lang, m.what), m.variable) for m in missing(self.a.s.settings)],
             nav="galleries",
         )
 

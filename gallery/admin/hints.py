@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from html import escape
+from html.parser import HTMLParser
 
 from markupsafe import Markup
 
@@ -108,4 +110,62 @@ def preview(services: Services, s: Statement, gallery: Gallery) -> Markup:
         notice_short=services.notice.short_for(lang),
         lang_query="",  # visitors see the gallery in its own language without a ?lang= query
     )
-    return Markup(html)  # noqa: S704 - rendered by our autoescaping templates
+    return inert(html)
+
+
+class _Inert(HTMLParser):
+    """Copies markup tag by tag, taking out everything that would act when clicked."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=False)  # entities pass through exactly as written
+        self.out: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.out.append(self._tag(tag, attrs, ">"))
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.out.append(self._tag(tag, attrs, " />"))
+
+    def handle_endtag(self, tag: str) -> None:
+        self.out.append(f"</{'div' if tag == 'form' else tag}>")
+
+    def handle_data(self, data: str) -> None:
+        self.out.append(data)
+
+    def handle_entityref(self, name: str) -> None:
+        self.out.append(f"&{name};")
+
+    def handle_charref(self, name: str) -> None:
+        self.out.append(f"&#{name};")
+
+    def handle_comment(self, data: str) -> None:
+        pass  # template comments never reach a page anyway
+
+    def _tag(self, tag: str, attrs: list[tuple[str, str | None]], end: str) -> str:
+        if tag == "input" and dict(attrs).get("type") == "hidden":
+            return ""  # the fields of a form that no longer exists
+        drop = {"autofocus", "formaction", "formmethod", "formtarget", "name", "value"}
+        added: list[tuple[str, str | None]] = []
+        if tag == "form":
+            tag, drop = "div", drop | {"method", "action", "target", "enctype"}
+        elif tag == "a":
+            drop |= {"href", "target", "rel", "hreflang", "download", "ping"}  # text, not a link
+        elif tag == "button":
+            drop |= {"type", "disabled"}
+            added = [("type", "button"), ("disabled", None)]
+        kept = [(name, value) for name, value in attrs if name not in drop] + added
+        return f"<{tag}" + "".join(
+            f" {name}" if value is None else f' {name}="{escape(value)}"' for name, value in kept
+        ) + end
+
+
+def inert(html: str) -> Markup:
+    """The same card, inert: forms become plain boxes, links plain text, buttons disabled.
+
+    Not the ``inert`` attribute: that would hide the whole card from screen readers, and an
+    editor using one needs to hear the preview too. Disabled buttons are still announced.
+    """
+    parser = _Inert()
+    parser.feed(html)
+    parser.close()
+    return Markup("".join(parser.out))  # noqa: S704 - our own escaped markup, re-emitted

@@ -85,14 +85,19 @@ class Server:
     def start(self) -> Server:
         self.thread.start()
         deadline = time.monotonic() + 15
-        while not self.server.started:
-            assert self.thread.is_alive() and time.monotonic() < deadline, "server did not start"
-            time.sleep(0.02)
+        try:
+            while not self.server.started:
+                assert self.thread.is_alive() and time.monotonic() < deadline, "server did not start"
+                time.sleep(0.02)
+        except BaseException:
+            self.stop()
+            raise
         return self
 
     def stop(self) -> None:
         self.server.should_exit = True
         self.thread.join(timeout=10)
+        self.sock.close()
 
 
 FOREIGN_PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Foreign</title></head>
@@ -153,7 +158,15 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     standin_sock = free_socket()
     standin.base_url = f"http://127.0.0.1:{standin_sock.getsockname()[1]}"
     servers = [Server(standin.app(), standin_sock, lifespan="off").start()]
+    try:
+        yield start_stack(tmp_path_factory, standin, servers)
+    finally:
+        for server in reversed(servers):
+            server.stop()
 
+
+def start_stack(tmp_path_factory: pytest.TempPathFactory, standin: StandIn, servers: list[Server]) -> Stack:
+    """The two galleries and the town's pages; each server joins ``servers`` once it runs."""
     town_sock = free_socket()
     town_port = town_sock.getsockname()[1]
     town = f"http://localhost:{town_port}"
@@ -181,9 +194,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         servers.append(Server(app, sock).start())
     town_urls = {name: origin + "/" for name, origin in galleries.items()}
     servers.append(Server(town_app(town_urls, town), town_sock, lifespan="off").start())
-    yield Stack(standin.base_url, galleries, town, f"http://127.0.0.1:{town_port}", servers)
-    for server in reversed(servers):
-        server.stop()
+    return Stack(standin.base_url, galleries, town, f"http://127.0.0.1:{town_port}", servers)
 
 
 @pytest.fixture(scope="module")
@@ -191,8 +202,10 @@ def browser(stack: Stack) -> Iterator[Browser]:
     assert Path(CHROMIUM).exists(), f"Chromium is needed for the browser tests: {CHROMIUM} is missing"
     with sync_playwright() as pw:
         chromium = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
+        try:
+            yield chromium
+        finally:
+            chromium.close()
 
 
 @dataclass

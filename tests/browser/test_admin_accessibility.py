@@ -37,8 +37,10 @@ def admin_site(stack: Stack, tmp_path_factory: pytest.TempPathFactory) -> Iterat
     create_editor(settings.database_path)
     sock = free_socket()
     server = Server(create_app(settings), sock).start()
-    yield f"http://127.0.0.1:{server.port}"
-    server.stop()
+    try:
+        yield f"http://127.0.0.1:{server.port}"
+    finally:
+        server.stop()
 
 
 class Checker:
