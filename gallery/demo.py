@@ -15,9 +15,12 @@ import uvicorn
 
 from . import store
 from .app import create_app
+from .cli_base import _ as cli_text  # `_` is a loop variable below
 from .curate import CurateError, Curator
 from .db import DEFAULT_GALLERY_TITLE, Database
+from .demo_link import record_standin
 from .embed import host_page_app
+from .i18n import gettext_noop as N_
 from .private import secure_data_dir
 from .settings import Settings
 from .standin import OEMBED_PATH, PLAYER_PATH, FakeVideo, StandIn
@@ -200,6 +203,7 @@ async def run_demo(base: Settings, host: str, port: int) -> None:
         cookie_mode="cross-site",
     ).checked()
     await seed(settings)
+    record_standin(settings.data_dir, standin_url)  # commands on this folder ask the stand-in
     app = create_app(settings, demo=True)
     server = uvicorn.Server(
         uvicorn.Config(
@@ -218,8 +222,16 @@ async def run_demo(base: Settings, host: str, port: int) -> None:
         uvicorn.Config(host_app, log_level="warning", access_log=False, lifespan="off", server_header=False)
     )
     host_task = asyncio.create_task(host_server.serve(sockets=[host_sock]))
-    print(f"Demo: http://{host}:{port}/  (Vimeo-Ersatz auf {standin_url}; Strg+C beendet)", flush=True)
-    print(f"Beispiel-Stadtseite, die die Galerie einbettet: {host_origin}/", flush=True)
+    url = f"http://{host}:{port}/"
+    print(
+        cli_text(
+            N_("Demo: %(url)s  (Vimeo-Ersatz auf %(standin)s; Strg+C beendet)"), url=url, standin=standin_url
+        )
+    )
+    print(
+        cli_text(N_("Beispiel-Stadtseite, die die Galerie einbettet: %(url)s"), url=host_origin + "/"),
+        flush=True,
+    )
     try:
         await server.serve()
     finally:
