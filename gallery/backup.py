@@ -233,7 +233,7 @@ def backup_database(source: Path, target: Path) -> BackupInfo:
     service keeps reading and (in WAL mode) writing. The copy is checked, switched to a plain
     rollback journal (one self-contained file), written under a temporary name and renamed.
     """
-    target.parent.mkdir(parents=True, exist_ok=True)
+    # No folders are made here: a missing one is the caller's to create or refuse.
     tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
     tmp.unlink(missing_ok=True)
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)  # backups hold drafts: owner only

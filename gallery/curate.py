@@ -11,6 +11,7 @@ from anyio import to_thread
 
 from . import audit, schedule, store
 from .db import Database, utcnow
+from .i18n import DEFAULT_LANGUAGE, fill, translate, translations
 from .i18n import gettext_noop as N_
 from .models import FetchStatus, Gallery, Statement, Video
 from .purge import purge
@@ -36,6 +37,15 @@ MAX_TEXT = {
 PLACE_FIELDS = frozenset({*MAX_TEXT, "title_override", "caption_lang"})
 NO_THUMBNAIL = N_("Kein Vorschaubild: Die Galerie zeigt einen Platzhalter.")
 THUMBNAIL_FAILED = N_("Neues Vorschaubild nicht geladen:")
+# What the last look at Vimeo said, in a word or two for editors (keys: FetchStatus values).
+STATUS_LABELS = {
+    "ok": N_("in Ordnung"),
+    "restricted": N_("eingeschränkt"),
+    "not_found": N_("nicht gefunden"),
+    "forbidden": N_("Einbetten ausgeschaltet"),
+    "error": N_("nicht erreichbar"),
+}
+NO_GALLERY = N_("Die Galerie „%(slug)s“ gibt es nicht.")
 
 
 class CurateError(Exception):
@@ -57,20 +67,20 @@ class Outcome:
     thumbnail_error: VimeoError | None = None  # metadata came, the new picture did not
 
 
-def status_line(video: Video) -> str:
+def status_line(video: Video, lang: str = DEFAULT_LANGUAGE) -> str:
     """What editors should know about a video's last look at Vimeo; empty when all is well."""
+    _ = translations(lang).gettext
+    reason = translate(lang, video.fetch_message)  # stored as German message ids
     if video.fetch_status is FetchStatus.ERROR:
         shown = (
-            N_("Angezeigt werden die Angaben vom %(date)s.") % {"date": format_date(video.good_at)}
+            _("Angezeigt werden die Angaben vom %(date)s.") % {"date": format_date(video.good_at, lang)}
             if video.good_at
-            else N_("Es gibt noch keine Angaben von Vimeo.")
+            else _("Es gibt noch keine Angaben von Vimeo.")
         )
-        return N_("Letzte Aktualisierung fehlgeschlagen: %(reason)s") % {"reason": video.fetch_message} + (
-            " " + shown
-        )
+        return _("Letzte Aktualisierung fehlgeschlagen: %(reason)s") % {"reason": reason} + " " + shown
     if video.fetch_status is FetchStatus.NOT_FOUND or video.fetch_status is FetchStatus.FORBIDDEN:
-        return N_("Für Besucher ausgeblendet: %(reason)s") % {"reason": video.fetch_message}
-    return video.fetch_message
+        return _("Für Besucher ausgeblendet: %(reason)s") % {"reason": reason}
+    return reason
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,7 +122,13 @@ class Curator:
             if name not in PLACE_FIELDS:
                 raise TypeError(name)
             if name in MAX_TEXT and len(value) > MAX_TEXT[name]:
-                raise CurateError(N_("Ein Text ist zu lang.") + f" ({name}: max. {MAX_TEXT[name]})")
+                raise CurateError(
+                    fill(
+                        N_("%(field)s: Der Text ist zu lang (höchstens %(limit)s Zeichen)."),
+                        field=fill(audit.FIELD_LABELS[name]),
+                        limit=MAX_TEXT[name],
+                    )
+                )
         fetched = await self.fetch(link, gallery_slug)
         outcome = await self.place(
             fetched.gallery.slug, fetched.video, published=published, texts=texts, actor=actor
@@ -160,7 +176,7 @@ class Curator:
             with self.db.transaction() as conn:
                 gallery = store.gallery_by_slug(conn, gallery_slug)
                 if gallery is None:
-                    raise CurateError(N_("Diese Galerie gibt es nicht.") + f" ({gallery_slug})")
+                    raise CurateError(fill(NO_GALLERY, slug=gallery_slug))
                 self._refuse_duplicate(gallery, video.vimeo_id, conn)
                 store.save_video(conn, video)
                 statement_id = store.add_statement(
@@ -325,7 +341,7 @@ class Curator:
                 return store.default_gallery(conn)
             gallery = store.gallery_by_slug(conn, slug)
         if gallery is None:
-            raise CurateError(N_("Diese Galerie gibt es nicht.") + f" ({slug})")
+            raise CurateError(fill(NO_GALLERY, slug=slug))
         return gallery
 
     def _refuse_duplicate(
@@ -336,7 +352,7 @@ class Curator:
                 return self._refuse_duplicate(gallery, vimeo_id, own)
         if store.statement(conn, gallery.id, vimeo_id) is not None:
             raise CurateError(
-                N_("Dieses Video ist schon in der Galerie „%(gallery)s“.") % {"gallery": gallery.title}
+                fill(N_("Dieses Video ist schon in der Galerie „%(gallery)s“."), gallery=gallery.title)
             )
         return None
 

@@ -16,11 +16,14 @@ import uvicorn
 
 from . import store
 from .app import create_app
+from .cli_base import _ as cli_text  # `_` is a loop variable below
 from .curate import CurateError, Curator
 from .db import DEFAULT_GALLERY_TITLE, Database
 from .demo_editor import PASSWORD_FILE, ensure_demo_editor
+from .demo_link import record_standin
 from .demo_town import example_public_body, example_town_site
 from .embed import host_page_app
+from .i18n import gettext_noop as N_
 from .logos import reencode
 from .private import secure_data_dir
 from .settings import Settings
@@ -242,6 +245,7 @@ async def run_demo(base: Settings, host: str, port: int) -> None:
     settings = example_public_body(settings, host_origin)
     await seed(settings)
     editor, password = await asyncio.to_thread(ensure_demo_editor, settings)
+    record_standin(settings.data_dir, standin_url)  # commands on this folder ask the stand-in
     app = create_app(settings, demo=True)
     server = uvicorn.Server(
         uvicorn.Config(
@@ -260,15 +264,37 @@ async def run_demo(base: Settings, host: str, port: int) -> None:
         uvicorn.Config(host_app, log_level="warning", access_log=False, lifespan="off", server_header=False)
     )
     host_task = asyncio.create_task(host_server.serve(sockets=[host_sock]))
-    print(f"Demo: http://{host}:{port}/  (Vimeo-Ersatz auf {standin_url}; Strg+C beendet)", flush=True)
-    print(f"Beispiel-Stadtseite, die die Galerie einbettet: {host_origin}/", flush=True)
+    url = f"http://{host}:{port}/"
     print(
-        f"Redaktion: http://{gallery_host}:{port}/admin/  Name: {editor}  Passwort: {password}  "
-        f"(nur für diese Demo; steht in {settings.data_dir / PASSWORD_FILE})",
+        cli_text(
+            N_("Demo: %(url)s  (Vimeo-Ersatz auf %(standin)s; Strg+C beendet)"), url=url, standin=standin_url
+        )
+    )
+    print(
+        cli_text(N_("Beispiel-Stadtseite, die die Galerie einbettet: %(url)s"), url=host_origin + "/"),
+        flush=True,
+    )
+    print(
+        cli_text(
+            N_(
+                "Redaktion: %(url)s  Name: %(name)s  Passwort: %(password)s  "
+                "(nur für diese Demo; steht in %(file)s)"
+            ),
+            url=f"http://{gallery_host}:{port}/admin/",
+            name=editor,
+            password=password,
+            file=str(settings.data_dir / PASSWORD_FILE),
+        ),
         flush=True,
     )
     links = ", ".join(video_link(video) for video in videos_to_add())
-    print(f"Zum Ausprobieren von „Statement hinzufügen“ kennt der Vimeo-Ersatz noch: {links}", flush=True)
+    print(
+        cli_text(
+            N_("Zum Ausprobieren von „Statement hinzufügen“ kennt der Vimeo-Ersatz noch: %(links)s"),
+            links=links,
+        ),
+        flush=True,
+    )
     try:
         await server.serve()
     finally:

@@ -14,6 +14,8 @@ from pathlib import Path
 from urllib.parse import SplitResult, urlsplit
 
 from . import private
+from .i18n import fill, os_reason
+from .i18n import gettext_noop as N_
 from .origins import OriginError, origin_of_url, parse_frame_ancestor
 
 log = logging.getLogger("gallery")
@@ -30,7 +32,23 @@ HOST_RE = re.compile(
 
 
 class SettingsError(ValueError):
-    """A setting has a value the service cannot start with; the message is one sentence."""
+    """A setting has a value the service cannot start with; the message is one sentence.
+
+    ``message`` is German, made with :func:`~gallery.i18n.fill`, so the command line can show it
+    in English too.
+    """
+
+    def __init__(self, message: str, /, **params: object) -> None:
+        self.message = fill(message, **params)
+        super().__init__(self.message)
+
+
+class MissingDataDir(SettingsError):
+    """The data folder does not exist, and this command may not create it."""
+
+    def __init__(self, folder: Path) -> None:
+        super().__init__(N_("Den Datenordner %(folder)s gibt es nicht."), folder=str(folder))
+        self.folder = folder
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,8 +132,11 @@ class Settings:
         return self.data_dir / "thumbnails"
 
     @classmethod
-    def from_environ(cls, environ: Mapping[str, str] | None = None) -> Settings:
-        """Read and check every ``GALLERY_*`` variable; raise :class:`SettingsError` on bad input."""
+    def from_environ(cls, environ: Mapping[str, str] | None = None, *, create: bool = True) -> Settings:
+        """Read and check every ``GALLERY_*`` variable; raise :class:`SettingsError` on bad input.
+
+        With ``create=False`` the data folder must exist (:class:`MissingDataDir`): nothing is made.
+        """
         env = os.environ if environ is None else environ
 
         def get(name: str) -> str | None:
@@ -148,39 +169,42 @@ class Settings:
             trusted_proxies=_split(get("TRUSTED_PROXIES") or ""),
         )
         settings = settings.checked()
+        if not create and not data_dir.is_dir():
+            raise MissingDataDir(data_dir)
         if not settings.secret_keys:
             settings = replace(settings, secret_keys=(load_or_create_key(data_dir),))
         return settings
 
     def checked(self) -> Settings:
         """Validate every field and return a normalised copy."""
-        if not 1 <= self.consent_max_age_days <= MAX_CONSENT_DAYS:
-            raise SettingsError(
-                f"GALLERY_CONSENT_MAX_AGE_DAYS must be between 1 and {MAX_CONSENT_DAYS}, "
-                f"not {self.consent_max_age_days}."
-            )
         for name, value, low, high in (
+            ("CONSENT_MAX_AGE_DAYS", self.consent_max_age_days, 1, MAX_CONSENT_DAYS),
             ("SESSION_IDLE_MINUTES", self.session_idle_minutes, 1, 24 * 60),
             ("SESSION_MAX_HOURS", self.session_max_hours, 1, 7 * 24),
             ("REFRESH_HOURS", self.refresh_hours, 1, 30 * 24),
         ):
             if not low <= value <= high:
-                raise SettingsError(f"GALLERY_{name} must be between {low} and {high}, not {value}.")
+                raise SettingsError(
+                    N_("%(name)s muss zwischen %(low)s und %(high)s liegen, nicht %(value)s."),
+                    name=f"GALLERY_{name}",
+                    low=low,
+                    high=high,
+                    value=value,
+                )
         if self.cookie_mode not in {"same-site", "cross-site"}:
             raise SettingsError(
-                f"GALLERY_COOKIE_MODE must be same-site or cross-site, not {self.cookie_mode!r}."
+                N_("GALLERY_COOKIE_MODE muss same-site oder cross-site sein, nicht %(value)s."),
+                value=repr(self.cookie_mode),
             )
         for name, url in (
             ("IMPRINT_URL", self.imprint_url),
             ("PRIVACY_POLICY_URL", self.privacy_policy_url),
         ):
             if url is not None:
-                _split_url(url, f"GALLERY_{name} must be an absolute http(s) URL")
+                _split_url(url, f"GALLERY_{name}", ABSOLUTE_URL)
         contact = self.accessibility_contact
         if contact is not None and not re.fullmatch(r"(mailto:)?[^@\s:/]+@[^@\s/]+\.[^@\s/]+", contact):
-            _split_url(
-                contact, "GALLERY_ACCESSIBILITY_CONTACT must be an e-mail address or an absolute http(s) URL"
-            )
+            _split_url(contact, "GALLERY_ACCESSIBILITY_CONTACT", MAIL_OR_URL)
         _check_statement_dates(self.accessibility_created, self.accessibility_reviewed)
         _check_service_url("GALLERY_VIMEO_OEMBED_URL", self.vimeo_oembed_url)
         _check_service_url("GALLERY_VIMEO_PLAYER_URL", self.vimeo_player_url)
@@ -188,7 +212,7 @@ class Settings:
         if not player_url.endswith("/"):
             player_url += "/"
         if not self.vimeo_thumbnail_hosts:
-            raise SettingsError("GALLERY_VIMEO_THUMBNAIL_HOSTS must name at least one host.")
+            raise SettingsError(N_("GALLERY_VIMEO_THUMBNAIL_HOSTS muss mindestens einen Host nennen."))
         for host in self.vimeo_thumbnail_hosts:
             parts = urlsplit(f"//{host}")
             try:
@@ -197,26 +221,27 @@ class Settings:
                 port_ok = False
             if not parts.hostname or parts.netloc != host.lower() or not port_ok:
                 raise SettingsError(
-                    f"GALLERY_VIMEO_THUMBNAIL_HOSTS entries must look like host or host:port, not {host!r}."
+                    N_(
+                        "GALLERY_VIMEO_THUMBNAIL_HOSTS darf nur Einträge wie host oder host:port haben, "
+                        "nicht %(value)s."
+                    ),
+                    value=repr(host),
                 )
         frame_ancestors = tuple(dict.fromkeys(_frame_ancestor(source) for source in self.frame_ancestors))
         public_url = self.public_url
         if public_url is not None:
-            parts = _split_url(
-                public_url,
-                "GALLERY_PUBLIC_URL must be an absolute http(s) URL such as https://videos.example.de",
-            )
+            parts = _split_url(public_url, "GALLERY_PUBLIC_URL", URL_SUCH_AS, "https://videos.example.de")
             if parts.query:
                 raise SettingsError(
-                    f"GALLERY_PUBLIC_URL must be an absolute http(s) URL such as "
-                    f"https://videos.example.de, not {public_url!r}."
+                    URL_SUCH_AS,
+                    name="GALLERY_PUBLIC_URL",
+                    example="https://videos.example.de",
+                    value=repr(public_url),
+                    reason=fill(N_("hat eine Abfrage (?…)")),
                 )
             public_url = public_url.rstrip("/")
         if self.vimeo_referer is not None:
-            _split_url(
-                self.vimeo_referer,
-                "GALLERY_VIMEO_REFERER must be an absolute URL such as https://www.stadt.de/",
-            )
+            _split_url(self.vimeo_referer, "GALLERY_VIMEO_REFERER", URL_SUCH_AS, "https://www.stadt.de/")
         return replace(
             self,
             frame_ancestors=frame_ancestors,
@@ -233,17 +258,37 @@ def _frame_ancestor(source: str) -> str:
         return parse_frame_ancestor(source)
     except OriginError as exc:
         raise SettingsError(
-            f"GALLERY_FRAME_ANCESTORS must list 'self', 'none' or exact origins such as https://www.stadt.de "
-            f"(no wildcards, no paths), not {exc.shown}: it {exc.reason}."
+            N_(
+                "GALLERY_FRAME_ANCESTORS darf nur 'self', 'none' oder genaue Adressen wie "
+                "https://www.stadt.de nennen (ohne Sternchen, ohne Pfad), nicht %(value)s: sie %(reason)s."
+            ),
+            value=exc.shown,
+            reason=fill(exc.reason),
         ) from None
 
 
-def _split_url(url: str, sentence: str) -> SplitResult:
+# What an address setting must be; each is followed by the refused value and why (the origin parser's clause).
+ABSOLUTE_URL = N_("%(name)s muss eine absolute http(s)-Adresse sein, nicht %(value)s: sie %(reason)s.")
+URL_SUCH_AS = N_(
+    "%(name)s muss eine absolute http(s)-Adresse wie %(example)s sein, nicht %(value)s: sie %(reason)s."
+)
+MAIL_OR_URL = N_(
+    "%(name)s muss eine E-Mail-Adresse oder eine absolute http(s)-Adresse sein, nicht %(value)s: "
+    "sie %(reason)s."
+)
+SERVICE_URL = N_(
+    "%(name)s muss eine https-Adresse sein (http nur für Loopback), nicht %(value)s: sie %(reason)s."
+)
+
+
+def _split_url(url: str, name: str, sentence: str, example: str = "") -> SplitResult:
     """``urlsplit`` of a URL setting whose scheme, host and port the origin parser accepted."""
     try:
         origin_of_url(url)
     except OriginError as exc:
-        raise SettingsError(f"{sentence}, not {exc.shown}: it {exc.reason}.") from None
+        raise SettingsError(
+            sentence, name=name, value=exc.shown, reason=fill(exc.reason), example=example
+        ) from None
     return urlsplit(url)
 
 
@@ -263,8 +308,11 @@ def check_allowed_host(entry: str) -> str:
             name = ""
     if not name or (port is not None and not 0 < int(port) < 65536):
         raise SettingsError(
-            f"GALLERY_ALLOWED_HOSTS entries must be exact host names such as videos.stadt.de or "
-            f"host:port (no wildcards, schemes or paths), not {entry!r}."
+            N_(
+                "GALLERY_ALLOWED_HOSTS darf nur genaue Hostnamen wie videos.stadt.de oder host:port "
+                "nennen (ohne Sternchen, Schema oder Pfad), nicht %(value)s."
+            ),
+            value=repr(entry),
         )
     return name if port is None else f"{name}:{int(port)}"
 
@@ -277,9 +325,17 @@ def check_trusted_proxies(entries: tuple[str, ...], name: str = "GALLERY_TRUSTED
             found.append(str(ipaddress.ip_network(entry, strict=False)))
         except ValueError:
             raise SettingsError(
-                f"{name} must list IP addresses or networks such as 127.0.0.1 or 10.0.0.0/8, not {entry!r}."
+                N_(
+                    "%(name)s darf nur IP-Adressen oder Netze wie 127.0.0.1 oder 10.0.0.0/8 nennen, "
+                    "nicht %(value)s."
+                ),
+                name=name,
+                value=repr(entry),
             ) from None
     return tuple(found)
+
+
+UNITS = {"days": N_("Tagen"), "minutes": N_("Minuten"), "hours": N_("Stunden")}
 
 
 def _int(get: Callable[[str], str | None], name: str, default: int, unit: str) -> int:
@@ -289,21 +345,26 @@ def _int(get: Callable[[str], str | None], name: str, default: int, unit: str) -
     try:
         return int(raw)
     except ValueError:
-        raise SettingsError(f"GALLERY_{name} must be a whole number of {unit}, not {raw!r}.") from None
+        raise SettingsError(
+            N_("%(name)s muss eine ganze Zahl von %(unit)s sein, nicht %(value)s."),
+            name=f"GALLERY_{name}",
+            unit=fill(UNITS[unit]),
+            value=repr(raw),
+        ) from None
 
 
 def _date(get: Callable[[str], str | None], name: str) -> date | None:
     raw = get(name)
     if raw is None:
         return None
-    message = f"GALLERY_{name} must be a date written as YYYY-MM-DD, such as 2026-11-27, not {raw!r}."
+    message = N_("%(name)s muss ein Datum in der Form JJJJ-MM-TT sein, etwa 2026-11-27, nicht %(value)s.")
     # Only the one spelling: fromisoformat alone would also take 20261127 or 2026-W48-5.
     if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", raw):
-        raise SettingsError(message)
+        raise SettingsError(message, name=f"GALLERY_{name}", value=repr(raw))
     try:
         return date.fromisoformat(raw)
     except ValueError:
-        raise SettingsError(message) from None
+        raise SettingsError(message, name=f"GALLERY_{name}", value=repr(raw)) from None
 
 
 def _check_statement_dates(created: date | None, reviewed: date | None) -> None:
@@ -311,11 +372,19 @@ def _check_statement_dates(created: date | None, reviewed: date | None) -> None:
     latest = datetime.now(UTC).date() + timedelta(days=1)
     for name, value in (("ACCESSIBILITY_CREATED", created), ("ACCESSIBILITY_REVIEWED", reviewed)):
         if value is not None and value > latest:
-            raise SettingsError(f"GALLERY_{name} lies in the future ({value.isoformat()}).")
+            raise SettingsError(
+                N_("%(name)s liegt in der Zukunft (%(date)s)."),
+                name=f"GALLERY_{name}",
+                date=value.isoformat(),
+            )
     if created is not None and reviewed is not None and reviewed < created:
         raise SettingsError(
-            f"GALLERY_ACCESSIBILITY_REVIEWED ({reviewed.isoformat()}) must not be earlier than "
-            f"GALLERY_ACCESSIBILITY_CREATED ({created.isoformat()})."
+            N_(
+                "GALLERY_ACCESSIBILITY_REVIEWED (%(reviewed)s) darf nicht vor "
+                "GALLERY_ACCESSIBILITY_CREATED (%(created)s) liegen."
+            ),
+            reviewed=reviewed.isoformat(),
+            created=created.isoformat(),
         )
 
 
@@ -329,17 +398,24 @@ def _parse_keys(raw: str | None) -> tuple[Secret, ...]:
     keys = tuple(Secret(k.strip()) for k in raw.split(",") if k.strip())
     for key in keys:
         if len(key.value) < 16:
-            raise SettingsError("Every key in GALLERY_SECRET_KEYS must be at least 16 characters long.")
+            raise SettingsError(
+                N_("Jeder Schlüssel in GALLERY_SECRET_KEYS muss mindestens 16 Zeichen lang sein.")
+            )
     return keys
 
 
 def _check_service_url(name: str, url: str) -> None:
-    parts = _split_url(url, f"{name} must be an https URL (plain http only for loopback)")
+    parts = _split_url(url, name, SERVICE_URL)
     if parts.scheme == "https" and parts.hostname:
         return
     if parts.scheme == "http" and is_loopback_host(parts.hostname):
         return  # the offline stand-in on this machine
-    raise SettingsError(f"{name} must be an https URL (plain http only for loopback), not {url!r}.")
+    raise SettingsError(
+        SERVICE_URL,
+        name=name,
+        value=repr(url),
+        reason=fill(N_("ist weder https noch http auf Loopback")),
+    )
 
 
 def load_or_create_key(data_dir: Path) -> Secret:
@@ -367,7 +443,17 @@ def load_or_create_key(data_dir: Path) -> Secret:
             )
         key = path.read_text().strip()
     except OSError as exc:
-        raise SettingsError(f"GALLERY_DATA_DIR {data_dir} is not usable: {exc.strerror}.") from None
+        raise SettingsError(
+            N_("GALLERY_DATA_DIR %(folder)s ist nicht nutzbar: %(reason)s."),
+            folder=str(data_dir),
+            reason=os_reason(exc),
+        ) from None
     if len(key) < 16:
-        raise SettingsError(f"The generated key file {path} is damaged; delete it to make a new one.")
+        raise SettingsError(
+            N_(
+                "Die erzeugte Schlüsseldatei %(path)s ist beschädigt; löschen Sie sie, "
+                "dann entsteht eine neue."
+            ),
+            path=str(path),
+        )
     return Secret(key)

@@ -23,6 +23,7 @@ from gallery.standin import FakeVideo, StandIn
 from gallery.thumbnails import ThumbnailStore
 from gallery.vimeo import VimeoClient
 from tests.admin_helpers import AdminActions, create_editor
+from tests.helpers import LOCALE_VARIABLES
 
 TEST_KEY = "test-key-0123456789abcdef"
 # The host name the test clients use (base_url https://gallery.test): configured like a real one.
@@ -33,6 +34,19 @@ TEST_HOST = "gallery.test"
 hypothesis.settings.register_profile("ci", derandomize=True, database=None, deadline=None, print_blob=True)
 hypothesis.settings.register_profile("explore", deadline=None)
 hypothesis.settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+
+
+# The command line speaks the locale's language (gallery.i18n.environ_language). Tests run in a
+# German locale, the product's first language, unless they set another one (tests.helpers.locale_env).
+
+
+@pytest.fixture(autouse=True, scope="session")
+def german_locale() -> Iterator[None]:
+    with pytest.MonkeyPatch.context() as patch:
+        for name in LOCALE_VARIABLES:
+            patch.delenv(name, raising=False)
+        patch.setenv("LANG", "de_DE.UTF-8")
+        yield
 
 
 @pytest.fixture

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from urllib.parse import parse_qs, urlsplit
 
 from gallery import store
@@ -64,3 +65,13 @@ def internal_links(doc: Element) -> list[str]:
 
 def query_of(url: str) -> dict[str, list[str]]:
     return parse_qs(urlsplit(url).query)
+
+
+LOCALE_VARIABLES = ("LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG")
+
+
+def locale_env(env: Mapping[str, str], **locale: str) -> dict[str, str]:
+    """``env`` with exactly these locale variables (``LANG="en_US.UTF-8"``, ``LANGUAGE="en:de"``…)."""
+    found = {k: v for k, v in env.items() if k not in LOCALE_VARIABLES}
+    found.update(locale)
+    return found

@@ -22,6 +22,7 @@ PASSWORD = "ein-langes-passwort-fuer-anna"
 
 @pytest.fixture
 def operator_env(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Settings:
+    settings.data_dir.mkdir(mode=0o700, exist_ok=True)  # an installation's folder, as serve makes it
     monkeypatch.setenv("GALLERY_DATA_DIR", str(settings.data_dir))
     monkeypatch.setenv("GALLERY_SECRET_KEYS", TEST_KEY)
     return settings

@@ -92,6 +92,8 @@ def source(editor: AdminActions, curated_settings: Settings, monkeypatch, capsys
 
 @pytest.fixture
 def target(tmp_path: Path, monkeypatch, capsys) -> Operator:  # type: ignore[no-untyped-def]
+    """A new installation: its data folder exists (install -d -m 700), nothing is in it yet."""
+    (tmp_path / "restored").mkdir(mode=0o700)
     return Operator(tmp_path / "restored", monkeypatch, capsys)
 
 
@@ -303,7 +305,7 @@ def test_backup_makes_a_self_contained_private_copy(source: Operator, tmp_path: 
     conn.close()
     assert snapshot(target) == snapshot(source.database)
     code, _, err = source.run("backup", str(target))
-    assert code == 1 and "--force" in err
+    assert code == 2 and "--force" in err
     assert source.run("backup", str(target), "--force")[0] == 0
     folder = tmp_path / "sicherungen"
     folder.mkdir()
@@ -317,7 +319,6 @@ def test_restoring_a_backup_gives_back_the_same_gallery(
 ) -> None:
     copy_path = tmp_path / "sicherung.sqlite3"
     source.run("backup", str(copy_path))
-    target.data_dir.mkdir(parents=True)
     copy_path.rename(target.database)  # README: stop the service, put the copy in place, start
     shutil.copytree(source.data_dir / "thumbnails", target.data_dir / "thumbnails")
     assert without_time(target.export())["galleries"] == without_time(source.export())["galleries"]

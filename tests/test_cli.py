@@ -185,7 +185,9 @@ def base_env(data_dir: Path, standin_url: str, port: int) -> dict[str, str]:
 
 
 def make_operator(root: Path, live: LiveStandIn) -> Operator:
+    """An operator of an installed service: the data folder exists (as ``gallery serve`` makes it)."""
     data_dir = root / "data"
+    data_dir.mkdir(mode=0o700)
     cwd = root / "cwd"
     cwd.mkdir()
     return Operator(data_dir, base_env(data_dir, live.url, live.port), cwd)
@@ -331,7 +333,7 @@ def one_video(
     operator: Operator, one_video_template: tuple[Path, list[dict[str, Any]], set[str]]
 ) -> Operator:
     data_dir, items, thumbnails = one_video_template
-    shutil.copytree(data_dir, operator.data_dir)
+    shutil.copytree(data_dir, operator.data_dir, dirs_exist_ok=True)
     operator.baseline = (items, thumbnails)
     return operator
 
@@ -459,9 +461,9 @@ def test_a_malformed_origin_stops_every_command_before_it_starts(
     name, value = setting
     result = operator.run(*args, extra_env={name: value}, stdin="richtig-langes-passwort\n")
     line = assert_one_line_failure(result, code=2)
-    assert line.startswith(f"Fehler in der Konfiguration: {name} must ") and line.endswith(".")
+    assert line.startswith(f"Fehler in der Konfiguration: {name} ") and line.endswith(".")
     assert result.out == ""
-    assert not operator.data_dir.exists(), "nothing was created or started"
+    assert list(operator.data_dir.iterdir()) == [], "nothing was created or started"
     assert sorted(p.name for p in operator.cwd.iterdir()) == ["export.json"]
 
 
@@ -469,7 +471,7 @@ def test_usage_error_exits_2(one_video: Operator) -> None:
     result = one_video.run("add")
     assert result.code == 2
     assert "Traceback" not in result.err
-    assert "usage: gallery add" in result.err
+    assert "Aufruf: gallery add" in result.err
 
 
 # --- remove ------------------------------------------------------------------------------
@@ -557,7 +559,7 @@ def test_refresh_progress_and_title_change(operator: Operator, standin: LiveStan
     assert len(lines) == 2
     assert lines[0].startswith("[1/2] ") and lines[1].startswith("[2/2] ")
     assert {str(PLAIN), str(UNLISTED)} == {line.split()[1] for line in lines}
-    assert all(line.rstrip().endswith("ok") for line in lines)
+    assert all(line.rstrip().endswith(": in Ordnung") for line in lines)  # a word, not the code "ok"
 
     video = standin.standin.videos[PLAIN]
     standin.standin.videos[PLAIN] = replace(video, title="Neuer Titel nach der Bearbeitung")
@@ -565,7 +567,7 @@ def test_refresh_progress_and_title_change(operator: Operator, standin: LiveStan
     assert result.code == 0, result.err
     assert result.out.startswith("[1/1] ")
     assert "Neuer Titel nach der Bearbeitung" in result.out
-    assert "title" in result.out  # what changed
+    assert "(geändert: Titel)" in result.out  # what changed, named as editors know it
     assert operator.item(PLAIN)["title"] == "Neuer Titel nach der Bearbeitung"
     assert operator.item(UNLISTED)["title"] == SAMPLE_TITLES[UNLISTED]
     assert operator.item(UNLISTED)["unlisted_hash"] == UNLISTED_HASH
@@ -583,7 +585,10 @@ def test_refresh_gone_video_hides_it_but_keeps_title(operator: Operator, standin
     result = operator.run("refresh", str(PLAIN))
     assert result.code != 0
     assert "Traceback" not in result.err
-    assert result.out.startswith("[1/1] ") and "not_found" in result.out
+    assert result.out.startswith("[1/1] ") and result.out.rstrip().endswith(
+        ": nicht gefunden (geändert: Status bei Vimeo)"
+    )
+    assert "not_found" not in result.out and "fetch_status" not in result.out  # no internal names
     assert "Freigabe-Hash" in result.err  # the reason, once
     item = operator.item(PLAIN)
     assert item["status"] == "not_found"
@@ -624,7 +629,7 @@ def test_refresh_network_failure_keeps_old_data(operator: Operator) -> None:
     result = operator.run("refresh", str(PLAIN), extra_env={"GALLERY_VIMEO_OEMBED_URL": unreachable})
     assert result.code != 0
     assert "Traceback" not in result.err
-    assert result.out.startswith("[1/1] ") and "error" in result.out
+    assert result.out.startswith("[1/1] ") and ": nicht erreichbar" in result.out
     assert "nicht erreichbar" in result.err
     item = operator.item(PLAIN)
     assert item["status"] == "error"

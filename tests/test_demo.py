@@ -200,7 +200,7 @@ def test_serve_has_no_demo_switch(tmp_path: Path, flag: str) -> None:
         check=False,
     )
     assert proc.returncode == 2
-    assert "unrecognized arguments" in proc.stderr
+    assert "unbekannte Argumente" in proc.stderr  # argparse's own message, in the locale's language
     assert "Traceback" not in proc.stderr
 
 

@@ -75,10 +75,16 @@ def test_wheel_installs_and_runs_outside_the_checkout(tmp_path: Path) -> None:
 
     env = {k: v for k, v in os.environ.items() if not k.startswith(("GALLERY_", "PYTHON"))}
     env["GALLERY_DATA_DIR"] = str(tmp_path / "data")
+    (tmp_path / "data").mkdir(mode=0o700)  # README: only serve and demo create the data folder
     listed = run([str(env_dir / "bin" / "gallery"), "list", "--json"], cwd=tmp_path, env=env)
     assert json.loads(listed.stdout) == []
     assert "Traceback" not in listed.stderr
     assert (tmp_path / "data" / "gallery.sqlite3").is_file()
+    # The catalogs came along: argparse's texts in German, ours in English.
+    for lang, usage in (("de_DE.UTF-8", "Aufruf: gallery"), ("en_US.UTF-8", "usage: gallery")):
+        shown = run([str(env_dir / "bin" / "gallery"), "--help"], cwd=tmp_path, env={**env, "LANG": lang})
+        assert shown.stdout.startswith(usage), shown.stdout
+    assert "show this help message" in shown.stdout and "start the service" in shown.stdout
 
     where = run(
         [

@@ -11,6 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given
 from hypothesis import strategies as st
 
+from gallery.i18n import translate
 from gallery.settings import Settings, SettingsError
 
 
@@ -114,10 +115,11 @@ def test_bad_values_stop_the_start_with_one_sentence(
 ) -> None:
     with pytest.raises(SettingsError) as caught:
         Settings.from_environ(env(tmp_path, **{name: value}))
-    message = str(caught.value)
-    assert f"GALLERY_{name}" in message or "embedding sites" in message
-    assert phrase in message
-    assert message.endswith(".") and "\n" not in message
+    german, english = str(caught.value), translate("en", caught.value.message)
+    for message in (german, english):
+        assert f"GALLERY_{name}" in message
+        assert message.endswith(".") and "\n" not in message
+    assert phrase in english and german != english  # German by default, English on request
 
 
 def test_accessibility_statement_dates(tmp_path: Path) -> None:
@@ -128,7 +130,7 @@ def test_accessibility_statement_dates(tmp_path: Path) -> None:
     assert unset.accessibility_created is None and unset.accessibility_reviewed is None
     with pytest.raises(SettingsError) as caught:
         Settings.from_environ(env(tmp_path, **{**dates, "ACCESSIBILITY_REVIEWED": "2026-01-05"}))
-    assert str(caught.value) == (
+    assert translate("en", caught.value.message) == (
         "GALLERY_ACCESSIBILITY_REVIEWED (2026-01-05) must not be earlier than "
         "GALLERY_ACCESSIBILITY_CREATED (2026-11-27)."
     )
@@ -173,10 +175,11 @@ def test_a_malformed_host_or_port_in_any_address_setting_is_one_sentence(
     # urllib and ipaddress raise their own ValueErrors for these; the start must not show them.
     with pytest.raises(SettingsError) as caught:
         Settings.from_environ(env(tmp_path, **{name: value + ("/x" if "URL" in name else "")}))
-    message = str(caught.value)
+    message = translate("en", caught.value.message)
     assert type(caught.value) is SettingsError
     assert message.startswith(f"GALLERY_{name} must ") and repr(value)[:-1] in message
     assert message.endswith(".") and "\n" not in message
+    assert str(caught.value).startswith(f"GALLERY_{name} ") and repr(value)[:-1] in str(caught.value)
 
 
 def test_frame_ancestors_are_kept_in_their_one_spelling(tmp_path: Path) -> None:

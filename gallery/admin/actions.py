@@ -10,6 +10,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from .. import editing, store
+from ..curate import STATUS_LABELS as STATUS_LABELS  # also what the gallery page shows
 from ..curate import CurateError
 from ..i18n import gettext_noop as N_
 from ..posters import MAX_UPLOAD_BYTES, PosterError, reencode
@@ -17,14 +18,6 @@ from ..render import duration
 from ..security import body_limit
 from .base import SMALL_BODY, UPLOAD_BODY, UPLOAD_FORM, Admin, Session
 from .statements import NOT_FOUND, Statements
-
-STATUS_LABELS = {
-    "ok": N_("in Ordnung"),
-    "restricted": N_("eingeschränkt"),
-    "not_found": N_("nicht gefunden"),
-    "forbidden": N_("Einbetten ausgeschaltet"),
-    "error": N_("nicht erreichbar"),
-}
 
 
 class Actions:
