@@ -20,7 +20,7 @@ from gallery.app import create_app
 from gallery.consent import ConsentSigner
 from gallery.db import Database
 from gallery.settings import Settings
-from tests.admin_helpers import PASSWORD, AdminActions, create_editor, snapshot
+from tests.admin_helpers import PASSWORD, AdminActions, create_editor, respellings, snapshot
 from tests.htmlparse import parse
 
 
@@ -335,6 +335,17 @@ def test_forged_or_foreign_cookies_are_no_session(browser: AdminActions, setting
         browser.client.cookies.clear()
         browser.client.cookies.set(auth.COOKIE_NAME, forged, domain="gallery.test", path="/admin")
         assert browser.client.get("/admin/", follow_redirects=False).status_code == 303, forged[:20]
+
+
+def test_a_session_cookie_is_accepted_only_as_issued(browser: AdminActions) -> None:
+    browser.login()
+    value = session_value(browser)
+    for other in respellings(value):
+        browser.client.cookies.clear()
+        browser.client.cookies.set(auth.COOKIE_NAME, other, domain="gallery.test", path="/admin")
+        assert browser.client.get("/admin/", follow_redirects=False).status_code == 303, other[-3:]
+    browser.client.cookies.set(auth.COOKIE_NAME, value, domain="gallery.test", path="/admin")
+    assert browser.client.get("/admin/", follow_redirects=False).status_code == 200
 
 
 def test_the_session_token_is_stored_only_as_a_hash(browser: AdminActions, settings: Settings) -> None:
