@@ -35,6 +35,7 @@ from .schedule import RefreshPolicy
 from .security import SecurityHeaders, SecurityHeadersMiddleware
 from .services import Services
 from .settings import Settings
+from .throttle import LoginThrottle
 from .thumbnails import ThumbnailStore
 from .views import PublicViews
 from .vimeo import VimeoClient
@@ -111,11 +112,13 @@ def create_app(
     vimeo_transport: httpx.AsyncBaseTransport | None = None,
     demo: bool = False,
     refresh_policy: RefreshPolicy | None = None,
+    throttle: LoginThrottle | None = None,
 ) -> Starlette:
     """The ASGI app. ``demo`` is only ever set by ``gallery demo``, never by settings.
 
     ``refresh_policy`` replaces the timing of the background refresh (tests and bench/load.py
-    use seconds where production uses GALLERY_REFRESH_HOURS).
+    use seconds where production uses GALLERY_REFRESH_HOURS); ``throttle`` the sign-in throttle
+    (tests give it a clock they move by hand).
     """
     settings = settings or Settings.from_environ()
     services = build_services(settings, demo=demo)
@@ -138,7 +141,7 @@ def create_app(
 
     routes: list[BaseRoute] = [
         *public.routes(),
-        admin.mount(services),
+        admin.mount(services, throttle),
         *EmbedViews(services).routes(),
         # Served by the AssetLane before routing; listed so that url_path_for knows them.
         Route("/thumbs/{name}", _never, name="thumbnail"),

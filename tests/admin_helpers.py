@@ -38,6 +38,19 @@ def respellings(signed: str) -> list[str]:
     return [*same, signed + "=", signed + "=="]
 
 
+class FakeClock:
+    """Stands in for ``time.monotonic`` in the sign-in throttle; tests move it by hand."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
 def create_editor(db_path: Path, name: str = "anna", password: str = PASSWORD) -> None:
     """An account as `gallery editor add` makes it, with cheap scrypt parameters to keep tests fast
     (the parameters travel in the hash; the default ones are tested on their own)."""

@@ -6,6 +6,7 @@ from starlette.middleware import Middleware
 from starlette.routing import Mount
 
 from ..services import Services
+from ..throttle import LoginThrottle
 from .actions import Actions
 from .base import Admin, AdminGate
 from .galleries import Galleries
@@ -13,9 +14,9 @@ from .signin import SignIn
 from .statements import Statements
 
 
-def mount(services: Services) -> Mount:
+def mount(services: Services, throttle: LoginThrottle | None = None) -> Mount:
     """``Mount("/admin", ...)`` with every admin route behind the :class:`AdminGate`."""
-    admin = Admin(services)
+    admin = Admin(services, throttle)
     statements = Statements(admin)
     routes = [
         *SignIn(admin).routes(),
