@@ -3,6 +3,8 @@ threads that render visitors' pages, and the ones beyond the lane's queue are re
 
 from __future__ import annotations
 
+import os
+import sys
 import threading
 from collections.abc import Callable, Iterator
 
@@ -181,3 +183,15 @@ def test_a_known_browser_finds_room_when_strangers_fill_the_queue(
         finally:
             attempts.finish()
         assert attempts.statuses() == [303] + [400] * LANE + [503, 503]
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="per-thread CPU priority is a Linux feature")
+def test_password_checks_run_at_a_lower_cpu_priority_than_pages(app: Starlette) -> None:
+    with TestClient(app, base_url=BASE) as client:
+        assert AdminActions(client).login().status_code == 303
+    checkers = [t for t in threading.enumerate() if t.name.startswith("password-check")]
+    assert checkers, "the check ran in the lane's own threads"
+    ours = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+    for thread in checkers:
+        assert thread.native_id is not None
+        assert os.getpriority(os.PRIO_PROCESS, thread.native_id) == min(ours + hashing.NICENESS, 19)
