@@ -46,6 +46,7 @@ from .security import (
 from .services import Services
 from .settings import Settings
 from .styles import GalleryStyle
+from .throttle import LoginThrottle
 from .thumbnails import ThumbnailStore
 from .views import PublicViews
 from .vimeo import VimeoClient
@@ -131,11 +132,13 @@ def create_app(
     vimeo_transport: httpx.AsyncBaseTransport | None = None,
     demo: bool = False,
     refresh_policy: RefreshPolicy | None = None,
+    throttle: LoginThrottle | None = None,
 ) -> Starlette:
     """The ASGI app. ``demo`` is only ever set by ``gallery demo``, never by settings.
 
     ``refresh_policy`` replaces the timing of the background refresh (tests and bench/load.py
-    use seconds where production uses GALLERY_REFRESH_HOURS).
+    use seconds where production uses GALLERY_REFRESH_HOURS); ``throttle`` the sign-in throttle
+    (tests give it a clock they move by hand).
     """
     settings = settings or Settings.from_environ()
     services = build_services(settings, demo=demo)
@@ -158,7 +161,7 @@ def create_app(
 
     routes: list[BaseRoute] = [
         *public.routes(),
-        admin.mount(services),
+        admin.mount(services, throttle),
         *EmbedViews(services).routes(),
         Route("/g/{slug}/style.css", GalleryStyle(services), name="gallery_style"),
         # Served by the AssetLane before routing; listed so that url_path_for knows them.

@@ -12,8 +12,9 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from itsdangerous import BadData, URLSafeTimedSerializer
+from itsdangerous import BadData
 
+from . import signing
 from .db import utcnow
 from .i18n import gettext_noop as N_
 from .models import Editor
@@ -232,12 +233,7 @@ class SessionCookie:
     counts as signed out."""
 
     def __init__(self, keys: tuple[Secret, ...], idle_seconds: int) -> None:
-        # itsdangerous signs with the last key and verifies with all; the settings' first signs.
-        self._serializer = URLSafeTimedSerializer(
-            [k.value for k in reversed(keys)],
-            salt=SESSION_SALT,
-            signer_kwargs={"digest_method": hashlib.sha256},
-        )
+        self._serializer = signing.serializer(keys, SESSION_SALT)  # one spelling only
         self.idle_seconds = idle_seconds
 
     def issue(self, content: CookieContent) -> str:

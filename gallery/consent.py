@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import hashlib
 import time
 from typing import Any
 
-from itsdangerous import BadSignature, TimestampSigner, URLSafeTimedSerializer
-from itsdangerous.encoding import base64_decode, base64_encode
+from itsdangerous import BadSignature
 
+from . import signing
 from .settings import Secret
 
 COOKIE_NAME = "__Host-gallery-consent"
@@ -24,18 +23,10 @@ class ConsentSigner:
     """Issues and checks ``{notice version, provider, issued-at}``; nothing about the visitor."""
 
     def __init__(self, keys: tuple[Secret, ...], notice_version: str, max_age: int) -> None:
-        assert keys, "at least one key is needed"
-        # itsdangerous signs with the *last* key and verifies with all; ours signs with the first.
-        self._serializer = URLSafeTimedSerializer(
-            [k.value for k in reversed(keys)],
-            salt=SALT,
-            signer_kwargs={"digest_method": hashlib.sha256},
-        )
+        self._serializer = signing.serializer(keys, SALT)
         self.notice_version = notice_version
         self.max_age = max_age
-        self._check = TimestampSigner(
-            [k.value for k in reversed(keys)], salt=CHECK_SALT, digest_method=hashlib.sha256
-        )
+        self._check = signing.signer(keys, CHECK_SALT)
 
     def issue(self, now: float | None = None) -> str:
         issued_at = int(time.time() if now is None else now)
@@ -44,7 +35,7 @@ class ConsentSigner:
 
     def is_valid(self, value: str | None, now: float | None = None) -> bool:
         """True only for an intact, current, unexpired record; anything else is "no consent"."""
-        if not value or len(value) > MAX_COOKIE_LENGTH or not _canonical_signature(value):
+        if not value or len(value) > MAX_COOKIE_LENGTH:
             return False
         current = time.time() if now is None else now
         try:
@@ -80,16 +71,6 @@ class ConsentSigner:
         except (BadSignature, ValueError):
             return False
         return signed == purpose.encode("ascii")
-
-
-def _canonical_signature(value: str) -> bool:
-    """Only the exact signature we issue: base64 allows spare padding ("=") and unused low bits
-    in the last character, so one signature has several spellings; we accept just ours."""
-    signature = value.rsplit(".", 1)[-1]
-    try:
-        return signature.isascii() and base64_encode(base64_decode(signature)).decode() == signature
-    except Exception:
-        return False
 
 
 COOKIE_MODES = ("same-site", "cross-site")

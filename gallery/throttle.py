@@ -1,8 +1,10 @@
 """Slowing down and then refusing repeated failed sign-ins, in memory only.
 
 Counted per account name (whether or not it exists, so the answer reveals nothing) and per client
-address. Keys are HMACs under a key that lives only in this process: not even memory holds the
-address or the typed name in clear, and nothing is ever logged or written to disk.
+address. A browser with a device cookie for the account is counted per cookie instead of per
+account: strangers' failures lock the account only for strangers (see :mod:`gallery.devices`).
+Keys are HMACs under a key that lives only in this process: not even memory holds the address,
+the typed name or the cookie's nonce in clear, and nothing is ever logged or written to disk.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ class Policy:
 
     account_free: int = 3
     address_free: int = 10  # an office behind one NAT address shares it
+    device_free: int = 5  # a browser that signed in before: some room for typos, yet a limit
     unit: float = 1.0
     longest: float = 15 * 60.0
     forget_after: float = 60 * 60.0
@@ -50,14 +53,21 @@ class LoginThrottle:
         self._records: OrderedDict[bytes, _Record] = OrderedDict()
         self._lock = threading.Lock()
 
-    def keys(self, account: str, address: str | None) -> tuple[tuple[bytes, int], ...]:
-        """(key, free failures) for the account and, when known, the client address."""
-        account_key = hmac.new(self._key, b"account|" + account.encode(), hashlib.sha256).digest()
-        found = [(account_key, self.policy.account_free)]
+    def keys(
+        self, account: str, address: str | None, device: str | None = None
+    ) -> tuple[tuple[bytes, int], ...]:
+        """(key, free failures): first the account's, or the device cookie's (its nonce) when the
+        browser presented a valid one for this account; then, when known, the client address."""
+        if device is None:
+            found = [(self._hmac(b"account|", account), self.policy.account_free)]
+        else:
+            found = [(self._hmac(b"device|", device), self.policy.device_free)]
         if address:
-            address_key = hmac.new(self._key, b"address|" + address.encode(), hashlib.sha256).digest()
-            found.append((address_key, self.policy.address_free))
+            found.append((self._hmac(b"address|", address), self.policy.address_free))
         return tuple(found)
+
+    def _hmac(self, kind: bytes, value: str) -> bytes:
+        return hmac.new(self._key, kind + value.encode(), hashlib.sha256).digest()
 
     def begin(self, keys: tuple[tuple[bytes, int], ...]) -> float:
         """Seconds to wait (> 0: refuse now), or 0 and the attempt is counted as failed until
@@ -82,11 +92,12 @@ class LoginThrottle:
             return 0.0
 
     def succeeded(self, keys: tuple[tuple[bytes, int], ...]) -> None:
-        """The account's count starts over; the address keeps its count (one valid account must
-        not reset the limit for guessing others)."""
+        """The first key's count (the account's, or the device cookie's) starts over; the
+        address keeps its count (one valid account must not reset the limit for guessing
+        others). A known browser's success leaves the account's count alone, so strangers
+        get no fresh guesses from it."""
         with self._lock:
-            account_key = keys[0][0]
-            self._records.pop(account_key, None)
+            self._records.pop(keys[0][0], None)
             for key, free in keys[1:]:
                 record = self._records.get(key)
                 if record is not None and record.failures > 0:

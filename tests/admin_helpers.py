@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import re
 import sqlite3
 from pathlib import Path
@@ -17,6 +18,37 @@ from tests.htmlparse import Element, parse
 PASSWORD = "richtig-langes-passwort"
 SAME_ORIGIN = {"sec-fetch-site": "same-origin"}
 CSRF_RE = re.compile(r'name="csrf_token" value="([0-9a-f]{64})"')
+B64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+
+
+def respellings(signed: str) -> list[str]:
+    """The same signed value with its signature written differently but decoding to the same
+    bytes: every other last character whose unused bits differ, and spare padding."""
+
+    def decoded(signature: str) -> bytes:
+        return base64.urlsafe_b64decode(signature + "=" * (-len(signature) % 4))
+
+    head, signature = signed.rsplit(".", 1)
+    same = [
+        f"{head}.{signature[:-1]}{c}"
+        for c in B64
+        if c != signature[-1] and decoded(signature[:-1] + c) == decoded(signature)
+    ]
+    assert same, "a SHA-256 signature in base64 always has spare bits in its last character"
+    return [*same, signed + "=", signed + "=="]
+
+
+class FakeClock:
+    """Stands in for ``time.monotonic`` in the sign-in throttle; tests move it by hand."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
 
 
 def create_editor(db_path: Path, name: str = "anna", password: str = PASSWORD) -> None:

@@ -16,6 +16,7 @@ from gallery.consent import (
     set_cookie_header,
 )
 from gallery.settings import Secret
+from tests.admin_helpers import respellings
 
 OLD = Secret("old-key-aaaaaaaaaaaaaaaa")
 NEW = Secret("new-key-bbbbbbbbbbbbbbbb")
@@ -163,3 +164,9 @@ def test_check_marker_is_signed_and_short_lived() -> None:
     # a consent record is not a marker, nor the other way round
     assert not signer(NEW).check_is_valid(signer(NEW).issue(), "always")
     assert not signer(NEW).is_valid(marker)
+
+
+def test_check_marker_is_accepted_only_as_issued() -> None:
+    marker = signer(NEW).issue_check("always")
+    for other in respellings(marker):
+        assert not signer(NEW).check_is_valid(other, "always"), other[-3:]

@@ -7,6 +7,7 @@ from starlette.routing import Mount, Router
 
 from ..security import relative_slash_redirects
 from ..services import Services
+from ..throttle import LoginThrottle
 from .actions import Actions
 from .base import Admin, AdminGate
 from .galleries import Galleries
@@ -15,9 +16,9 @@ from .signin import SignIn
 from .statements import Statements
 
 
-def mount(services: Services) -> Mount:
+def mount(services: Services, throttle: LoginThrottle | None = None) -> Mount:
     """``Mount("/admin", ...)`` with every admin route behind the :class:`AdminGate`."""
-    admin = Admin(services)
+    admin = Admin(services, throttle)
     statements = Statements(admin)
     galleries = Galleries(admin, statements)
     routes = [

@@ -18,12 +18,15 @@ from starlette.responses import RedirectResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .. import auth, i18n
+from ..devices import DeviceCookies
+from ..hashing import HashingLane
 from ..i18n import DEFAULT_LANGUAGE, translations
 from ..i18n import gettext_noop as N_
 from ..models import Editor
 from ..render import Page
 from ..security import FRAME_ANCESTORS_KEY, own_origin, safe_next
 from ..services import Services
+from ..throttle import LoginThrottle
 from ..views import html_response
 from .messages import DEFAULT_DETAILS, ERROR_HEADINGS, FORGED, FORM_LABELS, NOTICES
 
@@ -75,14 +78,14 @@ def local_time(value: str | None) -> str:
 class Admin:
     """Shared by every admin view: one per app, holding the app's services."""
 
-    def __init__(self, services: Services) -> None:
-        from ..throttle import LoginThrottle
-
+    def __init__(self, services: Services, throttle: LoginThrottle | None = None) -> None:
         self.s = services
         settings = services.settings
         self.cookie = auth.SessionCookie(settings.secret_keys, settings.session_idle_minutes * 60)
+        self.devices = DeviceCookies(settings.secret_keys)
         self.max_age = settings.session_max_hours * 3600
-        self.throttle = LoginThrottle()
+        self.throttle = throttle or LoginThrottle()
+        self.hashing = HashingLane()
 
     # --- sessions ------------------------------------------------------------------------
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import threading
 
 from anyio import to_thread
 from starlette.exceptions import HTTPException
@@ -11,7 +10,8 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from .. import audit, auth
+from .. import audit, auth, devices
+from ..devices import Device
 from ..i18n import DEFAULT_LANGUAGE
 from ..i18n import gettext_noop as N_
 from ..models import Editor
@@ -22,8 +22,8 @@ WRONG = N_("Name oder Passwort ist falsch.")  # the same words whether or not th
 TOO_MANY = N_(
     "Zu viele fehlgeschlagene Anmeldeversuche. Bitte warten Sie %(wait)s und versuchen Sie es dann erneut."
 )
-# scrypt takes 32 MiB per check: at most two at once keep a burst from exhausting memory.
-_HASHING = threading.BoundedSemaphore(2)
+BUSY = N_("Gerade werden sehr viele Anmeldungen geprüft. Bitte versuchen Sie es in ein paar Sekunden erneut.")
+BUSY_RETRY_AFTER = 5  # seconds: the queue it found full drains in about three
 
 
 class SignIn:
@@ -96,19 +96,22 @@ class SignIn:
         lang = pick_language(_field(form.get("lang")))
         next_path = _field(form.get("next"))
         client = request.client.host if request.client else None
-        keys = self.a.throttle.keys(auth.lookup_key(name), client)
-        wait = self.a.throttle.begin(keys)
-        if wait > 0:
-            response = self.render(
-                request, lang, status=429, error=self._too_many(lang, wait), name=name, next_path=next_path
-            )
-            response.raw_headers.append((b"retry-after", str(math.ceil(wait)).encode()))
-            return response
-        editor = await to_thread.run_sync(self._check, name, password)
-        if editor is None:
+        key = auth.lookup_key(name)
+        device = await self._known_device(request, name, key)
+        seat = self.a.hashing.seat(known=device is not None)
+        if seat is None:  # refused before counting: a full lane is no failed attempt
+            return self._refuse(request, lang, 503, self.a.t(lang, BUSY), BUSY_RETRY_AFTER, name, next_path)
+        with seat:
+            keys = self.a.throttle.keys(key, client, device.nonce if device else None)
+            wait = self.a.throttle.begin(keys)
+            if wait > 0:
+                return self._refuse(request, lang, 429, self._too_many(lang, wait), wait, name, next_path)
+            found = await seat.run(self._check, name, password)
+        if found is None:
             error = self.a.t(lang, WRONG)
             return self.render(request, lang, status=400, error=error, name=name, next_path=next_path)
         self.a.throttle.succeeded(keys)
+        editor, password_hash = found
 
         def open_session() -> str:
             with self.a.s.db.transaction() as conn:
@@ -119,17 +122,39 @@ class SignIn:
         token = await to_thread.run_sync(open_session)
         response = RedirectResponse(self.a.safe_admin_next(next_path), status_code=303)
         response.raw_headers.append(self.a.cookie.header(auth.CookieContent(token, lang)))
+        response.raw_headers.append(self.a.devices.header(key, password_hash))  # a fresh nonce each time
         return response
 
-    def _check(self, name: str, password: str) -> Editor | None:
+    async def _known_device(self, request: Request, name: str, key: str) -> Device | None:
+        """The browser's device cookie if it is intact and belongs to the account named; else None
+        (the attempt then counts against the account, like any stranger's)."""
+        device = self.a.devices.read(request.cookies.get(devices.COOKIE_NAME))
+        if device is None or not key:
+            return None
+
+        def stored_hash() -> str | None:
+            with self.a.s.db.connect() as conn:
+                found = auth.editor_for_sign_in(conn, name)
+            return found[1] if found else None
+
+        password_hash = await to_thread.run_sync(stored_hash)
+        return device if password_hash and device.belongs_to(key, password_hash) else None
+
+    def _check(self, name: str, password: str) -> tuple[Editor, str] | None:
+        """In the hashing lane: the editor and their stored hash if the password is right."""
         with self.a.s.db.connect() as conn:
             found = auth.editor_for_sign_in(conn, name) if name else None
-        with _HASHING:
-            if found is None:
-                auth.verify_nobody(password)  # as slow as a real check: timing tells nothing
-                return None
-            editor, stored = found
-            return editor if auth.verify_password(stored, password) else None
+        if found is None:
+            auth.verify_nobody(password)  # as slow as a real check: timing tells nothing
+            return None
+        return found if auth.verify_password(found[1], password) else None
+
+    def _refuse(
+        self, request: Request, lang: str, status: int, error: str, wait: float, name: str, next_path: str
+    ) -> Response:
+        response = self.render(request, lang, status=status, error=error, name=name, next_path=next_path)
+        response.raw_headers.append((b"retry-after", str(math.ceil(wait)).encode()))
+        return response
 
     def _too_many(self, lang: str, wait: float) -> str:
         if wait < 90:
