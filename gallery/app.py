@@ -24,7 +24,7 @@ from .assets import AssetLane, StaticAssets, ThumbnailEndpoint
 from .consent import ConsentSigner
 from .db import Database
 from .embed import EmbedScript, EmbedViews
-from .i18n import DEFAULT_LANGUAGE, LANGUAGES, translations
+from .i18n import DEFAULT_LANGUAGE, LANGUAGES, translate, translations
 from .i18n import gettext_noop as N_
 from .notice import load_notice
 from .pages import all_ancestors, html_response, page_context
@@ -210,11 +210,13 @@ def error_page(services: Services, request: Request, status: int, detail: str) -
             "error.html",
             lang,
             heading=heading,
-            message=gettext(detail),
+            message=translate(lang, detail),
             **{**page_context(services, visit, lang, "/", ancestors), "site_title": heading},
         )
     except Exception:
         log.exception("error page could not be rendered")
-        html = FALLBACK_ERROR.format(lang=lang, heading=escape(heading), message=escape(gettext(detail)))
+        html = FALLBACK_ERROR.format(
+            lang=lang, heading=escape(heading), message=escape(translate(lang, detail))
+        )
     headers = [(b"allow", b"GET, HEAD")] if status == 405 else None
     return html_response(request, Page.of(html, status, ancestors), headers)

@@ -151,3 +151,19 @@ def test_an_expired_session_asks_to_sign_in_again_in_the_editors_language(
         assert parse_qs(urlsplit(r.headers["location"]).query)["lang"] == ["en"]
         page = parse(client.get(r.headers["location"]).text)
         in_english(page, "Your session has expired. Please sign in again.")
+
+
+def test_messages_with_values_are_english_for_an_english_editor(
+    populated_app: Starlette, curated_settings: Settings
+) -> None:
+    """A refusal that names a gallery or a video is made in German with its values, then shown in
+    the editor's language, values kept: on the page and on an error page alike."""
+    create_editor(curated_settings.database_path)
+    with TestClient(populated_app, base_url="https://gallery.test") as client:
+        anna = AdminActions(client)
+        assert anna.login(lang="en").status_code == 303
+        again = anna.post("/admin/g/videos/add", {"step": "preview", "link": str(FIRST.vimeo_id)})
+        assert again.status_code == 400
+        text = in_english(parse(again.text), "This video is already in the gallery")
+        assert "schon in der Galerie" not in text
+        assert "Herz einschalten" in text or "Videostatements" in text, "the gallery's name stays"

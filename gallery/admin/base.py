@@ -20,7 +20,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from .. import auth, i18n
 from ..devices import DeviceCookies
 from ..hashing import HashingLane
-from ..i18n import DEFAULT_LANGUAGE, translations
+from ..i18n import DEFAULT_LANGUAGE
 from ..i18n import gettext_noop as N_
 from ..models import Editor
 from ..render import Page
@@ -198,8 +198,9 @@ class Admin:
         return self.s.renderer.url(name, **params)
 
     def t(self, lang: str, message: str, **params: Any) -> str:
-        """Translate an editor-facing message (German msgid), then fill in its values."""
-        text = translations(lang).gettext(message)
+        """Translate an editor-facing message (German msgid, or one made with ``fill``), then fill
+        in its values."""
+        text = i18n.translate(lang, message)
         return text % params if params else text
 
     def page(
