@@ -75,6 +75,8 @@ def test_every_button_named_in_a_message_is_named_as_it_is_labelled(lang: str) -
     wrong = set()
     for text in messages()[lang]:
         for quoted in QUOTES[lang].findall(text):
+            if quoted.startswith("gallery "):
+                continue  # a command for the operator, not a button
             if words(quoted) & VERBS[lang] and quoted not in labels:
                 wrong.add(quoted)
     assert not wrong, f"quoted like a button, but no button reads so ({lang}): {sorted(wrong)}"
