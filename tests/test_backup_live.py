@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -23,15 +22,10 @@ from gallery.settings import Settings
 from tests.admin_helpers import PASSWORD, create_editor, statement_id
 from tests.conftest import TEST_KEY
 from tests.htmlparse import parse
+from tests.processes import free_port, gallery_running
 from tests.test_admin_editing import form_values
 
 FIRST = sample_videos()[0][0]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @pytest.fixture
@@ -41,36 +35,9 @@ def server(populated_app: Starlette, curated_settings: Settings) -> Iterator[str
     create_editor(curated_settings.database_path)
     port = free_port()
     env = {**os.environ, "GALLERY_DATA_DIR": str(curated_settings.data_dir), "GALLERY_SECRET_KEYS": TEST_KEY}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "gallery", "serve", "--host", "127.0.0.1", "--port", str(port)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 20
-        while True:
-            try:
-                if httpx.get(f"{url}/healthz").status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert time.monotonic() < deadline, "the server did not start"
-            time.sleep(0.1)
+    args = ["serve", "--host", "127.0.0.1", "--port", str(port)]
+    with gallery_running(args, env, port, curated_settings.data_dir.parent / "serve.log") as (url, _):
         yield url
-    finally:
-        stop(process)
-
-
-def stop(process: subprocess.Popen[bytes]) -> None:
-    """Ask the server to end (SIGTERM), and kill it if it takes too long on a busy machine."""
-    process.terminate()
-    try:
-        process.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
 
 
 class Writer(threading.Thread):

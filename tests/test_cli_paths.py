@@ -19,7 +19,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-import httpx
 import pytest
 
 from gallery import store
@@ -29,6 +28,7 @@ from gallery.demo import sample_videos
 from gallery.demo_link import FILE_NAME, record_standin
 from gallery.models import FetchStatus, Video
 from gallery.settings import DEFAULT_OEMBED_URL, Settings
+from tests.processes import clean_env, free_port, gallery_running
 from tests.test_cli import (  # noqa: F401 - fixtures
     CLI_KEY,
     PLAIN,
@@ -41,7 +41,6 @@ from tests.test_cli import (  # noqa: F401 - fixtures
     make_operator,
     standin,
 )
-from tests.test_demo import free_port
 
 SAMPLE_TITLES = {video.vimeo_id: video.title for video, _ in sample_videos()}
 START_TIMEOUT = 30.0
@@ -283,38 +282,9 @@ def test_in_a_shell_pipe_it_ends_like_seq_does(operator: Operator) -> None:
 def demo_running(data_dir: Path, log: Path) -> Iterator[str]:
     """``gallery --data-dir DIR demo`` on a free loopback port; stopped with Ctrl+C, then killed."""
     port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("GALLERY_")}
-    with open(log, "ab") as out:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "gallery", "--data-dir", str(data_dir), "demo", "--port", str(port)],
-            env=env,
-            cwd=log.parent,
-            stdin=subprocess.DEVNULL,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + START_TIMEOUT
-        with httpx.Client(trust_env=False, timeout=2.0) as client:
-            while True:
-                assert proc.poll() is None, log.read_text()
-                try:
-                    if client.get(base + "/healthz").status_code == 200:
-                        break
-                except httpx.TransportError:
-                    pass
-                assert time.monotonic() < deadline, log.read_text()
-                time.sleep(0.1)
+    args = ["--data-dir", str(data_dir), "demo", "--port", str(port)]
+    with gallery_running(args, clean_env(), port, log) as (base, _):
         yield base
-    finally:
-        if proc.poll() is None:
-            proc.send_signal(signal.SIGINT)
-            try:
-                proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
 
 
 def test_commands_on_the_demo_folder_reach_the_demo_standin(tmp_path: Path) -> None:

@@ -5,15 +5,11 @@ Both run as real processes on a free loopback port; the tests read what a browse
 
 from __future__ import annotations
 
-import os
 import re
-import signal
-import socket
 import sqlite3
 import stat
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from html.parser import HTMLParser
@@ -28,59 +24,18 @@ from gallery.demo import DEMO_LOGO_ALT, DEMO_TITLE, sample_videos, video_link, v
 from gallery.demo_editor import PASSWORD_FILE
 from tests.admin_helpers import SAME_ORIGIN
 from tests.htmlparse import parse
+from tests.processes import clean_env, free_port, gallery_running
 
-START_TIMEOUT = 20.0
 SAMPLE_COUNT = 6
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def clean_env(**extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("GALLERY_")}
-    env.update(extra)
-    return env
 
 
 @contextmanager
 def running(args: list[str], env: dict[str, str], port: int, log: Path) -> Iterator[str]:
-    """Start ``python -m gallery ARGS``, wait for /healthz, yield its URL, stop it with Ctrl+C."""
-    base = f"http://127.0.0.1:{port}"
-    with open(log, "ab") as out:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "gallery", *args],
-            env=env,
-            cwd=log.parent,
-            stdin=subprocess.DEVNULL,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    try:
-        deadline = time.monotonic() + START_TIMEOUT
-        with httpx.Client(trust_env=False, timeout=2.0) as client:
-            while True:
-                assert proc.poll() is None, f"exited with {proc.returncode}:\n{log.read_text()}"
-                try:
-                    if client.get(base + "/healthz").status_code == 200:
-                        break
-                except httpx.TransportError:
-                    pass
-                assert time.monotonic() < deadline, f"not up after {START_TIMEOUT}s:\n{log.read_text()}"
-                time.sleep(0.1)
+    """``python -m gallery ARGS`` until the block ends, then Ctrl+C: a clean exit, no traceback."""
+    with gallery_running(args, env, port, log) as (base, process):
         yield base
-    finally:
-        if proc.poll() is None:
-            proc.send_signal(signal.SIGINT)
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
     # Ctrl+C is the documented way to stop it: a clean exit, no traceback.
-    assert proc.returncode == 0, log.read_text()
+    assert process.returncode == 0, log.read_text()
     assert "Traceback" not in log.read_text()
 
 

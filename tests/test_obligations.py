@@ -16,7 +16,8 @@ from gallery.app import create_app
 from gallery.settings import Settings
 from tests.admin_helpers import AdminActions, create_editor
 from tests.htmlparse import Element, parse
-from tests.test_demo import clean_env, free_port, running
+from tests.processes import clean_env, free_port
+from tests.test_demo import running
 
 VARIABLES = [
     "GALLERY_IMPRINT_URL",

@@ -5,12 +5,10 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-import socket
 import sqlite3
 import stat
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -30,6 +28,7 @@ from gallery.thumbnails import ThumbnailStore
 from gallery.vimeo import VimeoClient
 from tests.admin_helpers import AdminActions, create_editor, statement_id
 from tests.conftest import sample_link, standin_settings
+from tests.processes import free_port, gallery_running
 from tests.test_admin_curate import jpeg_with_metadata, texts
 from tests.test_cli import LiveStandIn, Operator, live_standin, make_operator  # noqa: F401 - fixture
 
@@ -190,12 +189,6 @@ def test_a_file_that_cannot_be_tightened_is_named_and_the_service_still_starts(
 # --- the command line, as separate processes ---------------------------------------------
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def run(operator: Operator, *args: str, mask: int, env: dict[str, str] | None = None) -> str:
     proc = subprocess.run(
         [sys.executable, "-m", "gallery", *args],
@@ -214,30 +207,10 @@ def run(operator: Operator, *args: str, mask: int, env: dict[str, str] | None = 
 @contextmanager
 def serving(operator: Operator, env: dict[str, str], mask: int) -> Iterator[str]:
     port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "gallery", "serve", "--host", "127.0.0.1", "--port", str(port)],
-        env=env,
-        cwd=operator.cwd,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        umask=mask,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if httpx.get(f"{url}/healthz").status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert process.poll() is None, "the server stopped"
-            assert time.monotonic() < deadline, "the server did not start"
-            time.sleep(0.1)
+    args = ["serve", "--host", "127.0.0.1", "--port", str(port)]
+    log = operator.cwd / "serve.log"
+    with gallery_running(args, env, port, log, cwd=operator.cwd, umask=mask) as (url, _):
         yield url
-    finally:
-        process.terminate()
-        process.wait(timeout=20)
 
 
 @pytest.mark.parametrize("mask", [0o022, 0o000], ids=["umask-022", "umask-000"])

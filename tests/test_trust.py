@@ -24,7 +24,8 @@ from gallery.settings import Settings, SettingsError
 from tests.admin_helpers import PASSWORD, SAME_ORIGIN, AdminActions, create_editor
 from tests.conftest import TEST_KEY
 from tests.htmlparse import parse
-from tests.test_demo import clean_env, free_port, running
+from tests.processes import clean_env, free_port
+from tests.test_demo import running
 
 EVIL = "evil.example"
 FIRST = sample_videos()[0][0]
