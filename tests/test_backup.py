@@ -319,7 +319,7 @@ def test_restoring_a_backup_gives_back_the_same_gallery(
 ) -> None:
     copy_path = tmp_path / "sicherung.sqlite3"
     source.run("backup", str(copy_path))
-    copy_path.rename(target.database)  # README: stop the service, put the copy in place, start
+    copy_path.rename(target.database)  # docs/operations.md: stop the service, put the copy in place, start
     shutil.copytree(source.data_dir / "thumbnails", target.data_dir / "thumbnails")
     assert without_time(target.export())["galleries"] == without_time(source.export())["galleries"]
 

@@ -189,7 +189,7 @@ def test_demo_host_page_embeds_the_gallery_from_another_origin() -> None:
 
 # --- the snippet: one function, escaped, the same everywhere ----------------------------------
 
-README = Path(__file__).resolve().parent.parent / "README.md"
+EMBEDDING_GUIDE = Path(__file__).resolve().parent.parent / "docs" / "embedding.md"
 HOSTILE_TITLES = [
     'Say "hi"',
     "It's ours",
@@ -293,8 +293,8 @@ def test_snippet_is_in_the_galleries_language_for_everyone(
     assert shown_code(r.text, r"<code>(.*?)</code>") == admin_snippet(editor, "english")
 
 
-def test_readme_shows_the_snippet_the_service_makes(settings: Settings) -> None:
-    section = README.read_text(encoding="utf-8").split("## Embedding into the town website", 1)[1]
+def test_embedding_guide_shows_the_snippet_the_service_makes(settings: Settings) -> None:
+    section = EMBEDDING_GUIDE.read_text(encoding="utf-8").split("\n## The snippet\n", 1)[1]
     example = section.split("```html\n", 1)[1].split("\n```", 1)[0]
     gallery = Gallery(
         id=1, slug="videos", title="Herz einschalten – Rassismus ausschalten", intro="", is_default=True

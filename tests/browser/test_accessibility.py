@@ -211,7 +211,7 @@ def test_no_motion_when_the_visitor_asks_for_less(stack: Stack, open_tab: Callab
 
 
 def test_screenshots(stack: Stack, open_tab: Callable[..., Tab]) -> None:
-    """Desktop and 320 px, before and after consent, into test-output/ (the README's: scripts/screenshots)."""
+    """Desktop and 320 px, before and after consent, to test-output/ (docs/ has scripts/screenshots' own)."""
     SHOTS.mkdir(parents=True, exist_ok=True)
     for width, height, name in ((1280, 900, "desktop"), (320, 640, "320px")):
         page = open_tab(width=width, height=height).page
