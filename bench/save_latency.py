@@ -116,7 +116,11 @@ def measure(count: int, transcript_chars: int, saves: int) -> Timing:
     with tempfile.TemporaryDirectory(prefix="gallery-save-bench-") as tmp:
         data_dir = Path(tmp) / "data"
         seed(data_dir, count, transcript_chars)
-        settings = Settings(data_dir=data_dir, secret_keys=(Secret("bench-key-0123456789abcdef"),)).checked()
+        settings = Settings(
+            data_dir=data_dir,
+            secret_keys=(Secret("bench-key-0123456789abcdef"),),
+            allowed_hosts=("gallery.test",),
+        ).checked()
         headers = {"sec-fetch-site": "same-origin"}
         with TestClient(create_app(settings), base_url="https://gallery.test") as client:
             signin = {"username": "bench", "password": "bench-passwort-lang"}

@@ -173,7 +173,8 @@ def cmd_list(args: argparse.Namespace) -> int:
             gallery_id = gallery.id
         statements = store.statements(conn, gallery_id)
     lang = language()
-    # The keys are an interface (README); status_text is the sentence people read, in their language.
+    # The keys are an interface (docs/command-line.md); status_text is the sentence people read,
+    # in their language.
     items: list[dict[str, Any]] = [
         {
             "vimeo_id": s.vimeo_id,

@@ -1,7 +1,7 @@
 """Languages: message ids are German (the default); other languages come from gettext catalogs.
 
 Catalogs live in ``gallery/locale/<lang>/LC_MESSAGES/messages.{po,mo}``; the compiled ``.mo`` is
-committed so that Babel stays a development tool (README, "Languages"; ``scripts/i18n``).
+committed so that Babel stays a development tool (docs/development.md; ``scripts/i18n``).
 """
 
 from __future__ import annotations

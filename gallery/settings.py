@@ -438,7 +438,7 @@ def load_or_create_key(data_dir: Path) -> Secret:
                 tmp.unlink()
             log.warning(
                 "GALLERY_SECRET_KEYS is not set: generated a key in %s. Set GALLERY_SECRET_KEYS "
-                "to manage keys yourself (see README, key rotation).",
+                "to manage keys yourself (see docs/operations.md, rotating the keys).",
                 path,
             )
         key = path.read_text().strip()

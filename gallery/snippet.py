@@ -20,7 +20,7 @@ def attribute(value: str) -> str:
 
 
 def embed_snippet(origin: str, path: str, gallery: Gallery) -> str:
-    """The iframe and its sizing script, identical on the embed page, in the admin and in README."""
+    """The iframe and its sizing script: the same on the embed page, in the admin and in the docs."""
     # In the gallery's language, as the framed pages are: not in the language of whoever looks.
     lang = known_language(gallery.lang) or DEFAULT_LANGUAGE
     prefix = translations(lang).gettext(FRAME_TITLE)

@@ -1,6 +1,6 @@
 /* For the embedding (town) page: sizes each gallery iframe marked data-gallery-embed to its
-   content. The town page loads this script from the gallery's own origin (snippet: README,
-   "Embedding", or the gallery's /embed page).
+   content. The town page loads this script from the gallery's own origin (snippet: docs/embedding.md,
+   or the gallery's /embed page).
    Accepts a height only from the gallery's origin (the origin this script came from) and only
    from the window of the iframe it resizes; heights are bounded. No dependencies, no cookies. */
 (function () {

@@ -19,7 +19,8 @@ import pytest
 from gallery.cli import build_parser
 from gallery.demo import default_demo_dir
 from gallery.settings import Settings
-from tests.test_demo import clean_env, running
+from tests.processes import clean_env
+from tests.test_demo import running
 
 ROOT = Path(__file__).resolve().parent.parent
 README = ROOT / "README.md"
