@@ -128,11 +128,11 @@ def control(port: int, mode: str | None = None) -> dict[str, int]:
 
 
 def seed(settings_env: dict[str, str], refresh_seconds: float) -> None:
-    from gallery.curate import Curator
-    from gallery.db import Database
+    from gallery.content.curate import Curator
     from gallery.settings import Settings
-    from gallery.thumbnails import ThumbnailStore
-    from gallery.vimeo import VimeoClient
+    from gallery.storage.database import Database
+    from gallery.storage.thumbnails import ThumbnailStore
+    from gallery.vimeo.client import VimeoClient
 
     settings = Settings.from_environ(settings_env)
 

@@ -241,15 +241,15 @@ def sample_thumbnails(count: int, use_pillow: bool) -> tuple[list[bytes], str]:
         made = [pillow_thumbnail(1000 + n) for n in range(count)]
         if all(made):
             return [m for m in made if m], "generated with Pillow"
-    import gallery
+    import gallery.vimeo
 
-    media = Path(gallery.__file__).resolve().parent / "standin_media"
+    media = Path(gallery.vimeo.__file__).resolve().parent / "standin_media"
     files = sorted(media.glob("sample*.jpg"))
     if not files:
         raise BenchError(f"Pillow is missing and no sample JPEG was found in {media}.")
     pictures = [p.read_bytes() for p in files]
     return [pictures[n % len(pictures)] for n in range(count)], (
-        f"Pillow not available: gallery/standin_media/{files[0].name} (smaller than a real still)"
+        f"Pillow not available: gallery/vimeo/standin_media/{files[0].name} (smaller than a real still)"
     )
 
 
@@ -266,12 +266,12 @@ class Seeded:
 
 
 def seed(data_dir: Path, secret_key: str, use_pillow: bool) -> Seeded:
-    from gallery import store
-    from gallery.db import Database, utcnow
     from gallery.models import FetchStatus, Video
     from gallery.settings import Settings
-    from gallery.thumbnails import ThumbnailStore
-    from gallery.vimeo import Image, sniff_image
+    from gallery.storage import queries
+    from gallery.storage.database import Database, utcnow
+    from gallery.storage.thumbnails import ThumbnailStore
+    from gallery.vimeo.client import Image, sniff_image
 
     settings = Settings.from_environ(
         {"GALLERY_DATA_DIR": str(data_dir), "GALLERY_SECRET_KEYS": secret_key}
@@ -284,8 +284,8 @@ def seed(data_dir: Path, secret_key: str, use_pillow: bool) -> Seeded:
     names = []
     now = utcnow()
     with db.transaction() as conn:
-        gallery = store.default_gallery(conn)
-        store.update_gallery(
+        gallery = queries.default_gallery(conn)
+        queries.update_gallery(
             conn,
             gallery.id,
             title="Herz einschalten – Rassismus ausschalten",
@@ -299,7 +299,7 @@ def seed(data_dir: Path, secret_key: str, use_pillow: bool) -> Seeded:
             assert kind is not None, "sample thumbnails are images"
             name = thumbs.save(Image(data=picture, media_type=kind[0], extension=kind[1]))
             names.append(name)
-            store.save_video(
+            queries.save_video(
                 conn,
                 Video(
                     vimeo_id=sample.vimeo_id,
@@ -318,7 +318,7 @@ def seed(data_dir: Path, secret_key: str, use_pillow: bool) -> Seeded:
                     good_at=now,
                 ),
             )
-            store.add_statement(
+            queries.add_statement(
                 conn,
                 gallery.id,
                 sample.vimeo_id,
@@ -329,7 +329,7 @@ def seed(data_dir: Path, secret_key: str, use_pillow: bool) -> Seeded:
                 transcript=sample.transcript,
                 alt_text=sample.alt_text,
             )
-        slug = store.default_gallery(conn).slug
+        slug = queries.default_gallery(conn).slug
     db.close()
     return Seeded(
         gallery_slug=slug,

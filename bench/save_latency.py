@@ -64,16 +64,17 @@ def text(rng: random.Random, chars: int) -> str:
 
 
 def seed(data_dir: Path, count: int, transcript_chars: int) -> None:
-    from gallery import auth, store
-    from gallery.db import Database, utcnow
+    from gallery.admin import accounts as auth
     from gallery.models import FetchStatus, Video
+    from gallery.storage import queries
+    from gallery.storage.database import Database, utcnow
 
     rng = random.Random(count)
     db = Database(data_dir / "gallery.sqlite3")
     db.migrate()
     now = utcnow()
     with db.transaction() as conn:
-        gallery = store.default_gallery(conn)
+        gallery = queries.default_gallery(conn)
         for n in range(count):
             vimeo_id = 800_000_001 + n
             video = Video(
@@ -92,8 +93,8 @@ def seed(data_dir: Path, count: int, transcript_chars: int) -> None:
                 fetched_at=now,
                 good_at=now,
             )
-            store.save_video(conn, video)
-            store.add_statement(
+            queries.save_video(conn, video)
+            queries.add_statement(
                 conn,
                 gallery.id,
                 vimeo_id,

@@ -19,21 +19,27 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from . import admin, store
-from .assets import AssetLane, StaticAssets, ThumbnailEndpoint
-from .consent import ConsentSigner
-from .db import Database
-from .embed import EmbedScript, EmbedViews
+from . import admin
+from .admin.throttle import LoginThrottle
+from .content.refresher import Refresher
+from .content.schedule import RefreshPolicy
 from .i18n import DEFAULT_LANGUAGE, LANGUAGES, translate, translations
 from .i18n import gettext_noop as N_
-from .notice import load_notice
-from .pages import all_ancestors, html_response, page_context
-from .paths import STATIC_DIR
 from .private import secure_data_dir
-from .refresher import Refresher
-from .render import PLACEHOLDER, Page, PageCache, Renderer
-from .schedule import RefreshPolicy
-from .security import (
+from .public.consent import ConsentSigner
+from .public.embed import EmbedScript, EmbedViews
+from .public.notice import load_notice
+from .public.styles import GalleryStyle
+from .public.views import PublicViews
+from .public.visit import read_visit
+from .services import Services
+from .settings import Settings
+from .storage import queries
+from .storage.database import Database
+from .storage.thumbnails import ThumbnailStore
+from .vimeo.client import VimeoClient
+from .web.assets import AssetLane, StaticAssets, ThumbnailEndpoint
+from .web.headers import (
     FRAME_ANCESTORS_KEY,
     AllowedHosts,
     ForwardedHeaders,
@@ -43,14 +49,9 @@ from .security import (
     TrustedProxies,
     relative_slash_redirects,
 )
-from .services import Services
-from .settings import Settings
-from .styles import GalleryStyle
-from .throttle import LoginThrottle
-from .thumbnails import ThumbnailStore
-from .views import PublicViews
-from .vimeo import VimeoClient
-from .visit import read_visit
+from .web.paths import STATIC_DIR
+from .web.render import PLACEHOLDER, Page, PageCache, Renderer
+from .web.responses import all_ancestors, html_response, page_context
 
 log = logging.getLogger("gallery")
 
@@ -107,7 +108,7 @@ def build_services(settings: Settings, *, demo: bool = False) -> Services:
     security = SecurityHeaders(settings)
     notice = load_notice(settings.data_dir, LANGUAGES)
     with db.transaction() as conn:
-        notice_date = store.record_notice_version(
+        notice_date = queries.record_notice_version(
             conn,
             notice.version,
             notice.short_for(DEFAULT_LANGUAGE),

@@ -4,18 +4,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .assets import StaticAssets
-from .consent import ConsentSigner
-from .curate import Curator
-from .db import Database
-from .notice import Notice
-from .refresher import Refresher
-from .render import PageCache, Renderer
-from .schedule import RefreshPolicy
-from .security import SecurityHeaders
+from .content.curate import Curator
+from .content.refresher import Refresher
+from .content.schedule import RefreshPolicy
+from .public.consent import ConsentSigner
+from .public.notice import Notice
 from .settings import Settings
-from .thumbnails import ThumbnailStore
-from .vimeo import VimeoClient
+from .storage.database import Database
+from .storage.thumbnails import ThumbnailStore
+from .vimeo.client import VimeoClient
+from .web.assets import StaticAssets
+from .web.headers import SecurityHeaders
+from .web.render import PageCache, Renderer
 
 
 @dataclass

@@ -11,8 +11,8 @@ from typing import Any
 import httpx
 from starlette.testclient import TestClient
 
-from gallery import auth
-from gallery.db import Database
+from gallery.admin import accounts as auth
+from gallery.storage.database import Database
 from tests.htmlparse import Element, parse
 
 PASSWORD = "richtig-langes-passwort"

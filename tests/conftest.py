@@ -15,13 +15,13 @@ from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
 from gallery.app import create_app
-from gallery.curate import Curator
-from gallery.db import Database
-from gallery.demo import demo_settings, sample_videos
+from gallery.cli.demo.run import demo_settings, sample_videos
+from gallery.content.curate import Curator
 from gallery.settings import Secret, Settings
-from gallery.standin import FakeVideo, StandIn
-from gallery.thumbnails import ThumbnailStore
-from gallery.vimeo import VimeoClient
+from gallery.storage.database import Database
+from gallery.storage.thumbnails import ThumbnailStore
+from gallery.vimeo.client import VimeoClient
+from gallery.vimeo.standin import FakeVideo, StandIn
 from tests.admin_helpers import AdminActions, create_editor
 from tests.helpers import LOCALE_VARIABLES
 

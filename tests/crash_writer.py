@@ -17,13 +17,13 @@ import os
 import sys
 from pathlib import Path
 
-from gallery.curate import Curator
-from gallery.db import Database
-from gallery.demo import demo_settings
+from gallery.cli.demo.run import demo_settings
+from gallery.content.curate import Curator
 from gallery.settings import Secret, Settings
-from gallery.standin import FakeVideo, StandIn
-from gallery.thumbnails import ThumbnailStore
-from gallery.vimeo import Image, VimeoClient
+from gallery.storage.database import Database
+from gallery.storage.thumbnails import ThumbnailStore
+from gallery.vimeo.client import Image, VimeoClient
+from gallery.vimeo.standin import FakeVideo, StandIn
 
 PICTURES = ["sample1.jpg", "sample2.webp", "sample3.jpg", "sample4.webp", "sample5.jpg", "sample6.png"]
 

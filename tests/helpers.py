@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from urllib.parse import parse_qs, urlsplit
 
-from gallery import store
-from gallery.db import Database, utcnow
 from gallery.settings import Settings
+from gallery.storage import queries
+from gallery.storage.database import Database, utcnow
 from tests.htmlparse import Element
 
 SAME_ORIGIN = {"sec-fetch-site": "same-origin"}
@@ -31,18 +31,18 @@ def add_gallery(
             " VALUES (?, ?, '', 0, ?, ?)",
             (slug, title, now, now),
         )
-        gallery = store.gallery_by_slug(conn, slug)
+        gallery = queries.gallery_by_slug(conn, slug)
         assert gallery is not None
-        store.update_gallery(conn, gallery.id, lang=lang, frame_ancestors=frame_ancestors)
+        queries.update_gallery(conn, gallery.id, lang=lang, frame_ancestors=frame_ancestors)
         for vimeo_id in vimeo_ids:
-            store.add_statement(conn, gallery.id, vimeo_id, published=True, speaker_name="Sprecherin")
+            queries.add_statement(conn, gallery.id, vimeo_id, published=True, speaker_name="Sprecherin")
     db.close()
 
 
 def set_default_gallery(settings: Settings, **fields: object) -> None:
     db = Database(settings.database_path)
     with db.transaction() as conn:
-        store.update_gallery(conn, store.default_gallery(conn).id, **fields)
+        queries.update_gallery(conn, queries.default_gallery(conn).id, **fields)
     db.close()
 
 

@@ -12,10 +12,10 @@ import zlib
 import pytest
 from PIL import Image
 
-from gallery.db import Database
-from gallery.demo import sample_videos
+from gallery.cli.demo.run import sample_videos
 from gallery.settings import Settings
-from gallery.standin import FakeVideo, StandIn
+from gallery.storage.database import Database
+from gallery.vimeo.standin import FakeVideo, StandIn
 from tests.admin_helpers import AdminActions, field_error, snapshot, statement_id
 from tests.htmlparse import Element, parse
 

@@ -13,14 +13,14 @@ from babel.messages.pofile import read_po
 from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
-from gallery.demo import sample_videos
+from gallery.cli.demo.run import sample_videos
 from gallery.settings import Settings
 from tests.admin_helpers import AdminActions, create_editor, statement_id
 from tests.htmlparse import Element, own_language_text, parse
 
 ROOT = Path(__file__).resolve().parent.parent
 ENGLISH_PO = ROOT / "gallery" / "locale" / "en" / "LC_MESSAGES" / "messages.po"
-ADMIN_SOURCES = ("gallery/admin/", "templates/admin/", "gallery/audit.py")
+ADMIN_SOURCES = ("gallery/admin/", "templates/admin/", "gallery/content/audit.py")
 FIRST = sample_videos()[0][0]
 RESTRICTED = next(video for video, _ in sample_videos() if video.restricted)
 

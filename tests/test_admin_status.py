@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from gallery.demo import sample_videos
+from gallery.cli.demo.run import sample_videos
 from gallery.settings import Settings
-from gallery.standin import Fault, StandIn
+from gallery.vimeo.standin import Fault, StandIn
 from tests.admin_helpers import AdminActions, statement_id
 from tests.htmlparse import parse
 

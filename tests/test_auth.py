@@ -15,11 +15,12 @@ import pytest
 from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
-from gallery import auth, throttle
+from gallery.admin import accounts as auth
+from gallery.admin import throttle
 from gallery.app import create_app
-from gallery.consent import ConsentSigner
-from gallery.db import Database
+from gallery.public.consent import ConsentSigner
 from gallery.settings import Settings
+from gallery.storage.database import Database
 from tests.admin_helpers import PASSWORD, AdminActions, FakeClock, create_editor, respellings, snapshot
 from tests.htmlparse import parse
 

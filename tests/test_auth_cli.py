@@ -12,7 +12,7 @@ import pytest
 from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
-from gallery.cli import main
+from gallery.cli.main import main
 from gallery.settings import Settings
 from tests.admin_helpers import AdminActions
 from tests.conftest import TEST_KEY

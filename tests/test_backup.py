@@ -16,8 +16,8 @@ from typing import Any
 
 import pytest
 
-from gallery.cli import main
-from gallery.demo import sample_videos
+from gallery.cli.demo.run import sample_videos
+from gallery.cli.main import main
 from gallery.settings import Settings
 from tests.admin_helpers import AdminActions, snapshot, statement_id
 from tests.conftest import TEST_KEY

@@ -27,9 +27,9 @@ import uvicorn
 from starlette.testclient import TestClient
 
 from gallery.app import create_app
-from gallery.demo import sample_videos
+from gallery.cli.demo.run import sample_videos
 from gallery.settings import Secret, Settings
-from gallery.standin import OEMBED_PATH, PLAYER_PATH, FakeVideo, StandIn
+from gallery.vimeo.standin import OEMBED_PATH, PLAYER_PATH, FakeVideo, StandIn
 from tests.conftest import TEST_HOST
 
 CLI_KEY = "cli-test-key-0123456789abcdef"

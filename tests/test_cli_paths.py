@@ -21,13 +21,13 @@ from pathlib import Path
 
 import pytest
 
-from gallery import store
-from gallery.cli_base import vimeo_settings
-from gallery.db import Database, utcnow
-from gallery.demo import sample_videos
-from gallery.demo_link import FILE_NAME, record_standin
+from gallery.cli.common import vimeo_settings
+from gallery.cli.demo.run import sample_videos
+from gallery.cli.demo.standin_note import FILE_NAME, record_standin
 from gallery.models import FetchStatus, Video
 from gallery.settings import DEFAULT_OEMBED_URL, Settings
+from gallery.storage import queries
+from gallery.storage.database import Database, utcnow
 from tests.processes import clean_env, free_port, gallery_running
 from tests.test_cli import (  # noqa: F401 - fixtures
     CLI_KEY,
@@ -211,7 +211,7 @@ def many_statements(data_dir: Path, count: int) -> None:
     db.migrate()
     now = utcnow()
     with db.transaction() as conn:
-        gallery = store.default_gallery(conn)
+        gallery = queries.default_gallery(conn)
         for n in range(count):
             vimeo_id = 100_000_000 + n
             video = Video(
@@ -230,8 +230,8 @@ def many_statements(data_dir: Path, count: int) -> None:
                 fetched_at=now,
                 good_at=now,
             )
-            store.save_video(conn, video)
-            store.add_statement(conn, gallery.id, vimeo_id, published=True)
+            queries.save_video(conn, video)
+            queries.add_statement(conn, gallery.id, vimeo_id, published=True)
     db.close()
 
 

@@ -9,12 +9,7 @@ import time
 import pytest
 from itsdangerous import URLSafeTimedSerializer
 
-from gallery.consent import (
-    COOKIE_NAME,
-    ConsentSigner,
-    delete_cookie_headers,
-    set_cookie_header,
-)
+from gallery.public.consent import COOKIE_NAME, ConsentSigner, delete_cookie_headers, set_cookie_header
 from gallery.settings import Secret
 from tests.admin_helpers import respellings
 

@@ -8,8 +8,8 @@ import pytest
 from starlette.testclient import TestClient
 
 from gallery.app import create_app
-from gallery.consent import COOKIE_NAME
-from gallery.demo import sample_videos
+from gallery.cli.demo.run import sample_videos
+from gallery.public.consent import COOKIE_NAME
 from gallery.settings import Settings
 from tests.helpers import SAME_ORIGIN
 from tests.htmlparse import Element, parse

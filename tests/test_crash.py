@@ -21,14 +21,14 @@ from pathlib import Path
 import pytest
 from starlette.testclient import TestClient
 
-from gallery import store
-from gallery import thumbnails as thumbnails_module
 from gallery.app import create_app
-from gallery.db import Database
-from gallery.demo import demo_settings
+from gallery.cli.demo.run import demo_settings
 from gallery.settings import Secret, Settings
-from gallery.thumbnails import NAME_RE, ThumbnailStore
-from gallery.vimeo import Image
+from gallery.storage import queries
+from gallery.storage import thumbnails as thumbnails_module
+from gallery.storage.database import Database
+from gallery.storage.thumbnails import NAME_RE, ThumbnailStore
+from gallery.vimeo.client import Image
 from tests.conftest import TEST_HOST
 from tests.htmlparse import parse
 
@@ -112,7 +112,7 @@ def test_sigkill_during_a_stream_of_writes_loses_nothing_acknowledged(tmp_path: 
     assert len(adds) >= 20, "the writer should get some work done between kills"
     db = Database(data_dir / "gallery.sqlite3")
     with db.connect() as conn:
-        statements = {s.vimeo_id: s for s in store.statements(conn)}
+        statements = {s.vimeo_id: s for s in queries.statements(conn)}
     thumbs = ThumbnailStore(data_dir / "thumbnails")
     for vimeo_id in adds:
         s = statements[vimeo_id]  # every acknowledged add is there, complete

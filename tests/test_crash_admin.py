@@ -22,10 +22,10 @@ import httpx
 import pytest
 from starlette.applications import Starlette
 
-from gallery.auth import COOKIE_NAME
-from gallery.db import Database
-from gallery.demo import sample_videos
+from gallery.admin.accounts import COOKIE_NAME
+from gallery.cli.demo.run import sample_videos
 from gallery.settings import Settings
+from gallery.storage.database import Database
 from tests.admin_helpers import PASSWORD, create_editor, statement_id
 from tests.conftest import TEST_KEY
 from tests.htmlparse import parse

@@ -11,12 +11,12 @@ from importlib import resources
 import httpx
 import pytest
 
-from gallery import store
-from gallery.curate import CurateError, Curator
-from gallery.db import Database, utcnow
+from gallery.content.curate import CurateError, Curator
 from gallery.models import FetchStatus
 from gallery.settings import Settings
-from gallery.standin import FakeVideo, StandIn
+from gallery.storage import queries
+from gallery.storage.database import Database, utcnow
+from gallery.vimeo.standin import FakeVideo, StandIn
 
 pytestmark = pytest.mark.anyio
 Factory = Callable[[], AbstractAsyncContextManager[Curator]]
@@ -40,11 +40,11 @@ async def test_add_stores_metadata_texts_and_a_local_thumbnail(
     assert outcome.warnings == ()
     assert video.thumbnail is not None
     stored = (curated_settings.thumbnail_dir / video.thumbnail).read_bytes()
-    original = (resources.files("gallery") / "standin_media" / "sample1.jpg").read_bytes()
+    original = (resources.files("gallery.vimeo") / "standin_media" / "sample1.jpg").read_bytes()
     assert stored == original
     assert video.thumbnail == hashlib.sha256(original).hexdigest()[:32] + ".jpg"
     with Database(curated_settings.database_path).connect() as conn:
-        (statement,) = store.statements(conn)
+        (statement,) = queries.statements(conn)
     assert statement.speaker_name == "A" and statement.quote == "Q" and statement.published
 
 
@@ -60,8 +60,8 @@ async def test_truncated_answer_is_stored_and_flagged(curator_factory: Factory) 
 async def test_referer_setting_unlocks_a_domain_restricted_video(
     curated_settings: Settings, standin: StandIn, vimeo_transport: httpx.AsyncBaseTransport
 ) -> None:
-    from gallery.thumbnails import ThumbnailStore
-    from gallery.vimeo import VimeoClient
+    from gallery.storage.thumbnails import ThumbnailStore
+    from gallery.vimeo.client import VimeoClient
 
     standin.videos[900000006].allowed_referers = ("https://www.ratzeburg.de/",)
     settings = replace(curated_settings, vimeo_referer="https://www.ratzeburg.de/")
@@ -101,7 +101,7 @@ async def test_a_video_may_appear_in_several_galleries(
         with pytest.raises(CurateError, match="gibt es nicht"):
             await curator.add("900000002", "nope")
     with db.connect() as conn:
-        assert [g.slug for g in store.galleries_holding(conn, 900000001)] == ["videos", "schule"]
+        assert [g.slug for g in queries.galleries_holding(conn, 900000001)] == ["videos", "schule"]
 
 
 @pytest.mark.parametrize(
@@ -140,8 +140,8 @@ async def test_embedding_disabled_is_refused(
 async def test_thumbnail_from_a_foreign_host_is_not_fetched(
     curated_settings: Settings, standin: StandIn, vimeo_transport: httpx.AsyncBaseTransport
 ) -> None:
-    from gallery.thumbnails import ThumbnailStore
-    from gallery.vimeo import VimeoClient
+    from gallery.storage.thumbnails import ThumbnailStore
+    from gallery.vimeo.client import VimeoClient
 
     settings = replace(curated_settings, vimeo_thumbnail_hosts=("i.vimeocdn.com",))
     db = Database(settings.database_path)
@@ -189,14 +189,14 @@ async def test_refresh_definite_answers_hide_network_errors_keep(
     assert blocked.video.fetch_status is FetchStatus.FORBIDDEN
     assert gone.video.title  # the good data stays for editors
     with Database(curated_settings.database_path).connect() as conn:
-        assert store.statements(conn, visible_only=True) == []
+        assert queries.statements(conn, visible_only=True) == []
 
 
 async def test_refresh_after_network_error_keeps_the_last_good_data(
     curator_factory: Factory, curated_settings: Settings
 ) -> None:
-    from gallery.thumbnails import ThumbnailStore
-    from gallery.vimeo import VimeoClient
+    from gallery.storage.thumbnails import ThumbnailStore
+    from gallery.vimeo.client import VimeoClient
 
     async with curator_factory() as curator:
         added = await curator.add("900000001")
@@ -215,7 +215,7 @@ async def test_refresh_after_network_error_keeps_the_last_good_data(
     assert video.title == added.video.title and video.thumbnail == added.video.thumbnail
     assert video.good_at == added.video.good_at
     with db.connect() as conn:
-        assert len(store.statements(conn, visible_only=True)) == 1
+        assert len(queries.statements(conn, visible_only=True)) == 1
 
 
 async def test_remove_deletes_statement_and_unused_thumbnail(
@@ -237,4 +237,4 @@ async def test_remove_deletes_statement_and_unused_thumbnail(
             await curator.remove(900000001)
     assert rows(curated_settings) == []
     with Database(curated_settings.database_path).connect() as conn:
-        assert store.videos(conn) == []
+        assert queries.videos(conn) == []

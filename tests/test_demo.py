@@ -19,9 +19,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from gallery.auth import COOKIE_NAME
-from gallery.demo import DEMO_LOGO_ALT, DEMO_TITLE, sample_videos, video_link, videos_to_add
-from gallery.demo_editor import PASSWORD_FILE
+from gallery.admin.accounts import COOKIE_NAME
+from gallery.cli.demo.editor import PASSWORD_FILE
+from gallery.cli.demo.run import DEMO_LOGO_ALT, DEMO_TITLE, sample_videos, video_link, videos_to_add
 from tests.admin_helpers import SAME_ORIGIN
 from tests.htmlparse import parse
 from tests.processes import clean_env, free_port, gallery_running

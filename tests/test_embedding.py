@@ -16,12 +16,12 @@ from hypothesis import strategies as st
 from starlette.testclient import TestClient
 
 from gallery.app import create_app
-from gallery.demo import DEMO_TITLE, sample_videos
-from gallery.embed import host_page_app
+from gallery.cli.demo.run import DEMO_TITLE, sample_videos
 from gallery.models import Gallery
-from gallery.paths import STATIC_DIR
+from gallery.public.embed import host_page_app
 from gallery.settings import Settings
-from gallery.snippet import EMBED_ALLOW, embed_snippet
+from gallery.web.paths import STATIC_DIR
+from gallery.web.snippet import EMBED_ALLOW, embed_snippet
 from tests.admin_helpers import AdminActions
 from tests.helpers import add_gallery, csp
 from tests.htmlparse import parse

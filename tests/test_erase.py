@@ -16,9 +16,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from gallery import db as db_module
-from gallery.demo import sample_videos
+from gallery.cli.demo.run import sample_videos
 from gallery.settings import Settings
+from gallery.storage import database as db_module
 from tests.admin_helpers import AdminActions, statement_id
 from tests.htmlparse import parse
 from tests.test_admin_curate import no_secure_delete, texts  # noqa: F401 - a fixture

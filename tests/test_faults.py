@@ -12,14 +12,14 @@ from dataclasses import dataclass
 import pytest
 from starlette.testclient import TestClient
 
-from gallery import store
-from gallery import vimeo as vimeo_module
-from gallery.curate import Outcome, status_line
-from gallery.db import Database
-from gallery.demo import sample_videos
+from gallery.cli.demo.run import sample_videos
+from gallery.content.curate import Outcome, status_line
 from gallery.models import FetchStatus, Video
 from gallery.settings import Settings
-from gallery.standin import Fault, StandIn
+from gallery.storage import queries
+from gallery.storage.database import Database
+from gallery.vimeo import client as vimeo_module
+from gallery.vimeo.standin import Fault, StandIn
 from tests.conftest import STANDIN_URL
 from tests.htmlparse import parse
 
@@ -87,7 +87,7 @@ def visit(client: TestClient) -> Snapshot:
 
 def videos(settings: Settings) -> dict[int, Video]:
     with Database(settings.database_path).connect() as conn:
-        return {v.vimeo_id: v for v in store.videos(conn)}
+        return {v.vimeo_id: v for v in queries.videos(conn)}
 
 
 def refresh_all(client: TestClient) -> dict[int, Outcome]:

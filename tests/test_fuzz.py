@@ -18,10 +18,10 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from starlette.testclient import TestClient
 
-from gallery.consent import COOKIE_NAME, ConsentSigner
-from gallery.db import Database
+from gallery.public.consent import COOKIE_NAME, ConsentSigner
 from gallery.settings import Secret, Settings
-from gallery.vimeo import InvalidVideoLink, VideoRef, parse_video_link
+from gallery.storage.database import Database
+from gallery.vimeo.client import InvalidVideoLink, VideoRef, parse_video_link
 from tests.conftest import TEST_KEY
 from tests.htmlparse import fetched_urls, parse
 

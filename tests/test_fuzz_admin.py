@@ -15,12 +15,13 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from starlette.testclient import TestClient
 
-from gallery import auth, editing
-from gallery.db import Database
-from gallery.editing import CAPTION_LANG_RE, LIMITS, SLUG_RE, clean_text
+from gallery.admin import accounts as auth
+from gallery.content import editing
+from gallery.content.editing import CAPTION_LANG_RE, LIMITS, SLUG_RE, clean_text
 from gallery.i18n import LANGUAGES
 from gallery.origins import OriginError, parse_frame_ancestor
-from gallery.standin import FakeVideo, StandIn
+from gallery.storage.database import Database
+from gallery.vimeo.standin import FakeVideo, StandIn
 from tests.admin_helpers import SAME_ORIGIN, AdminActions, snapshot, statement_id
 from tests.test_fuzz import NASTY, ORIGIN_HEADERS, TEXT, latin1
 from tests.test_fuzz import assert_sane as assert_sane_public
@@ -236,10 +237,10 @@ def test_gallery_forms_store_only_valid_settings(
     assert r.status_code == 303
     slug = re.search(r"/admin/g/([^/?#]+)", r.headers["location"])
     assert slug is not None
-    from gallery import store
+    from gallery.storage import queries
 
     with Database(db_path).connect() as conn:
-        gallery = store.gallery_by_slug(conn, slug.group(1))
+        gallery = queries.gallery_by_slug(conn, slug.group(1))
     assert gallery is not None
     assert SLUG_RE.match(gallery.slug) and gallery.lang in LANGUAGES
     assert 0 < len(gallery.title) <= 200 and len(gallery.intro) <= 5000

@@ -12,9 +12,9 @@ from ipaddress import IPv4Address, IPv6Address, ip_network
 import httpx
 import pytest
 
-from gallery.addresses import is_public_address
 from gallery.settings import Settings
-from gallery.vimeo import (
+from gallery.vimeo.addresses import is_public_address
+from gallery.vimeo.client import (
     MAX_CONCURRENT_REQUESTS,
     UNSAFE_ADDRESS,
     ThumbnailRefused,

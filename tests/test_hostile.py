@@ -20,11 +20,11 @@ from starlette.routing import BaseRoute, Mount, Route
 from starlette.testclient import TestClient
 
 from gallery.app import create_app
-from gallery.consent import COOKIE_NAME, ConsentSigner
-from gallery.curate import Curator
-from gallery.security import BodyLimit
+from gallery.content.curate import Curator
+from gallery.public.consent import COOKIE_NAME, ConsentSigner
 from gallery.settings import Secret, Settings
-from gallery.standin import FakeVideo, StandIn
+from gallery.vimeo.standin import FakeVideo, StandIn
+from gallery.web.headers import BodyLimit
 from tests.conftest import TEST_KEY
 from tests.htmlparse import parse
 

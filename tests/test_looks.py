@@ -12,7 +12,7 @@ import pytest
 from PIL import Image, PngImagePlugin
 from starlette.testclient import TestClient
 
-from gallery import colours
+from gallery.content import colours
 from gallery.settings import Settings
 from tests.admin_helpers import AdminActions, field_error, snapshot
 from tests.htmlparse import Element, parse
@@ -241,14 +241,14 @@ def test_removing_the_logo_deletes_its_file(editor: AdminActions, curated_settin
 def test_a_logo_in_use_survives_the_clean_up_of_unused_images(
     editor: AdminActions, curated_settings: Settings
 ) -> None:
-    from gallery import store
-    from gallery.db import Database
+    from gallery.storage import queries
+    from gallery.storage.database import Database
 
     upload(editor, png_logo())
     name = str(gallery_row(curated_settings.database_path)["logo"])
     db = Database(curated_settings.database_path)
     with db.connect() as conn:
-        assert name in store.referenced_thumbnails(conn)
+        assert name in queries.referenced_thumbnails(conn)
     db.close()
 
 

@@ -19,13 +19,13 @@ from starlette.testclient import TestClient
 
 from gallery import private
 from gallery.app import create_app
-from gallery.curate import Curator
-from gallery.db import Database
-from gallery.demo import sample_videos
+from gallery.cli.demo.run import sample_videos
+from gallery.content.curate import Curator
 from gallery.settings import Settings
-from gallery.standin import StandIn
-from gallery.thumbnails import ThumbnailStore
-from gallery.vimeo import VimeoClient
+from gallery.storage.database import Database
+from gallery.storage.thumbnails import ThumbnailStore
+from gallery.vimeo.client import VimeoClient
+from gallery.vimeo.standin import StandIn
 from tests.admin_helpers import AdminActions, create_editor, statement_id
 from tests.conftest import sample_link, standin_settings
 from tests.processes import free_port, gallery_running

@@ -10,9 +10,9 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from starlette.testclient import TestClient
 
-from gallery.consent import COOKIE_NAME
-from gallery.demo import sample_videos
-from gallery.standin import StandIn
+from gallery.cli.demo.run import sample_videos
+from gallery.public.consent import COOKIE_NAME
+from gallery.vimeo.standin import StandIn
 from tests.htmlparse import Element, fetched_urls, parse
 
 SAMPLES = [video for video, _ in sample_videos()]
@@ -493,14 +493,14 @@ def test_changing_the_notice_changes_its_version_and_asks_again(settings, tmp_pa
 def test_pages_follow_edits_made_by_another_process(
     populated: TestClient, curated_settings
 ) -> None:  # type: ignore[no-untyped-def]
-    from gallery import store
-    from gallery.db import Database
+    from gallery.storage import queries
+    from gallery.storage.database import Database
 
     assert "Neuer Titel der Galerie" not in populated.get("/").text
     db = Database(curated_settings.database_path)
     with db.transaction() as conn:
-        gallery = store.default_gallery(conn)
-        store.update_gallery(conn, gallery.id, title="Neuer Titel der Galerie")
+        gallery = queries.default_gallery(conn)
+        queries.update_gallery(conn, gallery.id, title="Neuer Titel der Galerie")
         conn.execute("UPDATE statements SET published = 0 WHERE vimeo_id = ?", (FIRST.vimeo_id,))
     time.sleep(0.3)  # another process's writes are noticed within PageCache.probe_interval
     page = populated.get("/").text
@@ -510,7 +510,7 @@ def test_pages_follow_edits_made_by_another_process(
 
 
 def test_editor_text_with_markup_is_escaped(populated: TestClient, curated_settings) -> None:  # type: ignore[no-untyped-def]
-    from gallery.db import Database
+    from gallery.storage.database import Database
 
     evil = "<script>alert(1)</script><img src=x onerror=alert(2)>"
     with Database(curated_settings.database_path).transaction() as conn:

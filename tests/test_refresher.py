@@ -16,16 +16,17 @@ import pytest
 from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
-from gallery import schedule, store
 from gallery.app import create_app
-from gallery.db import Database, _migrations, _split_sql
-from gallery.demo import sample_videos
-from gallery.refresher import Refresher
-from gallery.schedule import RefreshPolicy
+from gallery.cli.demo.run import sample_videos
+from gallery.content import schedule
+from gallery.content.refresher import Refresher
+from gallery.content.schedule import RefreshPolicy
 from gallery.settings import Settings
-from gallery.standin import Fault, StandIn
-from gallery.thumbnails import ThumbnailStore
-from gallery.vimeo import VimeoClient
+from gallery.storage import queries
+from gallery.storage.database import Database, _migrations, _split_sql
+from gallery.storage.thumbnails import ThumbnailStore
+from gallery.vimeo.client import VimeoClient
+from gallery.vimeo.standin import Fault, StandIn
 from tests.conftest import sample_link
 from tests.htmlparse import parse
 
@@ -95,7 +96,7 @@ def test_migrations_skip_the_colleagues_number_and_apply_in_order(tmp_path: Path
     db = Database(path)
     assert db.migrate() == max(numbers)
     with db.connect() as conn:
-        assert store.default_gallery(conn).slug == "alt"
+        assert queries.default_gallery(conn).slug == "alt"
         assert schedule.state(conn).paused_until == 0
     assert db.migrate() == max(numbers)  # idempotent
 
@@ -180,7 +181,7 @@ async def test_a_pass_refreshes_only_what_is_due(
     assert sorted(report.refreshed) == sorted([IDS[0], IDS[3]])
     assert sorted(oembed_requests(standin)) == sorted([IDS[0], IDS[3]])
     with Database(curated_settings.database_path).connect() as conn:
-        assert store.video(conn, IDS[3]).title == "Neu"  # type: ignore[union-attr]
+        assert queries.video(conn, IDS[3]).title == "Neu"  # type: ignore[union-attr]
     assert all(next_check > time.time() for next_check, _ in rows(curated_settings).values())
 
 
@@ -379,7 +380,7 @@ def test_the_background_task_refreshes_on_its_own(
 def test_settings_hours_become_the_interval(settings: Settings) -> None:
     assert RefreshPolicy.from_settings(settings).interval == 24 * 3600
     assert RefreshPolicy.from_settings(replace(settings, refresh_hours=6)).interval == 6 * 3600
-    assert resources.files("gallery").joinpath("migrations/0004_refresh_schedule.sql").is_file()
+    assert resources.files("gallery.storage").joinpath("migrations/0004_refresh_schedule.sql").is_file()
 
 
 async def test_after_a_write_concurrent_visitors_share_one_render(populated_app: Starlette) -> None:

@@ -14,11 +14,13 @@ import pytest
 from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
-from gallery import auth, devices, signing
+from gallery.admin import accounts as auth
+from gallery.admin import devices
+from gallery.admin.throttle import LoginThrottle
 from gallery.app import create_app
-from gallery.db import Database
 from gallery.settings import Secret, Settings
-from gallery.throttle import LoginThrottle
+from gallery.storage.database import Database
+from gallery.web import signing
 from tests.admin_helpers import PASSWORD, AdminActions, FakeClock, create_editor, respellings
 
 BASE = "https://gallery.test"

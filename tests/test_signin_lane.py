@@ -13,10 +13,11 @@ import pytest
 from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
-from gallery import auth, hashing, throttle
+from gallery.admin import accounts as auth
+from gallery.admin import hashing, throttle
 from gallery.app import create_app
-from gallery.db import Database
 from gallery.settings import Settings
+from gallery.storage.database import Database
 from tests.admin_helpers import PASSWORD, AdminActions, create_editor
 from tests.htmlparse import parse
 

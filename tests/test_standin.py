@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from gallery.standin import Fault, StandIn
+from gallery.vimeo.standin import Fault, StandIn
 
 pytestmark = pytest.mark.anyio
 

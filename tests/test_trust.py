@@ -17,9 +17,9 @@ import pytest
 from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
-from gallery import throttle
+from gallery.admin import throttle
 from gallery.app import create_app
-from gallery.demo import sample_videos
+from gallery.cli.demo.run import sample_videos
 from gallery.settings import Settings, SettingsError
 from tests.admin_helpers import PASSWORD, SAME_ORIGIN, AdminActions, create_editor
 from tests.conftest import TEST_KEY

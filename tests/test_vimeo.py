@@ -28,10 +28,10 @@ from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 from PIL import Image as PILImage
 
-from gallery import vimeo as vimeo_module
 from gallery.models import FetchStatus
 from gallery.settings import Settings
-from gallery.vimeo import (
+from gallery.vimeo import client as vimeo_module
+from gallery.vimeo.client import (
     MAX_LINK_LENGTH,
     MAX_OEMBED_BYTES,
     MAX_REDIRECTS,

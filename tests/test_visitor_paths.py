@@ -10,7 +10,7 @@ from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
 from gallery.app import create_app
-from gallery.demo import sample_videos
+from gallery.cli.demo.run import sample_videos
 from gallery.settings import Settings
 from tests.helpers import SAME_ORIGIN, add_gallery
 from tests.htmlparse import Element, parse
@@ -138,7 +138,7 @@ def test_statements_lead_to_their_neighbours_and_to_all(populated: TestClient) -
 
 
 def test_neighbours_skip_what_visitors_cannot_see(populated: TestClient, curated_settings: Settings) -> None:
-    from gallery.db import Database
+    from gallery.storage.database import Database
 
     with Database(curated_settings.database_path).transaction() as conn:
         conn.execute("UPDATE statements SET published = 0 WHERE vimeo_id = ?", (SECOND.vimeo_id,))

@@ -5,15 +5,15 @@ from __future__ import annotations
 from starlette.middleware import Middleware
 from starlette.routing import Mount, Router
 
-from ..security import relative_slash_redirects
 from ..services import Services
-from ..throttle import LoginThrottle
+from ..web.headers import relative_slash_redirects
 from .actions import Actions
 from .base import Admin, AdminGate
 from .galleries import Galleries
 from .looks import Looks
 from .signin import SignIn
 from .statements import Statements
+from .throttle import LoginThrottle
 
 
 def mount(services: Services, throttle: LoginThrottle | None = None) -> Mount:

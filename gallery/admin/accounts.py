@@ -14,11 +14,11 @@ from datetime import UTC, datetime
 
 from itsdangerous import BadData
 
-from . import signing
-from .db import utcnow
-from .i18n import gettext_noop as N_
-from .models import Editor
-from .settings import Secret
+from ..i18n import gettext_noop as N_
+from ..models import Editor
+from ..settings import Secret
+from ..storage.database import utcnow
+from ..web import signing
 
 # OWASP's scrypt option "N=2^15, r=8, p=3": 32 MiB and about 0.3 s per hash on this class of
 # machine. The parameters travel inside each stored hash, so raising them later is seamless.

@@ -9,13 +9,14 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from .. import editing, store
-from ..curate import STATUS_LABELS as STATUS_LABELS  # also what the gallery page shows
-from ..curate import CurateError
+from ..content import editing
+from ..content.curate import STATUS_LABELS as STATUS_LABELS  # also what the gallery page shows
+from ..content.curate import CurateError
+from ..content.posters import MAX_UPLOAD_BYTES, PosterError, reencode
 from ..i18n import gettext_noop as N_
-from ..posters import MAX_UPLOAD_BYTES, PosterError, reencode
-from ..render import duration
-from ..security import body_limit
+from ..storage import queries
+from ..web.headers import body_limit
+from ..web.render import duration
 from .base import SMALL_BODY, UPLOAD_BODY, UPLOAD_FORM, Admin, Session
 from .statements import NOT_FOUND, Statements
 
@@ -141,7 +142,7 @@ class Actions:
         def work() -> set[str]:
             with self.a.s.db.transaction() as conn:
                 old = editing.set_poster(conn, s, name, session.editor.name)
-                keep = store.referenced_thumbnails(conn)
+                keep = queries.referenced_thumbnails(conn)
             return {old} - keep if old else set()
 
         for unused in await to_thread.run_sync(work):
@@ -155,8 +156,8 @@ class Actions:
             with self.a.s.db.connect() as conn:
                 return [
                     g.title
-                    for g in store.galleries(conn)
-                    if g.id != s.gallery_id and store.statement(conn, g.id, s.vimeo_id)
+                    for g in queries.galleries(conn)
+                    if g.id != s.gallery_id and queries.statement(conn, g.id, s.vimeo_id)
                 ]
 
         context = self.statements.context(request, session, s, gallery)
@@ -179,7 +180,7 @@ class Actions:
 
 
 def _label(name: str) -> str:
-    from ..audit import FIELD_LABELS
+    from ..content.audit import FIELD_LABELS
 
     return FIELD_LABELS.get(name, name)
 

@@ -17,18 +17,19 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from .. import auth, i18n
-from ..devices import DeviceCookies
-from ..hashing import HashingLane
+from .. import i18n
 from ..i18n import DEFAULT_LANGUAGE
 from ..i18n import gettext_noop as N_
 from ..models import Editor
-from ..render import Page
-from ..security import FRAME_ANCESTORS_KEY, own_origin, safe_next
+from ..public.views import html_response
 from ..services import Services
-from ..throttle import LoginThrottle
-from ..views import html_response
+from ..web.headers import FRAME_ANCESTORS_KEY, own_origin, safe_next
+from ..web.render import Page
+from . import accounts as auth
+from .devices import DeviceCookies
+from .hashing import HashingLane
 from .messages import DEFAULT_DETAILS, ERROR_HEADINGS, FORGED, FORM_LABELS, NOTICES
+from .throttle import LoginThrottle
 
 # Form limits per kind of request: small for forms, one file only where a poster is uploaded.
 FORM: dict[str, Any] = {"max_files": 0, "max_fields": 30, "max_part_size": 8 * 1024}

@@ -18,8 +18,8 @@ from dataclasses import dataclass
 
 from itsdangerous import BadData
 
-from . import signing
-from .settings import Secret
+from ..settings import Secret
+from ..web import signing
 
 COOKIE_NAME = "__Secure-gallery-device"  # beside the session cookie, never inside it
 COOKIE_PATH = "/admin"

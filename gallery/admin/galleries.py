@@ -10,16 +10,17 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from .. import audit, editing, store
-from ..curate import status_line
-from ..editing import GALLERY_LIMITS, EditError
+from ..content import audit, editing
+from ..content.curate import status_line
+from ..content.editing import GALLERY_LIMITS, EditError
 from ..i18n import LANGUAGES, decimal
 from ..i18n import gettext_noop as N_
 from ..models import AuditEntry, FetchStatus, Gallery, Statement
 from ..obligations import missing
-from ..security import body_limit, own_origin
-from ..snippet import embed_snippet
-from ..visit import valid_ancestors
+from ..public.visit import valid_ancestors
+from ..storage import queries
+from ..web.headers import body_limit, own_origin
+from ..web.snippet import embed_snippet
 from .actions import STATUS_LABELS
 from .base import SMALL_BODY, TEXT_FORM, Admin, Session
 from .statements import Statements
@@ -65,14 +66,14 @@ class Galleries:
         def load() -> list[tuple[Gallery, int, int]]:
             with self.a.s.db.connect() as conn:
                 found = []
-                for g in store.galleries(conn):
-                    items = store.statements(conn, g.id)
+                for g in queries.galleries(conn):
+                    items = queries.statements(conn, g.id)
                     found.append((g, sum(s.published for s in items), sum(not s.published for s in items)))
                 return found
 
         def troubled() -> list[tuple[Statement, str]]:
             with self.a.s.db.connect() as conn:
-                items = store.statements(conn)
+                items = queries.statements(conn)
             return [(s, status_line(s.video)) for s in items if s.video.fetch_status in TROUBLE]
 
         galleries = await to_thread.run_sync(load)
@@ -91,7 +92,7 @@ class Galleries:
 
         def load() -> list[Statement]:
             with self.a.s.db.connect() as conn:
-                return store.statements(conn, gallery.id)
+                return queries.statements(conn, gallery.id)
 
         items = await to_thread.run_sync(load)
         settings = self.a.s.settings
@@ -188,7 +189,7 @@ class Galleries:
 
         def work() -> tuple[str, ...]:
             with self.a.s.db.transaction() as conn:
-                current = store.gallery_by_slug(conn, gallery.slug)
+                current = queries.gallery_by_slug(conn, gallery.slug)
                 if current is None:
                     raise HTTPException(404, N_("Diese Galerie gibt es nicht."))
                 return editing.edit_gallery(conn, current, values, session.editor.name)

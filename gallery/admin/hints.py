@@ -8,13 +8,13 @@ from html.parser import HTMLParser
 
 from markupsafe import Markup
 
-from ..curate import NO_THUMBNAIL
-from ..editing import LONG_TITLE
+from ..content.curate import NO_THUMBNAIL
+from ..content.editing import LONG_TITLE
 from ..i18n import gettext_noop as N_
 from ..models import FetchStatus, Gallery, Statement
-from ..render import format_date
 from ..services import Services
-from ..vimeo import RESTRICTED_WARNING
+from ..vimeo.client import RESTRICTED_WARNING
+from ..web.render import format_date
 
 RESTRICTED = N_(
     "Eingeschränkt: Vimeo gibt für dieses Video weder Titel noch Vorschaubild heraus – meist, weil es "

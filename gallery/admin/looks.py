@@ -9,11 +9,12 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from .. import editing, store
+from ..content import editing
+from ..content.logos import reencode
+from ..content.posters import MAX_UPLOAD_BYTES, PosterError
 from ..i18n import gettext_noop as N_
-from ..logos import reencode
-from ..posters import MAX_UPLOAD_BYTES, PosterError
-from ..security import body_limit
+from ..storage import queries
+from ..web.headers import body_limit
 from .base import UPLOAD_BODY, UPLOAD_FORM, Admin, Session
 from .galleries import Galleries
 
@@ -53,11 +54,11 @@ class Looks:
 
         def work() -> set[str]:
             with self.a.s.db.transaction() as conn:
-                current = store.gallery_by_slug(conn, gallery.slug)
+                current = queries.gallery_by_slug(conn, gallery.slug)
                 if current is None:
                     raise HTTPException(404, N_("Diese Galerie gibt es nicht."))
                 old = editing.set_logo(conn, current, name, session.editor.name)
-                keep = store.referenced_thumbnails(conn)
+                keep = queries.referenced_thumbnails(conn)
             return {old} - keep if old else set()
 
         for unused in await to_thread.run_sync(work):

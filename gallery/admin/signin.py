@@ -10,13 +10,15 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from .. import audit, auth, devices
-from ..devices import Device
+from ..content import audit
 from ..i18n import DEFAULT_LANGUAGE
 from ..i18n import gettext_noop as N_
 from ..models import Editor
-from ..security import body_limit, is_same_origin_post
+from ..web.headers import body_limit, is_same_origin_post
+from . import accounts as auth
+from . import devices
 from .base import FORM, SMALL_BODY, Admin, Session, pick_language
+from .devices import Device
 
 WRONG = N_("Name oder Passwort ist falsch.")  # the same words whether or not the name exists
 TOO_MANY = N_(

@@ -14,12 +14,13 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from .. import audit, editing, store
-from ..curate import CurateError
-from ..editing import CAPTION_LANGUAGES, EDITABLE, LIMITS, EditError, StaleRevision
+from ..content import audit, editing
+from ..content.curate import CurateError
+from ..content.editing import CAPTION_LANGUAGES, EDITABLE, LIMITS, EditError, StaleRevision
 from ..i18n import gettext_noop as N_
 from ..models import FetchStatus, Gallery, Statement, Video
-from ..security import body_limit, own_origin
+from ..storage import queries
+from ..web.headers import body_limit, own_origin
 from .base import TEXT_BODY, TEXT_FORM, Admin, Session
 from .hints import CAPTIONS_REMINDER, hints, preview
 
@@ -55,7 +56,7 @@ class Statements:
     async def gallery(self, slug: str) -> Gallery:
         def find() -> Gallery | None:
             with self.a.s.db.connect() as conn:
-                return store.gallery_by_slug(conn, slug)
+                return queries.gallery_by_slug(conn, slug)
 
         gallery = await to_thread.run_sync(find)
         if gallery is None:
@@ -68,7 +69,7 @@ class Statements:
                 return None
             with self.a.s.db.connect() as conn:
                 s = editing.statement_by_id(conn, statement_id)
-                gallery = store.gallery_by_slug(conn, s.gallery_slug) if s else None
+                gallery = queries.gallery_by_slug(conn, s.gallery_slug) if s else None
             return (s, gallery) if s and gallery else None
 
         found = await to_thread.run_sync(find)

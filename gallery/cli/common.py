@@ -13,12 +13,12 @@ import sys
 from collections.abc import Mapping
 from functools import cache
 
-from .db import Database
-from .demo_link import VIMEO_PREFIX, recorded_standin
-from .i18n import LOCALE_VARIABLES, environ_language, fill, translate
-from .i18n import gettext_noop as N_
-from .private import secure_data_dir
-from .settings import MissingDataDir, Settings
+from ..i18n import LOCALE_VARIABLES, environ_language, fill, translate
+from ..i18n import gettext_noop as N_
+from ..private import secure_data_dir
+from ..settings import MissingDataDir, Settings
+from ..storage.database import Database
+from .demo.standin_note import VIMEO_PREFIX, recorded_standin
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -102,7 +102,7 @@ def vimeo_settings(settings: Settings, args: argparse.Namespace) -> Settings:
         N_("Demo-Datenordner: Anfragen an Vimeo gehen an den Vimeo-Ersatz der Demo unter %(url)s."),
         url=url,
     )
-    from .demo import demo_settings  # only for the demo's folder: it imports the whole app
+    from .demo.run import demo_settings  # only for the demo's folder: it imports the whole app
 
     return demo_settings(settings, url)
 

@@ -12,15 +12,16 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from . import audit, auth
-from .backup import backup_database, export_data, import_text
-from .cli_base import EXIT_OK, CommandError, RefusedInput, _, open_database, settings_for, warn
-from .i18n import fill, os_reason
-from .i18n import gettext_noop as N_
-from .importcheck import ImportRefused
-from .posters import PosterError
-from .private import DIR_MODE
-from .thumbnails import ThumbnailStore
+from ..admin import accounts as auth
+from ..content import audit
+from ..content.importcheck import ImportRefused
+from ..content.posters import PosterError
+from ..content.transfer import backup_database, export_data, import_text
+from ..i18n import fill, os_reason
+from ..i18n import gettext_noop as N_
+from ..private import DIR_MODE
+from ..storage.thumbnails import ThumbnailStore
+from .common import EXIT_OK, CommandError, RefusedInput, _, open_database, settings_for, warn
 
 NO_ACCOUNT = N_("Das Konto „%(name)s“ gibt es nicht.")
 NOT_UTF8 = N_("Die Datei %(file)s kann nicht gelesen werden: Sie ist kein UTF-8-Text.")

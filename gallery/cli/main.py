@@ -19,9 +19,17 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from . import cli_admin, store
-from .audit import CLI_ACTOR, FIELD_LABELS
-from .cli_base import (
+from ..content.audit import CLI_ACTOR, FIELD_LABELS
+from ..content.curate import MAX_TEXT, STATUS_LABELS, CurateError, Curator, status_line
+from ..content.schedule import RefreshPolicy
+from ..i18n import ARGPARSE_DOMAIN, fill, locale_dir, os_reason
+from ..i18n import gettext_noop as N_
+from ..settings import Settings, SettingsError, check_trusted_proxies
+from ..storage import queries
+from ..storage.thumbnails import ThumbnailStore
+from ..vimeo.client import VimeoClient
+from . import editors
+from .common import (
     EXIT_FAILED,
     EXIT_OK,
     EXIT_USAGE,
@@ -34,13 +42,6 @@ from .cli_base import (
     vimeo_settings,
     warn,
 )
-from .curate import MAX_TEXT, STATUS_LABELS, CurateError, Curator, status_line
-from .i18n import ARGPARSE_DOMAIN, fill, locale_dir, os_reason
-from .i18n import gettext_noop as N_
-from .schedule import RefreshPolicy
-from .settings import Settings, SettingsError, check_trusted_proxies
-from .thumbnails import ThumbnailStore
-from .vimeo import VimeoClient
 
 # A process ended by SIGPIPE shows this status in the shell (128 + 13), as `seq 100000 | head` does.
 EXIT_PIPE_CLOSED = 141
@@ -83,8 +84,8 @@ def _title(title: str) -> str:
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
-    from .app import create_app
-    from .obligations import warn_missing
+    from ..app import create_app
+    from ..obligations import warn_missing
 
     settings = settings_for(args, create=True)
     if args.forwarded_allow_ips is not None:
@@ -167,11 +168,11 @@ def cmd_list(args: argparse.Namespace) -> int:
     with db.connect() as conn:
         gallery_id = None
         if args.gallery:
-            gallery = store.gallery_by_slug(conn, args.gallery)
+            gallery = queries.gallery_by_slug(conn, args.gallery)
             if gallery is None:
                 raise RefusedInput(N_("Die Galerie „%(slug)s“ gibt es nicht."), slug=args.gallery)
             gallery_id = gallery.id
-        statements = store.statements(conn, gallery_id)
+        statements = queries.statements(conn, gallery_id)
     lang = language()
     # The keys are an interface (docs/command-line.md); status_text is the sentence people read,
     # in their language.
@@ -229,7 +230,7 @@ def cmd_refresh(args: argparse.Namespace) -> int:
     settings = settings_for(args)
     if args.all:
         with open_database(settings).connect() as conn:
-            ids = [v.vimeo_id for v in store.videos(conn)]
+            ids = [v.vimeo_id for v in queries.videos(conn)]
     else:
         ids = [_vimeo_id(args.vimeo_id)]
     if ids:
@@ -265,7 +266,7 @@ def cmd_refresh(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from .demo import run_demo
+    from .demo.run import run_demo
 
     # Its own folder by default, never GALLERY_DATA_DIR: a demo must not seed a real gallery.
     data_dir = Path(args.data_dir or DEMO_DATA_DIR).resolve()
@@ -354,7 +355,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     demo.set_defaults(func=cmd_demo)
 
-    cli_admin.register(sub, common)
+    editors.register(sub, common)
     return parser
 
 

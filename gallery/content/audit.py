@@ -5,9 +5,9 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterable
 
-from .db import utcnow
-from .i18n import gettext_noop as N_
-from .models import AuditEntry
+from ..i18n import gettext_noop as N_
+from ..models import AuditEntry
+from ..storage.database import utcnow
 
 CLI_ACTOR = N_("Kommandozeile")  # actions of the IT person through the `gallery` command
 

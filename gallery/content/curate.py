@@ -9,23 +9,17 @@ from dataclasses import dataclass, replace
 
 from anyio import to_thread
 
-from . import audit, schedule, store
-from .db import Database, utcnow
-from .i18n import DEFAULT_LANGUAGE, fill, translate, translations
-from .i18n import gettext_noop as N_
-from .models import FetchStatus, Gallery, Statement, Video
+from ..i18n import DEFAULT_LANGUAGE, fill, translate, translations
+from ..i18n import gettext_noop as N_
+from ..models import FetchStatus, Gallery, Statement, Video
+from ..storage import queries
+from ..storage.database import Database, utcnow
+from ..storage.thumbnails import ThumbnailStore
+from ..vimeo.client import InvalidVideoLink, OEmbed, VideoRef, VimeoClient, VimeoError, parse_video_link
+from ..web.render import format_date
+from . import audit, schedule
 from .purge import purge
-from .render import format_date
 from .schedule import RefreshPolicy
-from .thumbnails import ThumbnailStore
-from .vimeo import (
-    InvalidVideoLink,
-    OEmbed,
-    VideoRef,
-    VimeoClient,
-    VimeoError,
-    parse_video_link,
-)
 
 MAX_TEXT = {
     "speaker_name": 200,
@@ -174,12 +168,12 @@ class Curator:
 
         def save() -> int:
             with self.db.transaction() as conn:
-                gallery = store.gallery_by_slug(conn, gallery_slug)
+                gallery = queries.gallery_by_slug(conn, gallery_slug)
                 if gallery is None:
                     raise CurateError(fill(NO_GALLERY, slug=gallery_slug))
                 self._refuse_duplicate(gallery, video.vimeo_id, conn)
-                store.save_video(conn, video)
-                statement_id = store.add_statement(
+                queries.save_video(conn, video)
+                statement_id = queries.add_statement(
                     conn, gallery.id, video.vimeo_id, published=published, **dict(texts or {})
                 )
                 # A full answer without a picture means the download failed: retry soon.
@@ -256,9 +250,9 @@ class Curator:
         """Take a video out of one gallery (or all), with everything :meth:`delete` removes."""
 
         def select(conn: sqlite3.Connection) -> list[Statement]:
-            found = [s for s in store.statements(conn) if s.vimeo_id == vimeo_id]
+            found = [s for s in queries.statements(conn) if s.vimeo_id == vimeo_id]
             if gallery_slug is not None:
-                if store.gallery_by_slug(conn, gallery_slug) is None:
+                if queries.gallery_by_slug(conn, gallery_slug) is None:
                     raise CurateError(N_("Diese Galerie gibt es nicht."))
                 found = [s for s in found if s.gallery_slug == gallery_slug]
             if not found:
@@ -274,11 +268,11 @@ class Curator:
         texts left in free database pages, and thumbnails or posters nobody else uses."""
 
         def select(conn: sqlite3.Connection) -> list[Statement]:
-            found = [s for s in store.statements(conn) if s.id == statement_id]
+            found = [s for s in queries.statements(conn) if s.id == statement_id]
             if not found:
                 raise CurateError(N_("Dieses Statement gibt es nicht (mehr)."))
             if everywhere:
-                found = [s for s in store.statements(conn) if s.vimeo_id == found[0].vimeo_id]
+                found = [s for s in queries.statements(conn) if s.vimeo_id == found[0].vimeo_id]
             return found
 
         return await to_thread.run_sync(self._purge, select, actor)
@@ -338,8 +332,8 @@ class Curator:
     def _gallery(self, slug: str | None) -> Gallery:
         with self.db.connect() as conn:
             if slug is None:
-                return store.default_gallery(conn)
-            gallery = store.gallery_by_slug(conn, slug)
+                return queries.default_gallery(conn)
+            gallery = queries.gallery_by_slug(conn, slug)
         if gallery is None:
             raise CurateError(fill(NO_GALLERY, slug=slug))
         return gallery
@@ -350,7 +344,7 @@ class Curator:
         if conn is None:
             with self.db.connect() as own:
                 return self._refuse_duplicate(gallery, vimeo_id, own)
-        if store.statement(conn, gallery.id, vimeo_id) is not None:
+        if queries.statement(conn, gallery.id, vimeo_id) is not None:
             raise CurateError(
                 fill(N_("Dieses Video ist schon in der Galerie „%(gallery)s“."), gallery=gallery.title)
             )
@@ -358,7 +352,7 @@ class Curator:
 
     def _video(self, vimeo_id: int) -> Video:
         with self.db.connect() as conn:
-            video = store.video(conn, vimeo_id)
+            video = queries.video(conn, vimeo_id)
         if video is None:
             raise CurateError(N_("Dieses Video ist in keiner Galerie."))
         return video
@@ -373,11 +367,11 @@ class Curator:
         thumbnail_failed: bool = False,
     ) -> None:
         with self.db.transaction() as conn:
-            store.save_video(conn, video)
+            queries.save_video(conn, video)
             if actor is not None:
                 audit.record_refresh(conn, actor, video.vimeo_id, statement_id, changed)
             schedule.record(
                 conn, self.policy, video.vimeo_id, video.fetch_status, time.time(), error, thumbnail_failed
             )
-            keep = store.referenced_thumbnails(conn)
+            keep = queries.referenced_thumbnails(conn)
         self.thumbnails.prune(keep)

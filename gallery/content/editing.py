@@ -7,16 +7,17 @@ import sqlite3
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from . import audit, colours, store
+from ..i18n import LANGUAGES
+from ..i18n import gettext_noop as N_
+from ..models import AuditEntry, Gallery, Statement
+from ..origins import OriginError, parse_frame_ancestor
+from ..storage import queries
+from ..storage.database import utcnow
+from . import audit, colours
 from .curate import MAX_TEXT
-from .db import utcnow
-from .i18n import LANGUAGES
-from .i18n import gettext_noop as N_
-from .models import AuditEntry, Gallery, Statement
-from .origins import OriginError, parse_frame_ancestor
 
 # Texts an editor writes for a statement, in form order.
-TEXT_FIELDS = store.STATEMENT_TEXTS
+TEXT_FIELDS = queries.STATEMENT_TEXTS
 EDITABLE = (*TEXT_FIELDS, "caption_lang")
 LIMITS = {**MAX_TEXT, "title_override": 300}
 CAPTION_LANG_RE = re.compile(r"^[a-z]{2,3}(-[a-z0-9]{2,8})?\Z")
@@ -102,7 +103,7 @@ def check_statement_values(raw: Mapping[str, str]) -> dict[str, str]:
 
 def statement_by_id(conn: sqlite3.Connection, statement_id: int) -> Statement | None:
     row = conn.execute("SELECT gallery_id, vimeo_id FROM statements WHERE id = ?", (statement_id,)).fetchone()
-    return store.statement(conn, row[0], row[1]) if row else None
+    return queries.statement(conn, row[0], row[1]) if row else None
 
 
 def save_statement(
@@ -117,7 +118,7 @@ def save_statement(
     changed = tuple(name for name in EDITABLE if getattr(current, name) != values[name])
     if not changed:
         return Saved(current, ())
-    store.update_statement(conn, current, {name: values[name] for name in changed}, bump=True)
+    queries.update_statement(conn, current, {name: values[name] for name in changed}, bump=True)
     audit.record(
         conn,
         actor,
@@ -259,7 +260,7 @@ def check_gallery_values(raw: Mapping[str, str], *, slug: str | None = None) -> 
 
 
 def create_gallery(conn: sqlite3.Connection, values: GalleryValues, actor: str) -> Gallery:
-    if store.gallery_by_slug(conn, values.slug) is not None:
+    if queries.gallery_by_slug(conn, values.slug) is not None:
         raise EditError({"slug": N_("Diese Kurzadresse ist schon vergeben.")})
     now = utcnow()
     conn.execute(
@@ -278,7 +279,7 @@ def create_gallery(conn: sqlite3.Connection, values: GalleryValues, actor: str) 
         ),
     )
     audit.record(conn, actor, "gallery.create", gallery_slug=values.slug)
-    gallery = store.gallery_by_slug(conn, values.slug)
+    gallery = queries.gallery_by_slug(conn, values.slug)
     assert gallery is not None
     return gallery
 
@@ -296,14 +297,14 @@ def edit_gallery(
         if getattr(gallery, name) != getattr(values, name)
     }
     if changed:
-        store.update_gallery(conn, gallery.id, **changed)
+        queries.update_gallery(conn, gallery.id, **changed)
         audit.record(conn, actor, "gallery.edit", gallery_slug=gallery.slug, fields=tuple(changed))
     return tuple(changed)
 
 
 def set_logo(conn: sqlite3.Connection, gallery: Gallery, name: str | None, actor: str) -> str | None:
     """Point the gallery at a stored logo (or none); return the image it used before."""
-    store.update_gallery(conn, gallery.id, logo=name)
+    queries.update_gallery(conn, gallery.id, logo=name)
     action = "gallery.logo" if name else "gallery.logo_remove"
     audit.record(conn, actor, action, gallery_slug=gallery.slug, fields=["logo"])
     return gallery.logo

@@ -8,15 +8,15 @@ import json
 from datetime import datetime
 from typing import Any
 
+from ..i18n import LANGUAGES, decimal, fill
+from ..i18n import gettext_noop as N_
+from ..models import FetchStatus
+from ..origins import OriginError, parse_frame_ancestor
+from ..storage.thumbnails import is_stored_name
+from ..vimeo.client import HASH_RE
 from .editing import CAPTION_LANG_RE, GALLERY_LIMITS, LIMITS, SLUG_RE, TEXT_FIELDS, check_accent
-from .i18n import LANGUAGES, decimal, fill
-from .i18n import gettext_noop as N_
 from .logos import check_stored as check_logo
-from .models import FetchStatus
-from .origins import OriginError, parse_frame_ancestor
 from .posters import PosterError, check_stored
-from .thumbnails import is_stored_name
-from .vimeo import HASH_RE
 
 FORMAT = "statement-gallery-export"
 VERSION = 1

@@ -10,9 +10,9 @@ from __future__ import annotations
 import io
 import warnings
 
-from .i18n import gettext_noop as N_
+from ..i18n import gettext_noop as N_
+from ..vimeo.client import Image as StoredImage
 from .posters import MAX_PIXELS, MAX_UPLOAD_BYTES, TOO_MANY_PIXELS, PosterError
-from .vimeo import Image as StoredImage
 
 FORMATS = ("PNG", "JPEG", "WEBP")
 MIN_SIDE = 32

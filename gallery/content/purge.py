@@ -5,10 +5,11 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable
 
-from . import audit, store
-from .db import Database, erase_after_commit
-from .models import Statement
-from .thumbnails import ThumbnailStore
+from ..models import Statement
+from ..storage import queries
+from ..storage.database import Database, erase_after_commit
+from ..storage.thumbnails import ThumbnailStore
+from . import audit
 
 
 def purge(
@@ -36,8 +37,8 @@ def purge(
                     conn, actor, "statement.delete", gallery_slug=s.gallery_slug, vimeo_id=s.vimeo_id
                 )
             images.update(name for name in (s.poster, s.video.thumbnail) if name)
-        store.delete_orphan_videos(conn)
-        keep = store.referenced_thumbnails(conn)
+        queries.delete_orphan_videos(conn)
+        keep = queries.referenced_thumbnails(conn)
     for name in images - keep:
         thumbnails.discard(name)
     thumbnails.prune(keep)

@@ -25,12 +25,12 @@ from dataclasses import dataclass
 
 from anyio import to_thread
 
+from ..storage.database import Database
+from ..storage.thumbnails import ThumbnailStore
+from ..vimeo.client import VimeoClient
 from . import schedule
 from .curate import CurateError, Curator
-from .db import Database
 from .schedule import RefreshPolicy
-from .thumbnails import ThumbnailStore
-from .vimeo import VimeoClient
 
 log = logging.getLogger("gallery.refresher")
 

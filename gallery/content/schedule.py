@@ -12,9 +12,9 @@ import sqlite3
 from dataclasses import dataclass
 from datetime import datetime
 
-from .models import FetchStatus
-from .settings import Settings
-from .vimeo import VimeoError
+from ..models import FetchStatus
+from ..settings import Settings
+from ..vimeo.client import VimeoError
 
 HOUR = 3600.0
 MAX_RETRY_AFTER = 7 * 24 * HOUR  # a Retry-After beyond a week is taken as a week

@@ -9,14 +9,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from . import audit, store
-from .db import Database, utcnow
+from ..models import FetchStatus, Gallery, Statement, Video
+from ..storage import queries
+from ..storage.database import Database, utcnow
+from ..storage.thumbnails import ThumbnailStore
+from . import audit
 from .editing import EDITABLE
 from .importcheck import FORMAT, VERSION, parse
 from .logos import check_stored as check_logo
-from .models import FetchStatus, Gallery, Statement, Video
 from .posters import check_stored
-from .thumbnails import ThumbnailStore
 
 VIDEO_FIELDS = (
     "title",
@@ -42,7 +43,7 @@ def export_data(db: Database, thumbnails: ThumbnailStore) -> dict[str, Any]:
     Vimeo's thumbnails are named but not included: ``gallery refresh`` fetches them again."""
     with db.connect() as conn:
         conn.execute("BEGIN")  # one consistent read
-        galleries = [(g, store.statements(conn, g.id)) for g in store.galleries(conn)]
+        galleries = [(g, queries.statements(conn, g.id)) for g in queries.galleries(conn)]
         conn.execute("COMMIT")
     return {
         "format": FORMAT,
@@ -136,7 +137,7 @@ def _merge_gallery(
     values |= {name: g[name] for name in ("accent", "logo_alt") if name in g}
     if g.get("logo"):  # like posters: a file without a logo never removes one
         values["logo"] = posters[g["logo"]]
-    gallery = store.gallery_by_slug(conn, g["slug"])
+    gallery = queries.gallery_by_slug(conn, g["slug"])
     if gallery is None:
         now = utcnow()
         conn.execute(
@@ -144,20 +145,20 @@ def _merge_gallery(
             " VALUES (?, ?, ?, ?, ?, ?, ?)",
             (g["slug"], g["title"], g["intro"], g["lang"], " ".join(g["frame_ancestors"]), now, now),
         )
-        found = store.gallery_by_slug(conn, g["slug"])
+        found = queries.gallery_by_slug(conn, g["slug"])
         assert found is not None
         look = {k: v for k, v in values.items() if k in ("accent", "logo_alt", "logo")}
         if look:
-            store.update_gallery(conn, found.id, **look)
+            queries.update_gallery(conn, found.id, **look)
         audit.record(conn, actor, "gallery.import", gallery_slug=g["slug"])
         summary.galleries_new += 1
     else:
         changed = {k: v for k, v in values.items() if getattr(gallery, k) != v}
         if changed:
-            store.update_gallery(conn, gallery.id, **changed)
+            queries.update_gallery(conn, gallery.id, **changed)
             audit.record(conn, actor, "gallery.import", gallery_slug=gallery.slug, fields=tuple(changed))
             summary.galleries_changed += 1
-    found = store.gallery_by_slug(conn, g["slug"])
+    found = queries.gallery_by_slug(conn, g["slug"])
     assert found is not None
     return found
 
@@ -171,18 +172,18 @@ def _merge_statement(
     summary: ImportSummary,
 ) -> None:
     vimeo_id = s["vimeo_id"]
-    if store.video(conn, vimeo_id) is None:
+    if queries.video(conn, vimeo_id) is None:
         v = s["video"]
         fields = {name: v.get(name) for name in VIDEO_FIELDS}
         fields["fetch_status"] = FetchStatus(v["fetch_status"])
-        store.save_video(conn, Video(vimeo_id=vimeo_id, unlisted_hash=s["unlisted_hash"], **fields))
+        queries.save_video(conn, Video(vimeo_id=vimeo_id, unlisted_hash=s["unlisted_hash"], **fields))
     wanted: dict[str, Any] = {name: s[name] for name in EDITABLE}
     wanted["published"] = s["published"]
     if s["poster"]:  # a file without a poster never removes one (imports delete nothing)
         wanted["poster"] = posters[s["poster"]]
-    current = store.statement(conn, gallery.id, vimeo_id)
+    current = queries.statement(conn, gallery.id, vimeo_id)
     if current is None:
-        statement_id = store.add_statement(
+        statement_id = queries.add_statement(
             conn, gallery.id, vimeo_id, **{k: v for k, v in wanted.items() if k != "poster"}
         )
         conn.execute("UPDATE statements SET poster = ? WHERE id = ?", (wanted.get("poster"), statement_id))
@@ -201,7 +202,7 @@ def _merge_statement(
         summary.statements_same += 1
         return
     bump = any(name in EDITABLE for name in changed)
-    store.update_statement(conn, current, {name: wanted[name] for name in changed}, bump=bump)
+    queries.update_statement(conn, current, {name: wanted[name] for name in changed}, bump=bump)
     audit.record(
         conn,
         actor,

@@ -7,8 +7,8 @@ from typing import Any
 
 from itsdangerous import BadSignature
 
-from . import signing
-from .settings import Secret
+from ..settings import Secret
+from ..web import signing
 
 COOKIE_NAME = "__Host-gallery-consent"
 PROVIDER = "vimeo"

@@ -11,16 +11,16 @@ from starlette.responses import HTMLResponse, Response
 from starlette.routing import BaseRoute, Route
 from starlette.types import Receive, Scope, Send
 
-from . import store
-from .assets import Asset, send_bytes, send_status
-from .models import Gallery
-from .pages import html_response, page_context
-from .paths import TEMPLATES_DIR
-from .render import Page
-from .security import SecurityHeaders, own_origin
-from .services import Services
-from .settings import origin_of
-from .snippet import EMBED_ALLOW, embed_snippet
+from ..models import Gallery
+from ..services import Services
+from ..settings import origin_of
+from ..storage import queries
+from ..web.assets import Asset, send_bytes, send_status
+from ..web.headers import SecurityHeaders, own_origin
+from ..web.paths import TEMPLATES_DIR
+from ..web.render import Page
+from ..web.responses import html_response, page_context
+from ..web.snippet import EMBED_ALLOW, embed_snippet
 from .views import NOT_FOUND_GALLERY
 from .visit import read_visit, valid_ancestors
 
@@ -69,7 +69,7 @@ class EmbedViews:
 
         def find() -> Gallery | None:
             with self.s.db.connect() as conn:
-                return store.gallery_by_slug(conn, slug)
+                return queries.gallery_by_slug(conn, slug)
 
         gallery = await to_thread.run_sync(find)
         if gallery is None:

@@ -8,8 +8,8 @@ from pathlib import Path
 
 from markupsafe import Markup
 
-from .i18n import DEFAULT_LANGUAGE
-from .paths import TEMPLATES_DIR
+from ..i18n import DEFAULT_LANGUAGE
+from ..web.paths import TEMPLATES_DIR
 
 # Everything besides the text that the visitor consents to. Changing any of it must re-ask.
 PROVIDER_TERMS = "provider=Vimeo.com, Inc. (USA); purpose=playback; player-params=dnt=1"

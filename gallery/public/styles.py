@@ -9,11 +9,11 @@ from __future__ import annotations
 from anyio import to_thread
 from starlette.types import Receive, Scope, Send
 
-from . import store
-from .assets import IMMUTABLE, REVALIDATE, send_bytes, send_status
-from .colours import AccentStyle
-from .security import HEADERS_DONE_KEY
-from .services import Services
+from ..content.colours import AccentStyle
+from ..services import Services
+from ..storage import queries
+from ..web.assets import IMMUTABLE, REVALIDATE, send_bytes, send_status
+from ..web.headers import HEADERS_DONE_KEY
 
 
 class GalleryStyle:
@@ -25,7 +25,7 @@ class GalleryStyle:
     def _style(self, slug: str) -> AccentStyle | None:
         def compute() -> AccentStyle | None:
             with self.s.db.connect() as conn:
-                gallery = store.gallery_by_slug(conn, slug)
+                gallery = queries.gallery_by_slug(conn, slug)
             return AccentStyle.of(gallery.accent) if gallery and gallery.accent else None
 
         # Kept until the data changes, like the pages that link it.

@@ -15,16 +15,16 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from . import store
+from ..i18n import DEFAULT_LANGUAGE, LANG_PARAM, LANGUAGES, known_language
+from ..i18n import gettext_noop as N_
+from ..models import Gallery, Statement
+from ..services import Services
+from ..storage import queries
+from ..web.headers import body_limit, is_same_origin_post, safe_next
+from ..web.render import Page
+from ..web.responses import PAGE_HEADERS, PageResponse, all_ancestors, html_response, page_context
 from .consent import COOKIE_NAME, delete_cookie_headers, set_cookie_header
-from .i18n import DEFAULT_LANGUAGE, LANG_PARAM, LANGUAGES, known_language
-from .i18n import gettext_noop as N_
-from .models import Gallery, Statement
 from .notice import load_operator_texts
-from .pages import PAGE_HEADERS, PageResponse, all_ancestors, html_response, page_context
-from .render import Page
-from .security import body_limit, is_same_origin_post, safe_next
-from .services import Services
 from .visit import CHECK_PARAM, REVOKED_PARAM, Visit, add_query, read_visit, valid_ancestors
 
 # Moved to pages.py; still importable from here for code written against the earlier layout.
@@ -110,10 +110,10 @@ class PublicViews:
         self, slug: str | None, visit: Visit, target: int | None = None
     ) -> tuple[str, tuple[str, ...]]:
         with self.s.db.connect() as conn:
-            gallery = store.default_gallery(conn) if slug is None else store.gallery_by_slug(conn, slug)
+            gallery = queries.default_gallery(conn) if slug is None else queries.gallery_by_slug(conn, slug)
             if gallery is None:
                 raise HTTPException(404, NOT_FOUND_GALLERY)
-            statements = store.statements(conn, gallery.id, visible_only=True)
+            statements = queries.statements(conn, gallery.id, visible_only=True)
         lang = visit.language(gallery.lang)
         ancestors = self.gallery_ancestors(gallery)
         path = "/" if slug is None else self.s.renderer.url("gallery", slug=slug)
@@ -141,10 +141,12 @@ class PublicViews:
 
         def visible_ids() -> frozenset[int]:
             with self.s.db.connect() as conn:
-                gallery = store.default_gallery(conn) if slug is None else store.gallery_by_slug(conn, slug)
+                gallery = (
+                    queries.default_gallery(conn) if slug is None else queries.gallery_by_slug(conn, slug)
+                )
                 if gallery is None:
                     return frozenset()
-                return frozenset(s.vimeo_id for s in store.statements(conn, gallery.id, visible_only=True))
+                return frozenset(s.vimeo_id for s in queries.statements(conn, gallery.id, visible_only=True))
 
         # Cached until the data changes: only real cards become cache keys, whatever the query says.
         ids: frozenset[int] = await to_thread.run_sync(self.s.pages.value, ("visible", slug), visible_ids)
@@ -153,8 +155,8 @@ class PublicViews:
     def _find_statement(
         self, conn: sqlite3.Connection, slug: str, vimeo_id: int
     ) -> tuple[Gallery, Statement]:
-        gallery = store.gallery_by_slug(conn, slug)
-        statement = store.statement(conn, gallery.id, vimeo_id) if gallery else None
+        gallery = queries.gallery_by_slug(conn, slug)
+        statement = queries.statement(conn, gallery.id, vimeo_id) if gallery else None
         if gallery is None or statement is None or not statement.visible:
             raise HTTPException(404, NOT_FOUND_STATEMENT)
         return gallery, statement
@@ -165,7 +167,7 @@ class PublicViews:
         """With the player when consent is remembered or the visitor has just clicked to play."""
         with self.s.db.connect() as conn:
             gallery, statement = self._find_statement(conn, slug, vimeo_id)
-            shown = store.statements(conn, gallery.id, visible_only=True)
+            shown = queries.statements(conn, gallery.id, visible_only=True)
         lang = visit.language(gallery.lang)
         ancestors = self.gallery_ancestors(gallery)
         path = self.s.renderer.url("statement", slug=slug, vimeo_id=vimeo_id)
@@ -252,7 +254,7 @@ class PublicViews:
 
         def find() -> list[Gallery]:
             with self.s.db.connect() as conn:
-                return store.galleries_holding(conn, vimeo_id)
+                return queries.galleries_holding(conn, vimeo_id)
 
         holding = await to_thread.run_sync(find)
         if not holding:
@@ -332,7 +334,7 @@ class PublicViews:
             nonlocal slug
             if not slug:
                 with self.s.db.connect() as conn:
-                    holding = store.galleries_holding(conn, vimeo_id)
+                    holding = queries.galleries_holding(conn, vimeo_id)
                 if not holding:
                     raise HTTPException(404, NOT_FOUND_STATEMENT)
                 slug = holding[0].slug

@@ -12,9 +12,9 @@ from urllib.parse import parse_qsl, urlsplit, urlunsplit
 from starlette.requests import cookie_parser
 from starlette.types import Scope
 
+from ..i18n import DEFAULT_LANGUAGE, LANG_PARAM, known_language
+from ..origins import OriginError, parse_frame_ancestor
 from .consent import COOKIE_NAME, ConsentSigner
-from .i18n import DEFAULT_LANGUAGE, LANG_PARAM, known_language
-from .origins import OriginError, parse_frame_ancestor
 
 COOKIE_NAME_BYTES = COOKIE_NAME.encode()
 # After "always" and after withdrawal, the redirect carries a signed marker so that the next

@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
 
-from . import private
+from .. import private
 
 log = logging.getLogger("gallery")
 
@@ -29,7 +29,7 @@ def utcnow() -> str:
 
 
 def _migrations() -> list[tuple[int, str]]:
-    folder = resources.files("gallery") / "migrations"
+    folder = resources.files("gallery.storage") / "migrations"
     found = []
     for entry in folder.iterdir():
         name = entry.name

@@ -6,8 +6,8 @@ import sqlite3
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from .db import erase_after_commit, utcnow
-from .models import FetchStatus, Gallery, Statement, Video
+from ..models import FetchStatus, Gallery, Statement, Video
+from .database import erase_after_commit, utcnow
 
 # Texts editors write, in form order: what they replace or clear must leave the disk too.
 STATEMENT_TEXTS = ("title_override", "speaker_name", "speaker_role", "quote", "transcript", "alt_text")

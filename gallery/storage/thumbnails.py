@@ -10,8 +10,8 @@ import time
 from collections import OrderedDict
 from pathlib import Path
 
-from . import private
-from .vimeo import Image, sniff_image
+from .. import private
+from ..vimeo.client import Image, sniff_image
 
 RECHECK_SECONDS = 1.0
 # Matched against the whole name (``\Z``, not ``$``): "$" also matches before a final newline.

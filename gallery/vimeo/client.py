@@ -21,10 +21,10 @@ from urllib.parse import parse_qs, urlsplit
 
 import httpx
 
+from ..i18n import gettext_noop as N_
+from ..models import FetchStatus
+from ..settings import Settings, is_loopback_host
 from .addresses import why_refused
-from .i18n import gettext_noop as N_
-from .models import FetchStatus
-from .settings import Settings, is_loopback_host
 
 VIMEO_HOSTS = frozenset({"vimeo.com", "www.vimeo.com", "player.vimeo.com"})
 HASH_RE = re.compile(r"^[0-9a-f]{10}\Z")

@@ -27,7 +27,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
-from .settings import is_loopback_host
+from ..settings import is_loopback_host
 
 OEMBED_PATH = "/api/oembed.json"
 PLAYER_PATH = "/player/video/"
@@ -237,7 +237,7 @@ class StandIn:
             return Response(status_code=302, headers={"location": self.redirect_to})
         for video in self.videos.values():
             if picture in {video.picture_id, video.picture_id + "-new"}:
-                data = (resources.files("gallery") / "standin_media" / video.picture).read_bytes()
+                data = (resources.files("gallery.vimeo") / "standin_media" / video.picture).read_bytes()
                 kind = {"jpg": "jpeg", "webp": "webp", "png": "png"}[video.picture.rsplit(".", 1)[1]]
                 return Response(
                     data, media_type=f"image/{kind}", headers={"cache-control": "max-age=2592000"}

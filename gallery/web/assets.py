@@ -15,8 +15,8 @@ from pathlib import Path
 from anyio import to_thread
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from .security import SecurityHeaders
-from .thumbnails import ThumbnailStore, is_stored_name, media_type
+from ..storage.thumbnails import ThumbnailStore, is_stored_name, media_type
+from .headers import SecurityHeaders
 
 IMMUTABLE = b"public, max-age=31536000, immutable"
 REVALIDATE = b"public, max-age=300"

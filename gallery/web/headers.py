@@ -15,10 +15,10 @@ from starlette.responses import RedirectResponse
 from starlette.routing import Match, Router
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from .i18n import DEFAULT_LANGUAGE, translations
-from .i18n import gettext_noop as N_
-from .origins import OriginError, origin_of_url
-from .settings import Settings
+from ..i18n import DEFAULT_LANGUAGE, translations
+from ..i18n import gettext_noop as N_
+from ..origins import OriginError, origin_of_url
+from ..settings import Settings
 
 # Scope key through which a view can set a narrower or wider frame-ancestors for its response.
 FRAME_ANCESTORS_KEY = "gallery.frame_ancestors"

@@ -16,12 +16,12 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, pass_context,
 from jinja2.runtime import Context
 from markupsafe import Markup, escape
 
-from .colours import AccentStyle
-from .db import Database
-from .i18n import LANG_PARAM, LANGUAGE_NAMES, LANGUAGES, translations
-from .models import Statement
+from ..content.colours import AccentStyle
+from ..i18n import LANG_PARAM, LANGUAGE_NAMES, LANGUAGES, translations
+from ..models import Statement
+from ..settings import Settings
+from ..storage.database import Database
 from .paths import TEMPLATES_DIR
-from .settings import Settings
 
 RATIOS = {"16x9": 16 / 9, "4x3": 4 / 3, "1x1": 1.0, "4x5": 4 / 5, "9x16": 9 / 16, "21x9": 21 / 9}
 PLACEHOLDER = "placeholder.svg"

@@ -7,13 +7,13 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
-from . import store
+from ..i18n import translations
+from ..public.visit import Visit, union_ancestors, valid_ancestors
+from ..services import Services
+from ..storage import queries
 from .assets import accepts_gzip
-from .i18n import translations
+from .headers import FRAME_ANCESTORS_KEY, HEADERS_DONE_KEY, SecurityHeaders
 from .render import Page, with_language
-from .security import FRAME_ANCESTORS_KEY, HEADERS_DONE_KEY, SecurityHeaders
-from .services import Services
-from .visit import Visit, union_ancestors, valid_ancestors
 
 
 class PageResponse(Response):
@@ -71,7 +71,7 @@ def all_ancestors(services: Services) -> tuple[str, ...]:
 
     def compute() -> tuple[str, ...]:
         with services.db.connect() as conn:
-            lists = [valid_ancestors(g.frame_ancestors) for g in store.galleries(conn)]
+            lists = [valid_ancestors(g.frame_ancestors) for g in queries.galleries(conn)]
         return union_ancestors([services.settings.frame_ancestors, *lists])
 
     result: tuple[str, ...] = services.pages.value("all_ancestors", compute)

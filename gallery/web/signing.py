@@ -7,7 +7,7 @@ import hashlib
 from itsdangerous import TimestampSigner, URLSafeTimedSerializer
 from itsdangerous.encoding import base64_decode, base64_encode, want_bytes
 
-from .settings import Secret
+from ..settings import Secret
 
 
 class CanonicalSigner(TimestampSigner):

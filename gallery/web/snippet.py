@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import html
 
-from .i18n import DEFAULT_LANGUAGE, known_language, translations
-from .i18n import gettext_noop as N_
-from .models import Gallery
+from ..i18n import DEFAULT_LANGUAGE, known_language, translations
+from ..i18n import gettext_noop as N_
+from ..models import Gallery
 
 EMBED_ALLOW = "fullscreen; autoplay; picture-in-picture; encrypted-media"
 FRAME_TITLE = N_("Videostatements")  # the frame's accessible name starts with it

@@ -6,9 +6,10 @@ import os
 import secrets
 from pathlib import Path
 
-from . import audit, auth
-from .db import Database
-from .settings import Settings
+from ...admin import accounts as auth
+from ...content import audit
+from ...settings import Settings
+from ...storage.database import Database
 
 DEMO_EDITOR = "demo"
 PASSWORD_FILE = "demo-editor-password"  # noqa: S105 - a file name

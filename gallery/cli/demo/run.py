@@ -14,22 +14,22 @@ from pathlib import Path
 
 import uvicorn
 
-from . import store
-from .app import create_app
-from .cli_base import _ as cli_text  # `_` is a loop variable below
-from .curate import CurateError, Curator
-from .db import DEFAULT_GALLERY_TITLE, Database
-from .demo_editor import PASSWORD_FILE, ensure_demo_editor
-from .demo_link import record_standin
-from .demo_town import example_public_body, example_town_site
-from .embed import host_page_app
-from .i18n import gettext_noop as N_
-from .logos import reencode
-from .private import secure_data_dir
-from .settings import Settings
-from .standin import OEMBED_PATH, PLAYER_PATH, FakeVideo, StandIn
-from .thumbnails import ThumbnailStore
-from .vimeo import VimeoClient
+from ...app import create_app
+from ...content.curate import CurateError, Curator
+from ...content.logos import reencode
+from ...i18n import gettext_noop as N_
+from ...private import secure_data_dir
+from ...public.embed import host_page_app
+from ...settings import Settings
+from ...storage import queries
+from ...storage.database import DEFAULT_GALLERY_TITLE, Database
+from ...storage.thumbnails import ThumbnailStore
+from ...vimeo.client import VimeoClient
+from ...vimeo.standin import OEMBED_PATH, PLAYER_PATH, FakeVideo, StandIn
+from ..common import _ as cli_text  # `_` is a loop variable below
+from .editor import PASSWORD_FILE, ensure_demo_editor
+from .standin_note import record_standin
+from .town import example_public_body, example_town_site
 
 log = logging.getLogger("gallery")
 
@@ -39,7 +39,7 @@ DEMO_INTRO = (
     "und warum.\n\nDies ist eine Demo: Alle Statements sind Beispiele mit Platzhaltertexten. "
     "Sie geben keine Aussagen realer Personen wieder."
 )
-# A town's own look: its colour (6.3:1 on white) and its logo (gallery/demo_media/logo.png).
+# A town's own look: its colour (6.3:1 on white) and its logo (gallery/cli/demo/media/logo.png).
 DEMO_ACCENT = "#0b6e4f"
 DEMO_LOGO_ALT = "Beispielstadt – Videostatements"
 _TRANSCRIPT = (
@@ -170,11 +170,11 @@ async def seed(settings: Settings) -> None:
     db.migrate()
     thumbnails = ThumbnailStore(settings.thumbnail_dir)
     with db.transaction() as conn:
-        gallery = store.default_gallery(conn)
+        gallery = queries.default_gallery(conn)
         if gallery.title == DEFAULT_GALLERY_TITLE:
-            picture = (resources.files("gallery") / "demo_media" / "logo.png").read_bytes()
+            picture = (resources.files("gallery.cli.demo") / "media" / "logo.png").read_bytes()
             logo = thumbnails.save(reencode(picture))
-            store.update_gallery(
+            queries.update_gallery(
                 conn,
                 gallery.id,
                 title=DEMO_TITLE,
@@ -183,7 +183,7 @@ async def seed(settings: Settings) -> None:
                 logo=logo,
                 logo_alt=DEMO_LOGO_ALT,
             )
-        present = {s.vimeo_id for s in store.statements(conn, gallery.id)}
+        present = {s.vimeo_id for s in queries.statements(conn, gallery.id)}
     async with VimeoClient(settings) as vimeo:
         curator = Curator(db, thumbnails, vimeo)
         for video, texts in sample_videos():

@@ -11,8 +11,8 @@ import os
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from . import private
-from .settings import is_loopback_host
+from ... import private
+from ...settings import is_loopback_host
 
 FILE_NAME = "demo-standin"
 VIMEO_PREFIX = "GALLERY_VIMEO_"  # any such variable set by the operator wins over the note

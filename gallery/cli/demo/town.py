@@ -10,7 +10,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.routing import Mount, Route
 
-from .settings import Settings
+from ...settings import Settings
 
 # What the demo's footer links and its accessibility statement show: examples, set only here.
 EXAMPLE_STATEMENT_CREATED = date(2026, 11, 27)
