@@ -266,12 +266,11 @@ class Seeded:
 
 
 def seed(data_dir: Path, secret_key: str, use_pillow: bool) -> Seeded:
-    from gallery.models import FetchStatus, Video
+    from gallery.models import FetchStatus, Image, Video, sniff_image
     from gallery.settings import Settings
     from gallery.storage import queries
     from gallery.storage.database import Database, utcnow
     from gallery.storage.thumbnails import ThumbnailStore
-    from gallery.vimeo.client import Image, sniff_image
 
     settings = Settings.from_environ(
         {"GALLERY_DATA_DIR": str(data_dir), "GALLERY_SECRET_KEYS": secret_key}

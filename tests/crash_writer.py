@@ -19,10 +19,11 @@ from pathlib import Path
 
 from gallery.cli.demo.run import demo_settings
 from gallery.content.curate import Curator
+from gallery.models import Image
 from gallery.settings import Secret, Settings
 from gallery.storage.database import Database
 from gallery.storage.thumbnails import ThumbnailStore
-from gallery.vimeo.client import Image, VimeoClient
+from gallery.vimeo.client import VimeoClient
 from gallery.vimeo.standin import FakeVideo, StandIn
 
 PICTURES = ["sample1.jpg", "sample2.webp", "sample3.jpg", "sample4.webp", "sample5.jpg", "sample6.png"]

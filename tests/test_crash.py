@@ -23,12 +23,12 @@ from starlette.testclient import TestClient
 
 from gallery.app import create_app
 from gallery.cli.demo.run import demo_settings
+from gallery.models import Image
 from gallery.settings import Secret, Settings
 from gallery.storage import queries
 from gallery.storage import thumbnails as thumbnails_module
 from gallery.storage.database import Database
 from gallery.storage.thumbnails import NAME_RE, ThumbnailStore
-from gallery.vimeo.client import Image
 from tests.conftest import TEST_HOST
 from tests.htmlparse import parse
 

@@ -21,7 +21,7 @@ from starlette.testclient import TestClient
 from gallery.public.consent import COOKIE_NAME, ConsentSigner
 from gallery.settings import Secret, Settings
 from gallery.storage.database import Database
-from gallery.vimeo.client import InvalidVideoLink, VideoRef, parse_video_link
+from gallery.vimeo.links import InvalidVideoLink, VideoRef, parse_video_link
 from tests.conftest import TEST_KEY
 from tests.htmlparse import fetched_urls, parse
 

@@ -14,14 +14,9 @@ import pytest
 
 from gallery.settings import Settings
 from gallery.vimeo.addresses import is_public_address
-from gallery.vimeo.client import (
-    MAX_CONCURRENT_REQUESTS,
-    UNSAFE_ADDRESS,
-    ThumbnailRefused,
-    VideoRef,
-    VimeoClient,
-    VimeoUnavailable,
-)
+from gallery.vimeo.client import MAX_CONCURRENT_REQUESTS, VimeoClient
+from gallery.vimeo.errors import UNSAFE_ADDRESS, ThumbnailRefused, VimeoUnavailable
+from gallery.vimeo.links import VideoRef
 
 pytestmark = pytest.mark.anyio
 

@@ -28,30 +28,20 @@ from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 from PIL import Image as PILImage
 
-from gallery.models import FetchStatus
+from gallery.models import FetchStatus, Image, sniff_image
 from gallery.settings import Settings
 from gallery.vimeo import client as vimeo_module
-from gallery.vimeo.client import (
-    MAX_LINK_LENGTH,
-    MAX_OEMBED_BYTES,
-    MAX_REDIRECTS,
-    MAX_THUMBNAIL_BYTES,
-    RESTRICTED_WARNING,
-    USER_AGENT,
+from gallery.vimeo.answers import RESTRICTED_WARNING, OEmbed
+from gallery.vimeo.client import MAX_OEMBED_BYTES, MAX_REDIRECTS, MAX_THUMBNAIL_BYTES, USER_AGENT, VimeoClient
+from gallery.vimeo.errors import (
     BadAnswer,
     EmbeddingDisabled,
-    Image,
-    InvalidVideoLink,
-    OEmbed,
     ThumbnailRefused,
     VideoNotFound,
-    VideoRef,
-    VimeoClient,
     VimeoError,
     VimeoUnavailable,
-    parse_video_link,
-    sniff_image,
 )
+from gallery.vimeo.links import MAX_LINK_LENGTH, InvalidVideoLink, VideoRef, parse_video_link
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ from ..content.editing import LONG_TITLE
 from ..i18n import gettext_noop as N_
 from ..models import FetchStatus, Gallery, Statement
 from ..services import Services
-from ..vimeo.client import RESTRICTED_WARNING
+from ..vimeo.answers import RESTRICTED_WARNING
 from ..web.render import format_date
 
 RESTRICTED = N_(

@@ -15,7 +15,10 @@ from ..models import FetchStatus, Gallery, Statement, Video
 from ..storage import queries
 from ..storage.database import Database, utcnow
 from ..storage.thumbnails import ThumbnailStore
-from ..vimeo.client import InvalidVideoLink, OEmbed, VideoRef, VimeoClient, VimeoError, parse_video_link
+from ..vimeo.answers import OEmbed
+from ..vimeo.client import VimeoClient
+from ..vimeo.errors import VimeoError
+from ..vimeo.links import InvalidVideoLink, VideoRef, parse_video_link
 from ..web.render import format_date
 from . import audit, schedule
 from .purge import purge

@@ -11,7 +11,7 @@ import io
 import warnings
 
 from ..i18n import gettext_noop as N_
-from ..vimeo.client import Image as StoredImage
+from ..models import Image as StoredImage
 from .posters import MAX_PIXELS, MAX_UPLOAD_BYTES, TOO_MANY_PIXELS, PosterError
 
 FORMATS = ("PNG", "JPEG", "WEBP")

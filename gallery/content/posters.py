@@ -11,7 +11,7 @@ import warnings
 from typing import TYPE_CHECKING
 
 from ..i18n import gettext_noop as N_
-from ..vimeo.client import Image as StoredImage
+from ..models import Image as StoredImage
 
 if TYPE_CHECKING:
     from PIL.Image import Image as PillowImage

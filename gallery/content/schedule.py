@@ -14,7 +14,7 @@ from datetime import datetime
 
 from ..models import FetchStatus
 from ..settings import Settings
-from ..vimeo.client import VimeoError
+from ..vimeo.errors import VimeoError
 
 HOUR = 3600.0
 MAX_RETRY_AFTER = 7 * 24 * HOUR  # a Retry-After beyond a week is taken as a week

@@ -11,7 +11,7 @@ from collections import OrderedDict
 from pathlib import Path
 
 from .. import private
-from ..vimeo.client import Image, sniff_image
+from ..models import Image, sniff_image
 
 RECHECK_SECONDS = 1.0
 # Matched against the whole name (``\Z``, not ``$``): "$" also matches before a final newline.
