@@ -64,7 +64,7 @@ def text(rng: random.Random, chars: int) -> str:
 
 
 def seed(data_dir: Path, count: int, transcript_chars: int) -> None:
-    from gallery.admin import accounts as auth
+    from gallery.admin import accounts, passwords
     from gallery.models import FetchStatus, Video
     from gallery.storage import queries
     from gallery.storage.database import Database, utcnow
@@ -106,7 +106,7 @@ def seed(data_dir: Path, count: int, transcript_chars: int) -> None:
                 alt_text=text(rng, 60),
             )
         # Cheap hash parameters: signing in is not what is measured.
-        auth.add_editor(conn, "bench", auth.hash_password("bench-passwort-lang", n=2**10, r=8, p=1))
+        accounts.add_editor(conn, "bench", passwords.hash_password("bench-passwort-lang", n=2**10, r=8, p=1))
     db.close()
 
 

@@ -11,7 +11,7 @@ from typing import Any
 import httpx
 from starlette.testclient import TestClient
 
-from gallery.admin import accounts as auth
+from gallery.admin import accounts, passwords
 from gallery.storage.database import Database
 from tests.htmlparse import Element, parse
 
@@ -57,7 +57,7 @@ def create_editor(db_path: Path, name: str = "anna", password: str = PASSWORD) -
     db = Database(db_path)
     db.migrate()
     with db.transaction() as conn:
-        auth.add_editor(conn, name, auth.hash_password(password, n=2**10, r=8, p=1))
+        accounts.add_editor(conn, name, passwords.hash_password(password, n=2**10, r=8, p=1))
 
 
 class AdminActions:

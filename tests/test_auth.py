@@ -15,8 +15,7 @@ import pytest
 from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
-from gallery.admin import accounts as auth
-from gallery.admin import throttle
+from gallery.admin import accounts, passwords, session_cookie, throttle
 from gallery.app import create_app
 from gallery.public.consent import ConsentSigner
 from gallery.settings import Settings
@@ -59,14 +58,14 @@ def message(response: object) -> str:
 
 
 def test_password_hash_is_salted_scrypt_with_owasp_parameters() -> None:
-    first, second = auth.hash_password(PASSWORD), auth.hash_password(PASSWORD)
+    first, second = passwords.hash_password(PASSWORD), passwords.hash_password(PASSWORD)
     assert first != second, "a fresh salt every time"
     scheme, n, r, p, _salt, _key = first.split("$")
     assert (scheme, int(n), int(r), int(p)) == ("scrypt", 2**15, 8, 3)
     assert PASSWORD not in first
-    assert auth.verify_password(first, PASSWORD)
-    assert not auth.verify_password(first, PASSWORD + "x")
-    assert not auth.verify_password(first, "")
+    assert passwords.verify_password(first, PASSWORD)
+    assert not passwords.verify_password(first, PASSWORD + "x")
+    assert not passwords.verify_password(first, "")
 
 
 @pytest.mark.parametrize(
@@ -81,7 +80,7 @@ def test_password_hash_is_salted_scrypt_with_owasp_parameters() -> None:
     ],
 )
 def test_a_damaged_or_foreign_hash_never_matches(stored: str) -> None:
-    assert not auth.verify_password(stored, PASSWORD)
+    assert not passwords.verify_password(stored, PASSWORD)
 
 
 # --- signing in --------------------------------------------------------------------------
@@ -101,8 +100,8 @@ def test_right_password_signs_in_with_a_strict_admin_only_cookie(browser: AdminA
     assert browser.client.get("/admin/", follow_redirects=False).status_code == 303
     r = browser.login(next="/admin/audit")
     assert r.status_code == 303 and r.headers["location"] == "/admin/audit"
-    cookie = set_cookie(r)[auth.COOKIE_NAME]
-    assert auth.COOKIE_NAME.startswith("__Secure-")
+    cookie = set_cookie(r)[session_cookie.COOKIE_NAME]
+    assert session_cookie.COOKIE_NAME.startswith("__Secure-")
     assert cookie["path"] == "/admin"
     assert cookie["secure"] and cookie["httponly"]
     assert cookie["samesite"] == "Strict"
@@ -138,16 +137,16 @@ def test_unknown_user_costs_one_scrypt_like_a_real_check(
     browser: AdminActions, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     calls: list[int] = []
-    real = auth._scrypt
+    real = passwords._scrypt
 
     def counting(password: str, salt: bytes, n: int, r: int, p: int) -> bytes:
         calls.append(n)
         return real(password, salt, n, r, p)
 
-    auth.verify_nobody("warm-up")  # the dummy hash is made once, lazily
-    monkeypatch.setattr(auth, "_scrypt", counting)
+    passwords.verify_nobody("warm-up")  # the dummy hash is made once, lazily
+    monkeypatch.setattr(passwords, "_scrypt", counting)
     browser.login("niemand", "falsches-passwort-123")
-    assert calls == [auth.SCRYPT_N], "an unknown name is checked against a dummy hash of full cost"
+    assert calls == [passwords.SCRYPT_N], "an unknown name is checked against a dummy hash of full cost"
     calls.clear()
     browser.login("anna", "falsches-passwort-123")
     assert len(calls) == 1
@@ -250,7 +249,7 @@ def test_failed_sign_ins_are_never_logged_or_stored(
 
 
 def session_value(actions: AdminActions) -> str:
-    value = actions.client.cookies.get(auth.COOKIE_NAME, path="/admin")
+    value = actions.client.cookies.get(session_cookie.COOKIE_NAME, path="/admin")
     assert value
     return value
 
@@ -260,10 +259,10 @@ def test_logout_ends_the_session_on_the_server_too(browser: AdminActions) -> Non
     stolen = session_value(browser)
     r = browser.logout()
     assert r.status_code == 303 and r.headers["location"].startswith("/admin/login")
-    assert set_cookie(r)[auth.COOKIE_NAME]["max-age"] == "0"
+    assert set_cookie(r)[session_cookie.COOKIE_NAME]["max-age"] == "0"
     assert browser.client.get("/admin/", follow_redirects=False).status_code == 303
     # A copy of the cookie taken before signing out is worthless.
-    browser.client.cookies.set(auth.COOKIE_NAME, stolen, domain="gallery.test", path="/admin")
+    browser.client.cookies.set(session_cookie.COOKIE_NAME, stolen, domain="gallery.test", path="/admin")
     assert browser.client.get("/admin/", follow_redirects=False).status_code == 303
 
 
@@ -320,11 +319,11 @@ def test_password_change_or_removal_ends_that_editors_sessions(
         assert anna.login().status_code == 303 and bert.login("bert").status_code == 303
         with Database(settings.database_path).transaction() as conn:
             if change == "passwd":
-                auth.set_password(
-                    conn, "anna", auth.hash_password("ein-ganz-neues-passwort", n=2**10, r=8, p=1)
+                accounts.set_password(
+                    conn, "anna", passwords.hash_password("ein-ganz-neues-passwort", n=2**10, r=8, p=1)
                 )
             else:
-                auth.remove_editor(conn, "anna")
+                accounts.remove_editor(conn, "anna")
         assert a.get("/admin/", follow_redirects=False).status_code == 303
         assert b.get("/admin/", follow_redirects=False).status_code == 200
 
@@ -335,7 +334,7 @@ def test_forged_or_foreign_cookies_are_no_session(browser: AdminActions, setting
     consent = ConsentSigner(settings.secret_keys, "v", 3600).issue()
     for forged in (value[:-2] + ("AA" if not value.endswith("AA") else "BB"), consent, "x" * 600, ""):
         browser.client.cookies.clear()
-        browser.client.cookies.set(auth.COOKIE_NAME, forged, domain="gallery.test", path="/admin")
+        browser.client.cookies.set(session_cookie.COOKIE_NAME, forged, domain="gallery.test", path="/admin")
         assert browser.client.get("/admin/", follow_redirects=False).status_code == 303, forged[:20]
 
 
@@ -344,15 +343,15 @@ def test_a_session_cookie_is_accepted_only_as_issued(browser: AdminActions) -> N
     value = session_value(browser)
     for other in respellings(value):
         browser.client.cookies.clear()
-        browser.client.cookies.set(auth.COOKIE_NAME, other, domain="gallery.test", path="/admin")
+        browser.client.cookies.set(session_cookie.COOKIE_NAME, other, domain="gallery.test", path="/admin")
         assert browser.client.get("/admin/", follow_redirects=False).status_code == 303, other[-3:]
-    browser.client.cookies.set(auth.COOKIE_NAME, value, domain="gallery.test", path="/admin")
+    browser.client.cookies.set(session_cookie.COOKIE_NAME, value, domain="gallery.test", path="/admin")
     assert browser.client.get("/admin/", follow_redirects=False).status_code == 200
 
 
 def test_the_session_token_is_stored_only_as_a_hash(browser: AdminActions, settings: Settings) -> None:
     browser.login()
-    content = auth.SessionCookie(settings.secret_keys, 600).read(session_value(browser))
+    content = session_cookie.SessionCookie(settings.secret_keys, 600).read(session_value(browser))
     assert content is not None
     for path in settings.data_dir.glob("gallery.sqlite3*"):
         assert content.token.encode() not in path.read_bytes(), path

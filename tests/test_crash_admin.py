@@ -22,7 +22,7 @@ import httpx
 import pytest
 from starlette.applications import Starlette
 
-from gallery.admin.accounts import COOKIE_NAME
+from gallery.admin.session_cookie import COOKIE_NAME
 from gallery.cli.demo.run import sample_videos
 from gallery.settings import Settings
 from gallery.storage.database import Database

@@ -19,7 +19,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from gallery.admin.accounts import COOKIE_NAME
+from gallery.admin.session_cookie import COOKIE_NAME
 from gallery.cli.demo.editor import PASSWORD_FILE
 from gallery.cli.demo.run import DEMO_LOGO_ALT, DEMO_TITLE, sample_videos, video_link, videos_to_add
 from tests.admin_helpers import SAME_ORIGIN

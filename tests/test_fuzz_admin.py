@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from starlette.testclient import TestClient
 
-from gallery.admin import accounts as auth
+from gallery.admin import session_cookie
 from gallery.content import editing
 from gallery.content.editing import CAPTION_LANG_RE, LIMITS, SLUG_RE, clean_text
 from gallery.i18n import LANGUAGES
@@ -42,7 +42,7 @@ def assert_sane(r: Any, method: str) -> None:
     """As for the public forms, except that any answer to a signed-in editor may renew the
     session's cookie (the session lives while the editor works); no other cookie is ever set."""
     cookies = r.headers.get_list("set-cookie")
-    assert all(c.startswith(auth.COOKIE_NAME + "=") for c in cookies), cookies
+    assert all(c.startswith(session_cookie.COOKIE_NAME + "=") for c in cookies), cookies
     if cookies:
         r.headers = r.headers.copy()
         del r.headers["set-cookie"]

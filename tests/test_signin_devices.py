@@ -14,8 +14,7 @@ import pytest
 from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
-from gallery.admin import accounts as auth
-from gallery.admin import devices
+from gallery.admin import accounts, devices, passwords, session_cookie
 from gallery.admin.throttle import LoginThrottle
 from gallery.app import create_app
 from gallery.settings import Secret, Settings
@@ -137,7 +136,7 @@ def test_the_device_cookie_is_long_lived_strict_and_holds_nothing_personal(
     editor = clients["editor"]
     r = editor.login()
     cookie = set_cookies(r)[devices.COOKIE_NAME]
-    assert devices.COOKIE_NAME.startswith("__Secure-") and devices.COOKIE_NAME != auth.COOKIE_NAME
+    assert devices.COOKIE_NAME.startswith("__Secure-") and devices.COOKIE_NAME != session_cookie.COOKIE_NAME
     assert cookie["path"] == "/admin" and cookie["secure"] and cookie["httponly"]
     assert cookie["samesite"] == "Strict"
     assert int(cookie["max-age"]) == 180 * 24 * 3600
@@ -169,7 +168,7 @@ def test_forged_foreign_or_resigned_device_cookies_grant_nothing(
     colleague.login("bert")
     berts = device_cookie(colleague)
     with Database(settings.database_path).connect() as conn:
-        found = auth.editor_for_sign_in(conn, "anna")
+        found = accounts.editor_for_sign_in(conn, "anna")
     assert found is not None
     annas_account = devices.account_tag("anna", found[1])
     other_key = (Secret("a-key-this-server-never-had"),)
@@ -180,7 +179,9 @@ def test_forged_foreign_or_resigned_device_cookies_grant_nothing(
         *respellings(real),  # the same signature spelt differently
         # The right account and shape, signed with another key, or for another purpose (salt).
         signing.serializer(other_key, devices.SALT).dumps({"a": annas_account, "n": "n"}),
-        signing.serializer(settings.secret_keys, auth.SESSION_SALT).dumps({"a": annas_account, "n": "n"}),
+        signing.serializer(settings.secret_keys, session_cookie.SESSION_SALT).dumps(
+            {"a": annas_account, "n": "n"}
+        ),
         signing.serializer(settings.secret_keys, devices.SALT).dumps({"a": "", "n": "n"}),
         "x" * 300,
     ]
@@ -248,9 +249,9 @@ def test_a_new_password_or_a_recreated_account_distrusts_earlier_device_cookies(
     with Database(settings.database_path).transaction() as conn:
         # What `gallery editor passwd` and `gallery editor remove` do.
         if change == "passwd":
-            auth.set_password(conn, "anna", auth.hash_password(PASSWORD, n=2**10, r=8, p=1))
+            accounts.set_password(conn, "anna", passwords.hash_password(PASSWORD, n=2**10, r=8, p=1))
         else:
-            auth.remove_editor(conn, "anna")
+            accounts.remove_editor(conn, "anna")
     if change == "remove":
         create_editor(settings.database_path, "anna")  # the same name, a new account
     assert editor.login().status_code == 429  # a stranger now, held back like any other

@@ -13,8 +13,7 @@ import pytest
 from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
-from gallery.admin import accounts as auth
-from gallery.admin import hashing, throttle
+from gallery.admin import accounts, hashing, passwords, throttle
 from gallery.app import create_app
 from gallery.settings import Settings
 from gallery.storage.database import Database
@@ -47,7 +46,7 @@ class StuckHashing:
 def stuck(app: Starlette, monkeypatch: pytest.MonkeyPatch) -> Iterator[StuckHashing]:
     """After the app's accounts exist (making their hashes would get stuck too)."""
     state = StuckHashing()
-    real = auth._scrypt
+    real = passwords._scrypt
 
     def blocked(password: str, salt: bytes, n: int, r: int, p: int) -> bytes:
         with state.changed:
@@ -56,7 +55,7 @@ def stuck(app: Starlette, monkeypatch: pytest.MonkeyPatch) -> Iterator[StuckHash
         state.released.wait(60)
         return real(password, salt, n, r, p)
 
-    monkeypatch.setattr(auth, "_scrypt", blocked)
+    monkeypatch.setattr(passwords, "_scrypt", blocked)
     try:
         yield state
     finally:
@@ -70,7 +69,7 @@ def guests(settings: Settings, count: int) -> list[str]:
     names = [f"gast{n}" for n in range(count)]
     with db.transaction() as conn:
         for name in names:
-            auth.add_editor(conn, name, auth.hash_password(PASSWORD, n=2**10, r=8, p=1))
+            accounts.add_editor(conn, name, passwords.hash_password(PASSWORD, n=2**10, r=8, p=1))
     db.close()
     return names
 

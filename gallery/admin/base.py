@@ -25,7 +25,7 @@ from ..public.views import html_response
 from ..services import Services
 from ..web.headers import FRAME_ANCESTORS_KEY, own_origin, safe_next
 from ..web.render import Page
-from . import accounts as auth
+from . import session_cookie, sessions
 from .devices import DeviceCookies
 from .hashing import HashingLane
 from .messages import DEFAULT_DETAILS, ERROR_HEADINGS, FORGED, FORM_LABELS, NOTICES
@@ -82,7 +82,7 @@ class Admin:
     def __init__(self, services: Services, throttle: LoginThrottle | None = None) -> None:
         self.s = services
         settings = services.settings
-        self.cookie = auth.SessionCookie(settings.secret_keys, settings.session_idle_minutes * 60)
+        self.cookie = session_cookie.SessionCookie(settings.secret_keys, settings.session_idle_minutes * 60)
         self.devices = DeviceCookies(settings.secret_keys)
         self.max_age = settings.session_max_hours * 3600
         self.throttle = throttle or LoginThrottle()
@@ -92,23 +92,23 @@ class Admin:
 
     def remembered_language(self, request: Request) -> str:
         """The language from the cookie's signed content, without asking the database."""
-        content = self.cookie.read(request.cookies.get(auth.COOKIE_NAME), max_age=self.max_age)
+        content = self.cookie.read(request.cookies.get(session_cookie.COOKIE_NAME), max_age=self.max_age)
         return pick_language(request.query_params.get("lang"), content.lang if content else None)
 
     async def session(self, request: Request) -> Session | None:
-        content = self.cookie.read(request.cookies.get(auth.COOKIE_NAME))
+        content = self.cookie.read(request.cookies.get(session_cookie.COOKIE_NAME))
         if content is None:
             return None
 
         def find() -> Editor | None:
             with self.s.db.connect() as conn:
-                return auth.session_editor(conn, content.token, self.max_age)
+                return sessions.session_editor(conn, content.token, self.max_age)
 
         editor = await to_thread.run_sync(find)
         if editor is None:
             return None
         lang = pick_language(request.query_params.get("lang"), content.lang)
-        return Session(content.token, editor, lang, auth.csrf_token(content.token))
+        return Session(content.token, editor, lang, sessions.csrf_token(content.token))
 
     def protect(
         self, endpoint: Endpoint, form: dict[str, Any] = FORM
@@ -132,12 +132,12 @@ class Admin:
             finally:
                 await request.close()  # uploaded files spooled to disk go at once, also on a refusal
             if not any(
-                name == b"set-cookie" and value.startswith(auth.COOKIE_NAME.encode())
+                name == b"set-cookie" and value.startswith(session_cookie.COOKIE_NAME.encode())
                 for name, value in response.raw_headers
             ):
                 # Re-signing moves the idle limit on: the session lives while the editor works.
                 response.raw_headers.append(
-                    self.cookie.header(auth.CookieContent(session.token, session.lang))
+                    self.cookie.header(session_cookie.CookieContent(session.token, session.lang))
                 )
             return response
 
@@ -160,14 +160,14 @@ class Admin:
         params = {}
         if request.method == "GET" and request.url.path != self.url("admin:index"):
             params["next"] = request.url.path
-        if request.cookies.get(auth.COOKIE_NAME):
+        if request.cookies.get(session_cookie.COOKIE_NAME):
             params["expired"] = "1"
             lang = self.remembered_language(request)
             if lang != DEFAULT_LANGUAGE:  # the sign-in page stays in the editor's language
                 params["lang"] = lang
         query = f"?{urlencode(params)}" if params else ""
         response = RedirectResponse(self.url("admin:login") + query, status_code=303)
-        if request.cookies.get(auth.COOKIE_NAME):
+        if request.cookies.get(session_cookie.COOKIE_NAME):
             response.raw_headers.append(self.cookie.header(None))
         return response
 

@@ -15,8 +15,7 @@ from ..i18n import DEFAULT_LANGUAGE
 from ..i18n import gettext_noop as N_
 from ..models import Editor
 from ..web.headers import body_limit, is_same_origin_post
-from . import accounts as auth
-from . import devices
+from . import accounts, devices, passwords, session_cookie, sessions
 from .base import FORM, SMALL_BODY, Admin, Session, pick_language
 from .devices import Device
 
@@ -82,7 +81,7 @@ class SignIn:
             return RedirectResponse(self.a.url("admin:index"), status_code=303)
         lang = self.a.remembered_language(request)
         response = self.render(request, lang, next_path=request.query_params.get("next", ""))
-        if request.cookies.get(auth.COOKIE_NAME):
+        if request.cookies.get(session_cookie.COOKIE_NAME):
             response.raw_headers.append(self.a.cookie.header(None))  # a dead session's cookie goes
         return response
 
@@ -93,12 +92,12 @@ class SignIn:
                 403, N_("Diese Anfrage kam nicht von dieser Seite und wurde deshalb abgelehnt.")
             )
         form = await self.a.read_form(request, FORM)
-        name = _field(form.get("username"))[: auth.MAX_NAME * 4]
-        password = _field(form.get("password"))[: auth.MAX_PASSWORD + 1]
+        name = _field(form.get("username"))[: accounts.MAX_NAME * 4]
+        password = _field(form.get("password"))[: passwords.MAX_PASSWORD + 1]
         lang = pick_language(_field(form.get("lang")))
         next_path = _field(form.get("next"))
         client = request.client.host if request.client else None
-        key = auth.lookup_key(name)
+        key = accounts.lookup_key(name)
         device = await self._known_device(request, name, key)
         seat = self.a.hashing.seat(known=device is not None)
         if seat is None:  # refused before counting: a full lane is no failed attempt
@@ -117,13 +116,13 @@ class SignIn:
 
         def open_session() -> str:
             with self.a.s.db.transaction() as conn:
-                token = auth.open_session(conn, editor.id, self.a.max_age)
+                token = sessions.open_session(conn, editor.id, self.a.max_age)
                 audit.record(conn, editor.name, "signin")
             return token
 
         token = await to_thread.run_sync(open_session)
         response = RedirectResponse(self.a.safe_admin_next(next_path), status_code=303)
-        response.raw_headers.append(self.a.cookie.header(auth.CookieContent(token, lang)))
+        response.raw_headers.append(self.a.cookie.header(session_cookie.CookieContent(token, lang)))
         response.raw_headers.append(self.a.devices.header(key, password_hash))  # a fresh nonce each time
         return response
 
@@ -136,7 +135,7 @@ class SignIn:
 
         def stored_hash() -> str | None:
             with self.a.s.db.connect() as conn:
-                found = auth.editor_for_sign_in(conn, name)
+                found = accounts.editor_for_sign_in(conn, name)
             return found[1] if found else None
 
         password_hash = await to_thread.run_sync(stored_hash)
@@ -145,11 +144,11 @@ class SignIn:
     def _check(self, name: str, password: str) -> tuple[Editor, str] | None:
         """In the hashing lane: the editor and their stored hash if the password is right."""
         with self.a.s.db.connect() as conn:
-            found = auth.editor_for_sign_in(conn, name) if name else None
+            found = accounts.editor_for_sign_in(conn, name) if name else None
         if found is None:
-            auth.verify_nobody(password)  # as slow as a real check: timing tells nothing
+            passwords.verify_nobody(password)  # as slow as a real check: timing tells nothing
             return None
-        return found if auth.verify_password(found[1], password) else None
+        return found if passwords.verify_password(found[1], password) else None
 
     def _refuse(
         self, request: Request, lang: str, status: int, error: str, wait: float, name: str, next_path: str
@@ -168,7 +167,7 @@ class SignIn:
     async def sign_out(self, request: Request, session: Session) -> Response:
         def close() -> None:
             with self.a.s.db.transaction() as conn:
-                auth.close_session(conn, session.token)
+                sessions.close_session(conn, session.token)
                 audit.record(conn, session.editor.name, "signout")
 
         await to_thread.run_sync(close)

@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from ..admin import accounts as auth
+from ..admin import accounts, passwords
 from ..content import audit
 from ..content.importcheck import ImportRefused
 from ..content.posters import PosterError
@@ -36,8 +36,8 @@ def _read_password(args: argparse.Namespace, name: str) -> str:
         if getpass.getpass(_("Noch einmal: ")) != password:
             raise CommandError(N_("Die beiden Eingaben stimmen nicht überein."))
     try:
-        auth.check_new_password(name, password)
-    except auth.AccountError as exc:
+        passwords.check_new_password(name, password)
+    except accounts.AccountError as exc:
         raise CommandError(exc.message) from None
     return password
 
@@ -47,19 +47,19 @@ def _read_password(args: argparse.Namespace, name: str) -> str:
 
 def cmd_editor_add(args: argparse.Namespace) -> int:
     try:
-        name, _key = auth.normalize_name(args.name)
-    except auth.AccountError as exc:
+        name, _key = accounts.normalize_name(args.name)
+    except accounts.AccountError as exc:
         raise CommandError(exc.message) from None
     db = open_database(settings_for(args))
     with db.connect() as conn:
-        if auth.editor_for_sign_in(conn, name) is not None:
+        if accounts.editor_for_sign_in(conn, name) is not None:
             raise CommandError(N_("Das Konto „%(name)s“ gibt es schon."), name=name)
-    password_hash = auth.hash_password(_read_password(args, name))
+    password_hash = passwords.hash_password(_read_password(args, name))
     try:
         with db.transaction() as conn:
-            editor = auth.add_editor(conn, name, password_hash)
+            editor = accounts.add_editor(conn, name, password_hash)
             audit.record(conn, audit.CLI_ACTOR, "editor.add", subject=editor.name)
-    except auth.AccountError as exc:
+    except accounts.AccountError as exc:
         raise CommandError(exc.message) from None
     print(_("Konto angelegt: %(name)s. Anmelden unter /admin/login.", name=editor.name))
     return EXIT_OK
@@ -67,7 +67,7 @@ def cmd_editor_add(args: argparse.Namespace) -> int:
 
 def cmd_editor_list(args: argparse.Namespace) -> int:
     with open_database(settings_for(args)).connect() as conn:
-        found = auth.editors(conn)
+        found = accounts.editors(conn)
     if args.json:
         items = [
             {
@@ -95,7 +95,7 @@ def cmd_editor_list(args: argparse.Namespace) -> int:
 
 def cmd_editor_remove(args: argparse.Namespace) -> int:
     with open_database(settings_for(args)).transaction() as conn:
-        editor = auth.remove_editor(conn, args.name)
+        editor = accounts.remove_editor(conn, args.name)
         if editor is None:
             raise CommandError(NO_ACCOUNT, name=args.name)
         audit.record(conn, audit.CLI_ACTOR, "editor.remove", subject=editor.name)
@@ -106,12 +106,12 @@ def cmd_editor_remove(args: argparse.Namespace) -> int:
 def cmd_editor_passwd(args: argparse.Namespace) -> int:
     db = open_database(settings_for(args))
     with db.connect() as conn:
-        found = auth.editor_for_sign_in(conn, args.name)
+        found = accounts.editor_for_sign_in(conn, args.name)
     if found is None:
         raise CommandError(NO_ACCOUNT, name=args.name)
-    password_hash = auth.hash_password(_read_password(args, found[0].name))
+    password_hash = passwords.hash_password(_read_password(args, found[0].name))
     with db.transaction() as conn:
-        editor = auth.set_password(conn, args.name, password_hash)
+        editor = accounts.set_password(conn, args.name, password_hash)
         if editor is None:
             raise CommandError(NO_ACCOUNT, name=args.name)
         audit.record(conn, audit.CLI_ACTOR, "editor.passwd", subject=editor.name)

@@ -6,7 +6,7 @@ import os
 import secrets
 from pathlib import Path
 
-from ...admin import accounts as auth
+from ...admin import accounts, passwords
 from ...content import audit
 from ...settings import Settings
 from ...storage.database import Database
@@ -25,8 +25,8 @@ def demo_password(data_dir: Path) -> str:
     except FileNotFoundError:
         password = ""
     try:
-        auth.check_new_password(DEMO_EDITOR, password)
-    except auth.AccountError:  # missing or damaged: make a new one
+        passwords.check_new_password(DEMO_EDITOR, password)
+    except accounts.AccountError:  # missing or damaged: make a new one
         password = "-".join(
             "".join(secrets.choice(_PASSWORD_ALPHABET) for _ in range(4)) for _ in range(4)
         )
@@ -45,16 +45,16 @@ def ensure_demo_editor(settings: Settings) -> tuple[str, str]:
     db.migrate()
     try:
         with db.connect() as conn:
-            found = auth.editor_for_sign_in(conn, DEMO_EDITOR)
-        if found is not None and auth.verify_password(found[1], password):
+            found = accounts.editor_for_sign_in(conn, DEMO_EDITOR)
+        if found is not None and passwords.verify_password(found[1], password):
             return DEMO_EDITOR, password
-        password_hash = auth.hash_password(password)
+        password_hash = passwords.hash_password(password)
         with db.transaction() as conn:
             if found is None:
-                auth.add_editor(conn, DEMO_EDITOR, password_hash)
+                accounts.add_editor(conn, DEMO_EDITOR, password_hash)
                 audit.record(conn, audit.CLI_ACTOR, "editor.add", subject=DEMO_EDITOR)
             else:  # changed in the meantime: the console must print a password that works
-                auth.set_password(conn, DEMO_EDITOR, password_hash)
+                accounts.set_password(conn, DEMO_EDITOR, password_hash)
                 audit.record(conn, audit.CLI_ACTOR, "editor.passwd", subject=DEMO_EDITOR)
     finally:
         db.close()
