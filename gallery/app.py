@@ -39,16 +39,9 @@ from .storage.database import Database
 from .storage.thumbnails import ThumbnailStore
 from .vimeo.client import VimeoClient
 from .web.assets import AssetLane, StaticAssets, ThumbnailEndpoint
-from .web.headers import (
-    FRAME_ANCESTORS_KEY,
-    AllowedHosts,
-    ForwardedHeaders,
-    HostGate,
-    SecurityHeaders,
-    SecurityHeadersMiddleware,
-    TrustedProxies,
-    relative_slash_redirects,
-)
+from .web.checks import relative_slash_redirects
+from .web.headers import FRAME_ANCESTORS_KEY, SecurityHeaders, SecurityHeadersMiddleware
+from .web.hosts import AllowedHosts, ForwardedHeaders, HostGate, TrustedProxies
 from .web.paths import STATIC_DIR
 from .web.render import PLACEHOLDER, Page, PageCache, Renderer
 from .web.responses import all_ancestors, html_response, page_context

@@ -24,7 +24,7 @@ from gallery.content.curate import Curator
 from gallery.public.consent import COOKIE_NAME, ConsentSigner
 from gallery.settings import Secret, Settings
 from gallery.vimeo.standin import FakeVideo, StandIn
-from gallery.web.headers import BodyLimit
+from gallery.web.checks import BodyLimit
 from tests.conftest import TEST_KEY
 from tests.htmlparse import parse
 

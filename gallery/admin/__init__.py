@@ -6,7 +6,7 @@ from starlette.middleware import Middleware
 from starlette.routing import Mount, Router
 
 from ..services import Services
-from ..web.headers import relative_slash_redirects
+from ..web.checks import relative_slash_redirects
 from .actions import Actions
 from .base import Admin, AdminGate
 from .galleries import Galleries

@@ -15,7 +15,7 @@ from ..content.curate import CurateError
 from ..content.posters import MAX_UPLOAD_BYTES, PosterError, reencode
 from ..i18n import gettext_noop as N_
 from ..storage import queries
-from ..web.headers import body_limit
+from ..web.checks import body_limit
 from ..web.render import duration
 from .base import SMALL_BODY, UPLOAD_BODY, UPLOAD_FORM, Admin, Session
 from .statements import NOT_FOUND, Statements

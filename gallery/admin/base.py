@@ -23,7 +23,8 @@ from ..i18n import gettext_noop as N_
 from ..models import Editor
 from ..public.views import html_response
 from ..services import Services
-from ..web.headers import FRAME_ANCESTORS_KEY, own_origin, safe_next
+from ..web.checks import own_origin, safe_next
+from ..web.headers import FRAME_ANCESTORS_KEY
 from ..web.render import Page
 from . import session_cookie, sessions
 from .devices import DeviceCookies

@@ -19,7 +19,7 @@ from ..models import AuditEntry, FetchStatus, Gallery, Statement
 from ..obligations import missing
 from ..public.visit import valid_ancestors
 from ..storage import queries
-from ..web.headers import body_limit, own_origin
+from ..web.checks import body_limit, own_origin
 from ..web.snippet import embed_snippet
 from .actions import STATUS_LABELS
 from .base import SMALL_BODY, TEXT_FORM, Admin, Session

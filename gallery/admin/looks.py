@@ -14,7 +14,7 @@ from ..content.logos import reencode
 from ..content.posters import MAX_UPLOAD_BYTES, PosterError
 from ..i18n import gettext_noop as N_
 from ..storage import queries
-from ..web.headers import body_limit
+from ..web.checks import body_limit
 from .base import UPLOAD_BODY, UPLOAD_FORM, Admin, Session
 from .galleries import Galleries
 

@@ -14,7 +14,7 @@ from ..content import audit
 from ..i18n import DEFAULT_LANGUAGE
 from ..i18n import gettext_noop as N_
 from ..models import Editor
-from ..web.headers import body_limit, is_same_origin_post
+from ..web.checks import body_limit, is_same_origin_post
 from . import accounts, devices, passwords, session_cookie, sessions
 from .base import FORM, SMALL_BODY, Admin, Session, pick_language
 from .devices import Device

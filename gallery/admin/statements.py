@@ -20,7 +20,7 @@ from ..content.editing import CAPTION_LANGUAGES, EDITABLE, LIMITS, EditError, St
 from ..i18n import gettext_noop as N_
 from ..models import FetchStatus, Gallery, Statement, Video
 from ..storage import queries
-from ..web.headers import body_limit, own_origin
+from ..web.checks import body_limit, own_origin
 from .base import TEXT_BODY, TEXT_FORM, Admin, Session
 from .hints import CAPTIONS_REMINDER, hints, preview
 

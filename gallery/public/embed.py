@@ -16,7 +16,8 @@ from ..services import Services
 from ..settings import origin_of
 from ..storage import queries
 from ..web.assets import Asset, send_bytes, send_status
-from ..web.headers import SecurityHeaders, own_origin
+from ..web.checks import own_origin
+from ..web.headers import SecurityHeaders
 from ..web.paths import TEMPLATES_DIR
 from ..web.render import Page
 from ..web.responses import html_response, page_context

@@ -20,7 +20,7 @@ from ..i18n import gettext_noop as N_
 from ..models import Gallery, Statement
 from ..services import Services
 from ..storage import queries
-from ..web.headers import body_limit, is_same_origin_post, safe_next
+from ..web.checks import body_limit, is_same_origin_post, safe_next
 from ..web.render import Page
 from ..web.responses import PAGE_HEADERS, PageResponse, all_ancestors, html_response, page_context
 from .consent import COOKIE_NAME, delete_cookie_headers, set_cookie_header
