@@ -27,6 +27,7 @@ from .i18n import DEFAULT_LANGUAGE, LANGUAGES, translate, translations
 from .i18n import gettext_noop as N_
 from .private import secure_data_dir
 from .public.consent import ConsentSigner
+from .public.context import all_ancestors, page_context
 from .public.embed import EmbedScript, EmbedViews
 from .public.notice import load_notice
 from .public.styles import GalleryStyle
@@ -39,12 +40,13 @@ from .storage.database import Database
 from .storage.thumbnails import ThumbnailStore
 from .vimeo.client import VimeoClient
 from .web.assets import AssetLane, StaticAssets, ThumbnailEndpoint
+from .web.cache import PageCache
 from .web.checks import relative_slash_redirects
 from .web.headers import FRAME_ANCESTORS_KEY, SecurityHeaders, SecurityHeadersMiddleware
 from .web.hosts import AllowedHosts, ForwardedHeaders, HostGate, TrustedProxies
 from .web.paths import STATIC_DIR
-from .web.render import PLACEHOLDER, Page, PageCache, Renderer
-from .web.responses import all_ancestors, html_response, page_context
+from .web.render import PLACEHOLDER, Renderer
+from .web.responses import Page, html_response
 
 log = logging.getLogger("gallery")
 

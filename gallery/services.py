@@ -14,8 +14,9 @@ from .storage.database import Database
 from .storage.thumbnails import ThumbnailStore
 from .vimeo.client import VimeoClient
 from .web.assets import StaticAssets
+from .web.cache import PageCache
 from .web.headers import SecurityHeaders
-from .web.render import PageCache, Renderer
+from .web.render import Renderer
 
 
 @dataclass

@@ -21,11 +21,10 @@ from .. import i18n
 from ..i18n import DEFAULT_LANGUAGE
 from ..i18n import gettext_noop as N_
 from ..models import Editor
-from ..public.views import html_response
 from ..services import Services
 from ..web.checks import own_origin, safe_next
 from ..web.headers import FRAME_ANCESTORS_KEY
-from ..web.render import Page
+from ..web.responses import Page, html_response
 from . import session_cookie, sessions
 from .devices import DeviceCookies
 from .hashing import HashingLane

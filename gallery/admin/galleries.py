@@ -17,7 +17,7 @@ from ..i18n import LANGUAGES, decimal
 from ..i18n import gettext_noop as N_
 from ..models import AuditEntry, FetchStatus, Gallery, Statement
 from ..obligations import missing
-from ..public.visit import valid_ancestors
+from ..origins import valid_ancestors
 from ..storage import queries
 from ..web.checks import body_limit, own_origin
 from ..web.snippet import embed_snippet

@@ -10,11 +10,11 @@ from markupsafe import Markup
 
 from ..content.curate import NO_THUMBNAIL
 from ..content.editing import LONG_TITLE
+from ..i18n import format_date
 from ..i18n import gettext_noop as N_
 from ..models import FetchStatus, Gallery, Statement
 from ..services import Services
 from ..vimeo.answers import RESTRICTED_WARNING
-from ..web.render import format_date
 
 RESTRICTED = N_(
     "Eingeschränkt: Vimeo gibt für dieses Video weder Titel noch Vorschaubild heraus – meist, weil es "

@@ -9,7 +9,7 @@ from dataclasses import dataclass, replace
 
 from anyio import to_thread
 
-from ..i18n import DEFAULT_LANGUAGE, fill, translate, translations
+from ..i18n import DEFAULT_LANGUAGE, fill, format_date, translate, translations
 from ..i18n import gettext_noop as N_
 from ..models import FetchStatus, Gallery, Statement, Video
 from ..storage import queries
@@ -19,7 +19,6 @@ from ..vimeo.answers import OEmbed
 from ..vimeo.client import VimeoClient
 from ..vimeo.errors import VimeoError
 from ..vimeo.links import InvalidVideoLink, VideoRef, parse_video_link
-from ..web.render import format_date
 from . import audit, schedule
 from .purge import purge
 from .schedule import RefreshPolicy

@@ -12,6 +12,7 @@ from starlette.routing import BaseRoute, Route
 from starlette.types import Receive, Scope, Send
 
 from ..models import Gallery
+from ..origins import valid_ancestors
 from ..services import Services
 from ..settings import origin_of
 from ..storage import queries
@@ -19,11 +20,11 @@ from ..web.assets import Asset, send_bytes, send_status
 from ..web.checks import own_origin
 from ..web.headers import SecurityHeaders
 from ..web.paths import TEMPLATES_DIR
-from ..web.render import Page
-from ..web.responses import html_response, page_context
+from ..web.responses import Page, html_response
 from ..web.snippet import EMBED_ALLOW, embed_snippet
+from .context import page_context
 from .views import NOT_FOUND_GALLERY
-from .visit import read_visit, valid_ancestors
+from .visit import read_visit
 
 # An unversioned URL that town CMSs paste once: cached an hour, then revalidated by its ETag.
 EMBED_CACHE_CONTROL = b"public, max-age=3600"

@@ -18,17 +18,15 @@ from starlette.routing import BaseRoute, Route
 from ..i18n import DEFAULT_LANGUAGE, LANG_PARAM, LANGUAGES, known_language
 from ..i18n import gettext_noop as N_
 from ..models import Gallery, Statement
+from ..origins import valid_ancestors
 from ..services import Services
 from ..storage import queries
 from ..web.checks import body_limit, is_same_origin_post, safe_next
-from ..web.render import Page
-from ..web.responses import PAGE_HEADERS, PageResponse, all_ancestors, html_response, page_context
+from ..web.responses import Page, html_response
 from .consent import COOKIE_NAME, delete_cookie_headers, set_cookie_header
+from .context import all_ancestors, page_context
 from .notice import load_operator_texts
-from .visit import CHECK_PARAM, REVOKED_PARAM, Visit, add_query, read_visit, valid_ancestors
-
-# Moved to pages.py; still importable from here for code written against the earlier layout.
-__all__ = ["PAGE_HEADERS", "PageResponse", "PublicViews", "html_response", "parse_vimeo_id"]
+from .visit import CHECK_PARAM, REVOKED_PARAM, Visit, add_query, read_visit
 
 MAX_VIMEO_ID_DIGITS = 12
 FORM_LIMITS: dict[str, Any] = {"max_files": 0, "max_fields": 20, "max_part_size": 2048}

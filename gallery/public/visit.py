@@ -13,7 +13,6 @@ from starlette.requests import cookie_parser
 from starlette.types import Scope
 
 from ..i18n import DEFAULT_LANGUAGE, LANG_PARAM, known_language
-from ..origins import OriginError, parse_frame_ancestor
 from .consent import COOKIE_NAME, ConsentSigner
 
 COOKIE_NAME_BYTES = COOKIE_NAME.encode()
@@ -69,25 +68,3 @@ def add_query(path: str, name: str, value: str) -> str:
     parts = urlsplit(path)
     query = f"{parts.query}&{name}={value}" if parts.query else f"{name}={value}"
     return urlunsplit(("", "", parts.path, query, parts.fragment))
-
-
-def valid_ancestors(values: tuple[str, ...]) -> tuple[str, ...]:
-    """Only exact origins, 'self' and 'none' reach the CSP header: a stored value is never trusted."""
-    good = []
-    for value in values:
-        try:
-            good.append(parse_frame_ancestor(value))
-        except OriginError:
-            continue
-    return tuple(good)
-
-
-def union_ancestors(lists: list[tuple[str, ...]]) -> tuple[str, ...]:
-    """Everyone allowed to embed any gallery; 'none' only if nobody else is."""
-    seen: dict[str, None] = {}
-    for values in lists:
-        for value in values:
-            seen.setdefault(value, None)
-    if len(seen) > 1:
-        seen.pop("'none'", None)
-    return tuple(seen) or ("'none'",)

@@ -1,15 +1,9 @@
-"""Jinja environments (one per language), their filters and globals, and the page cache."""
+"""Jinja environments (one per language), their filters and globals."""
 
 from __future__ import annotations
 
-import gzip
-import hashlib
 import re
-import threading
-import time
-from collections.abc import Callable, Hashable
-from dataclasses import dataclass, field
-from datetime import datetime
+from collections.abc import Callable
 from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, pass_context, select_autoescape
@@ -17,10 +11,9 @@ from jinja2.runtime import Context
 from markupsafe import Markup, escape
 
 from ..content.colours import AccentStyle
-from ..i18n import LANG_PARAM, LANGUAGE_NAMES, LANGUAGES, translations
+from ..i18n import LANG_PARAM, LANGUAGE_NAMES, LANGUAGES, format_date, translations
 from ..models import Statement
 from ..settings import Settings
-from ..storage.database import Database
 from .paths import TEMPLATES_DIR
 
 RATIOS = {"16x9": 16 / 9, "4x3": 4 / 3, "1x1": 1.0, "4x5": 4 / 5, "9x16": 9 / 16, "21x9": 21 / 9}
@@ -44,13 +37,6 @@ def paragraphs(text: str) -> Markup:
     )
 
 
-DATE_FORMATS = {"de": "{d.day:02d}.{d.month:02d}.{d.year}", "en": "{d.day} {month} {d.year}"}
-MONTHS_EN = (
-    "January", "February", "March", "April", "May", "June",
-    "July", "August", "September", "October", "November", "December",
-)
-
-
 SECTION = re.compile(r'<h2\b[^>]*\bid="([^"]+)"[^>]*>(.*?)</h2>', re.S)
 
 
@@ -59,17 +45,6 @@ def sections(html: str) -> list[tuple[str, str]]:
     # Markup here only reads rendered HTML back into plain text, which the template escapes again.
     found = SECTION.finditer(str(html))
     return [(Markup(m[1]).unescape(), Markup(m[2]).striptags()) for m in found]  # noqa: S704
-
-
-def format_date(value: str | None, lang: str = "de") -> str:
-    """A date as people of that language write it (no locale settings needed)."""
-    if not value:
-        return ""
-    try:
-        d = datetime.fromisoformat(value)
-    except ValueError:
-        return value
-    return DATE_FORMATS.get(lang, DATE_FORMATS["de"]).format(d=d, month=MONTHS_EN[d.month - 1])
 
 
 def ratio_class(s: Statement) -> str:
@@ -194,90 +169,3 @@ def with_language(path: str, lang_query: str) -> str:
 def switch_language(path: str, lang: str) -> str:
     """The current page in another language."""
     return f"{path}?{LANG_PARAM}={lang}"
-
-
-@dataclass(frozen=True, slots=True)
-class Page:
-    """A rendered HTML page, kept with its gzip form so neither is redone per request.
-
-    ``frame_ancestors`` is who may embed this page (its gallery's list), None for the global one.
-    """
-
-    body: bytes
-    gzipped: bytes
-    status: int = 200
-    frame_ancestors: tuple[str, ...] | None = None
-    # Response headers by (gzip, https), built on first use: a cached page is sent many times.
-    headers: dict[tuple[bool, bool], list[tuple[bytes, bytes]]] = field(
-        default_factory=dict, compare=False, repr=False
-    )
-
-    @classmethod
-    def of(cls, html: str, status: int = 200, frame_ancestors: tuple[str, ...] | None = None) -> Page:
-        body = html.encode("utf-8")
-        return cls(body, gzip.compress(body, compresslevel=6, mtime=0), status, frame_ancestors)
-
-    @property
-    def etag(self) -> str:
-        return hashlib.sha256(self.body).hexdigest()[:16]
-
-
-class PageCache:
-    """Rendered pages, dropped whenever the database changed (from any process).
-
-    Pages change only when editors act, so render work happens once per change, not per visit.
-    Writes through this process's :class:`Database` are seen at once; writes by other processes
-    (the CLI) through SQLite's ``data_version``, asked at most every ``probe_interval`` seconds.
-    """
-
-    def __init__(self, db: Database, max_entries: int = 2048, probe_interval: float = 0.25) -> None:
-        self.db = db
-        self.max_entries = max_entries
-        self.probe_interval = probe_interval
-        self._pages: dict[Hashable, Page] = {}
-        self._values: dict[Hashable, object] = {}
-        self._generation: tuple[int, int] = (-1, -1)
-        self._next_probe = 0.0
-        self._lock = threading.Lock()
-
-    def generation(self) -> tuple[int, int]:
-        """Where the data stands; drops every page when it moved."""
-        now = time.monotonic()
-        writes = self.db.writes
-        if writes != self._generation[1] or now >= self._next_probe:
-            self._next_probe = now + self.probe_interval
-            current = (self.db.data_version(), writes)
-            if current != self._generation:
-                with self._lock:
-                    self._pages = {}
-                    self._values = {}
-                    self._generation = current
-        return self._generation
-
-    def get(self, key: Hashable) -> tuple[Page | None, tuple[int, int]]:
-        generation = self.generation()
-        return self._pages.get(key), generation
-
-    def put(self, key: Hashable, page: Page, generation: tuple[int, int]) -> None:
-        """Keep a page only if nothing changed since it began rendering."""
-        with self._lock:
-            if generation == self._generation:
-                if len(self._pages) >= self.max_entries:
-                    self._pages = {}
-                self._pages[key] = page
-
-    def value(self, key: Hashable, compute: Callable[[], Any]) -> Any:
-        """A value derived from the data (not a page), kept until the data changes."""
-        generation = self.generation()
-        if key in self._values:
-            return self._values[key]
-        value = compute()
-        with self._lock:
-            if generation == self._generation:
-                self._values[key] = value
-        return value
-
-    def clear(self) -> None:
-        with self._lock:
-            self._pages = {}
-            self._values = {}

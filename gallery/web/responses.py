@@ -1,19 +1,42 @@
-"""Delivering a rendered page: headers, gzip, who may frame it, and what every page shows."""
+"""A rendered page and how it is sent: headers, gzip, who may frame it."""
 
 from __future__ import annotations
 
-from typing import Any
+import gzip
+import hashlib
+from dataclasses import dataclass, field
 
 from starlette.requests import Request
 from starlette.responses import Response
 
-from ..i18n import translations
-from ..public.visit import Visit, union_ancestors, valid_ancestors
-from ..services import Services
-from ..storage import queries
 from .assets import accepts_gzip
 from .headers import FRAME_ANCESTORS_KEY, HEADERS_DONE_KEY, SecurityHeaders
-from .render import Page, with_language
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    """A rendered HTML page, kept with its gzip form so neither is redone per request.
+
+    ``frame_ancestors`` is who may embed this page (its gallery's list), None for the global one.
+    """
+
+    body: bytes
+    gzipped: bytes
+    status: int = 200
+    frame_ancestors: tuple[str, ...] | None = None
+    # Response headers by (gzip, https), built on first use: a cached page is sent many times.
+    headers: dict[tuple[bool, bool], list[tuple[bytes, bytes]]] = field(
+        default_factory=dict, compare=False, repr=False
+    )
+
+    @classmethod
+    def of(cls, html: str, status: int = 200, frame_ancestors: tuple[str, ...] | None = None) -> Page:
+        body = html.encode("utf-8")
+        return cls(body, gzip.compress(body, compresslevel=6, mtime=0), status, frame_ancestors)
+
+    @property
+    def etag(self) -> str:
+        return hashlib.sha256(self.body).hexdigest()[:16]
 
 
 class PageResponse(Response):
@@ -60,37 +83,3 @@ def html_response(
     else:
         scope[HEADERS_DONE_KEY] = True  # the stored list holds every security header already
     return PageResponse(body, page.status, headers)
-
-
-def all_ancestors(services: Services) -> tuple[str, ...]:
-    """Who may embed pages that belong to no gallery (privacy, accessibility, errors).
-
-    Every gallery links to them from inside its iframe, so every embedding site must be able
-    to show them; they hold nothing gallery-specific.
-    """
-
-    def compute() -> tuple[str, ...]:
-        with services.db.connect() as conn:
-            lists = [valid_ancestors(g.frame_ancestors) for g in queries.galleries(conn)]
-        return union_ancestors([services.settings.frame_ancestors, *lists])
-
-    result: tuple[str, ...] = services.pages.value("all_ancestors", compute)
-    return result
-
-
-def page_context(
-    services: Services, visit: Visit, lang: str, path: str, ancestors: tuple[str, ...]
-) -> dict[str, Any]:
-    """What base.html needs on every page."""
-    lang_query = visit.lang_query(lang)
-    return {
-        "remembered": visit.remembered,
-        "note": visit.note,
-        "current_path": path,
-        "lang_query": lang_query,
-        "here": with_language(path, lang_query),
-        "notice_short": services.notice.short_for(lang),
-        "site_title": translations(lang).gettext("Videostatements"),
-        # Read by gallery.js: the only origins it will tell its height to (postMessage).
-        "embed_origins": " ".join(ancestors),
-    }
