@@ -24,7 +24,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from gallery.app import create_app  # noqa: E402
-from gallery.cli.demo.run import demo_settings, sample_videos, seed  # noqa: E402
+from gallery.cli.demo.run import seed  # noqa: E402
+from gallery.cli.demo.samples import sample_videos  # noqa: E402
+from gallery.cli.demo.standin_note import demo_settings  # noqa: E402
 from gallery.settings import Secret, Settings  # noqa: E402
 from gallery.vimeo.standin import StandIn  # noqa: E402
 

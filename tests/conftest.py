@@ -15,7 +15,8 @@ from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
 from gallery.app import create_app
-from gallery.cli.demo.run import demo_settings, sample_videos
+from gallery.cli.demo.samples import sample_videos
+from gallery.cli.demo.standin_note import demo_settings
 from gallery.content.curate import Curator
 from gallery.settings import Secret, Settings
 from gallery.storage.database import Database

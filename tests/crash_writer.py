@@ -17,7 +17,7 @@ import os
 import sys
 from pathlib import Path
 
-from gallery.cli.demo.run import demo_settings
+from gallery.cli.demo.standin_note import demo_settings
 from gallery.content.curate import Curator
 from gallery.models import Image
 from gallery.settings import Secret, Settings

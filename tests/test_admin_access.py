@@ -9,7 +9,7 @@ import pytest
 from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
-from gallery.cli.demo.run import sample_videos
+from gallery.cli.demo.samples import sample_videos
 from gallery.content.curate import MAX_TEXT
 from gallery.storage import queries
 from tests.admin_helpers import SAME_ORIGIN, AdminActions, snapshot, statement_id

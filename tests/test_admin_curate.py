@@ -12,7 +12,7 @@ import zlib
 import pytest
 from PIL import Image
 
-from gallery.cli.demo.run import sample_videos
+from gallery.cli.demo.samples import sample_videos
 from gallery.settings import Settings
 from gallery.storage.database import Database
 from gallery.vimeo.standin import FakeVideo, StandIn

@@ -11,7 +11,7 @@ from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
 from gallery.app import create_app
-from gallery.cli.demo.run import sample_videos
+from gallery.cli.demo.samples import sample_videos
 from gallery.settings import Settings
 from tests.admin_helpers import AdminActions, create_editor, field_error, snapshot, statement_id
 from tests.htmlparse import Element, parse

@@ -13,7 +13,7 @@ from babel.messages.pofile import read_po
 from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
-from gallery.cli.demo.run import sample_videos
+from gallery.cli.demo.samples import sample_videos
 from gallery.settings import Settings
 from tests.admin_helpers import AdminActions, create_editor, statement_id
 from tests.htmlparse import Element, own_language_text, parse

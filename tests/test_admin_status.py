@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from gallery.cli.demo.run import sample_videos
+from gallery.cli.demo.samples import sample_videos
 from gallery.settings import Settings
 from gallery.vimeo.standin import Fault, StandIn
 from tests.admin_helpers import AdminActions, statement_id

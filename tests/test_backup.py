@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from gallery.cli.demo.run import sample_videos
+from gallery.cli.demo.samples import sample_videos
 from gallery.cli.main import main
 from gallery.settings import Settings
 from tests.admin_helpers import AdminActions, snapshot, statement_id

@@ -27,7 +27,7 @@ import uvicorn
 from starlette.testclient import TestClient
 
 from gallery.app import create_app
-from gallery.cli.demo.run import sample_videos
+from gallery.cli.demo.samples import sample_videos
 from gallery.settings import Secret, Settings
 from gallery.vimeo.standin import OEMBED_PATH, PLAYER_PATH, FakeVideo, StandIn
 from tests.conftest import TEST_HOST

@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 
 from gallery.cli.common import vimeo_settings
-from gallery.cli.demo.run import sample_videos
+from gallery.cli.demo.samples import sample_videos
 from gallery.cli.demo.standin_note import FILE_NAME, record_standin
 from gallery.models import FetchStatus, Video
 from gallery.settings import DEFAULT_OEMBED_URL, Settings

@@ -8,7 +8,7 @@ import pytest
 from starlette.testclient import TestClient
 
 from gallery.app import create_app
-from gallery.cli.demo.run import sample_videos
+from gallery.cli.demo.samples import sample_videos
 from gallery.public.consent import COOKIE_NAME
 from gallery.settings import Settings
 from tests.helpers import SAME_ORIGIN

@@ -22,7 +22,7 @@ import pytest
 from starlette.testclient import TestClient
 
 from gallery.app import create_app
-from gallery.cli.demo.run import demo_settings
+from gallery.cli.demo.standin_note import demo_settings
 from gallery.models import Image
 from gallery.settings import Secret, Settings
 from gallery.storage import queries

@@ -23,7 +23,7 @@ import pytest
 from starlette.applications import Starlette
 
 from gallery.admin.session_cookie import COOKIE_NAME
-from gallery.cli.demo.run import sample_videos
+from gallery.cli.demo.samples import sample_videos
 from gallery.settings import Settings
 from gallery.storage.database import Database
 from tests.admin_helpers import PASSWORD, create_editor, statement_id

@@ -21,7 +21,7 @@ import pytest
 
 from gallery.admin.session_cookie import COOKIE_NAME
 from gallery.cli.demo.editor import PASSWORD_FILE
-from gallery.cli.demo.run import DEMO_LOGO_ALT, DEMO_TITLE, sample_videos, video_link, videos_to_add
+from gallery.cli.demo.samples import DEMO_LOGO_ALT, DEMO_TITLE, sample_videos, video_link, videos_to_add
 from tests.admin_helpers import SAME_ORIGIN
 from tests.htmlparse import parse
 from tests.processes import clean_env, free_port, gallery_running

@@ -16,9 +16,9 @@ from hypothesis import strategies as st
 from starlette.testclient import TestClient
 
 from gallery.app import create_app
-from gallery.cli.demo.run import DEMO_TITLE, sample_videos
+from gallery.cli.demo.samples import DEMO_TITLE, sample_videos
+from gallery.cli.demo.town import host_page_app
 from gallery.models import Gallery
-from gallery.public.embed import host_page_app
 from gallery.settings import Settings
 from gallery.web.paths import STATIC_DIR
 from gallery.web.snippet import EMBED_ALLOW, embed_snippet

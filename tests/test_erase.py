@@ -16,7 +16,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from gallery.cli.demo.run import sample_videos
+from gallery.cli.demo.samples import sample_videos
 from gallery.settings import Settings
 from gallery.storage import database as db_module
 from tests.admin_helpers import AdminActions, statement_id

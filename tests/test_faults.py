@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import pytest
 from starlette.testclient import TestClient
 
-from gallery.cli.demo.run import sample_videos
+from gallery.cli.demo.samples import sample_videos
 from gallery.content.curate import Outcome, status_line
 from gallery.models import FetchStatus, Video
 from gallery.settings import Settings

@@ -16,7 +16,7 @@ from babel.messages.pofile import read_po
 from starlette.testclient import TestClient
 
 from gallery.app import create_app
-from gallery.cli.demo.run import sample_videos
+from gallery.cli.demo.samples import sample_videos
 from gallery.i18n import LANGUAGES, translations
 from gallery.public.consent import COOKIE_NAME
 from gallery.settings import Settings

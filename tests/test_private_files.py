@@ -19,7 +19,7 @@ from starlette.testclient import TestClient
 
 from gallery import private
 from gallery.app import create_app
-from gallery.cli.demo.run import sample_videos
+from gallery.cli.demo.samples import sample_videos
 from gallery.content.curate import Curator
 from gallery.settings import Settings
 from gallery.storage.database import Database

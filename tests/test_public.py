@@ -10,7 +10,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from starlette.testclient import TestClient
 
-from gallery.cli.demo.run import sample_videos
+from gallery.cli.demo.samples import sample_videos
 from gallery.public.consent import COOKIE_NAME
 from gallery.vimeo.standin import StandIn
 from tests.htmlparse import Element, fetched_urls, parse

@@ -17,7 +17,7 @@ from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
 from gallery.app import create_app
-from gallery.cli.demo.run import sample_videos
+from gallery.cli.demo.samples import sample_videos
 from gallery.content import schedule
 from gallery.content.refresher import Refresher
 from gallery.content.schedule import RefreshPolicy

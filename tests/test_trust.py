@@ -19,7 +19,7 @@ from starlette.testclient import TestClient
 
 from gallery.admin import throttle
 from gallery.app import create_app
-from gallery.cli.demo.run import sample_videos
+from gallery.cli.demo.samples import sample_videos
 from gallery.settings import Settings, SettingsError
 from tests.admin_helpers import PASSWORD, SAME_ORIGIN, AdminActions, create_editor
 from tests.conftest import TEST_KEY

@@ -10,7 +10,7 @@ from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
 from gallery.app import create_app
-from gallery.cli.demo.run import sample_videos
+from gallery.cli.demo.samples import sample_videos
 from gallery.settings import Settings
 from tests.helpers import SAME_ORIGIN, add_gallery
 from tests.htmlparse import Element, parse

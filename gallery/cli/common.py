@@ -12,13 +12,14 @@ import os
 import sys
 from collections.abc import Mapping
 from functools import cache
+from typing import Any
 
 from ..i18n import LOCALE_VARIABLES, environ_language, fill, translate
 from ..i18n import gettext_noop as N_
 from ..private import secure_data_dir
 from ..settings import MissingDataDir, Settings
 from ..storage.database import Database
-from .demo.standin_note import VIMEO_PREFIX, recorded_standin
+from .demo.standin_note import VIMEO_PREFIX, demo_settings, recorded_standin
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -56,6 +57,16 @@ def _(message: str, /, **params: object) -> str:
 def warn(message: str, /, **params: object) -> None:
     """One line on stderr, in this run's language."""
     print(_(message, **params), file=sys.stderr)
+
+
+def add_command(
+    parent: Any, common: argparse.ArgumentParser | None, name: str, help_text: str
+) -> argparse.ArgumentParser:
+    """A subcommand whose help is ``help_text`` in this run's language; ``common``: the shared options."""
+    parser: argparse.ArgumentParser = parent.add_parser(
+        name, help=_(help_text), description=_(help_text), parents=[common] if common else []
+    )
+    return parser
 
 
 def settings_for(args: argparse.Namespace, *, create: bool = False) -> Settings:
@@ -102,8 +113,6 @@ def vimeo_settings(settings: Settings, args: argparse.Namespace) -> Settings:
         N_("Demo-Datenordner: Anfragen an Vimeo gehen an den Vimeo-Ersatz der Demo unter %(url)s."),
         url=url,
     )
-    from .demo.run import demo_settings  # only for the demo's folder: it imports the whole app
-
     return demo_settings(settings, url)
 
 

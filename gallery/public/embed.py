@@ -1,27 +1,23 @@
-"""Embedding into town websites: ``/embed.js``, the snippet page, and the demo's host page."""
+"""Embedding into town websites: ``/embed.js`` and the snippet page."""
 
 from __future__ import annotations
 
 from anyio import to_thread
-from jinja2 import Environment, FileSystemLoader, select_autoescape
-from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, Response
+from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 from starlette.types import Receive, Scope, Send
 
 from ..models import Gallery
 from ..origins import valid_ancestors
 from ..services import Services
-from ..settings import origin_of
 from ..storage import queries
 from ..web.assets import Asset, send_bytes, send_status
 from ..web.checks import own_origin
 from ..web.headers import SecurityHeaders
-from ..web.paths import TEMPLATES_DIR
 from ..web.responses import Page, html_response
-from ..web.snippet import EMBED_ALLOW, embed_snippet
+from ..web.snippet import embed_snippet
 from .context import page_context
 from .views import NOT_FOUND_GALLERY
 from .visit import read_visit
@@ -94,36 +90,3 @@ class EmbedViews:
             **page_context(self.s, visit, lang, self.s.renderer.url("embed", slug=slug), ancestors),
         )
         return html_response(request, Page.of(html, frame_ancestors=ancestors))
-
-
-# --- the demo's host page ---------------------------------------------------------------------
-
-
-def host_page_app(gallery_url: str, title: str, host_origin: str) -> Starlette:
-    """A stand-in for a town's web page on another origin, embedding the gallery (demo only)."""
-    env = Environment(loader=FileSystemLoader(TEMPLATES_DIR), autoescape=select_autoescape(["html"]))
-    gallery_origin = origin_of(gallery_url)
-    html = env.get_template("embed/host_page.html").render(
-        gallery_url=gallery_url,
-        gallery_origin=gallery_origin,
-        host_origin=host_origin,
-        title=title,
-        allow=EMBED_ALLOW,
-    )
-    headers = {
-        # What a town's own CSP needs to embed the gallery: frame-src and script-src for its origin.
-        "content-security-policy": (
-            f"default-src 'none'; frame-src {gallery_origin}; script-src {gallery_origin}; "
-            "style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'"
-        ),
-        "cache-control": "no-store",
-        "x-content-type-options": "nosniff",
-    }
-
-    async def page(request: Request) -> Response:
-        return HTMLResponse(html, headers=headers)
-
-    async def no_icon(request: Request) -> Response:
-        return Response(status_code=204)
-
-    return Starlette(routes=[Route("/", page), Route("/favicon.ico", no_icon)])

@@ -32,8 +32,10 @@ from starlette.routing import Mount, Route
 from starlette.types import ASGIApp
 
 from gallery.app import create_app
-from gallery.cli.demo.run import DEMO_TITLE, demo_settings, sample_videos, seed
-from gallery.public.embed import host_page_app
+from gallery.cli.demo.run import seed
+from gallery.cli.demo.samples import DEMO_TITLE, sample_videos
+from gallery.cli.demo.standin_note import demo_settings
+from gallery.cli.demo.town import host_page_app
 from gallery.settings import Secret, Settings
 from gallery.vimeo.standin import StandIn
 

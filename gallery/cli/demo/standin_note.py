@@ -8,11 +8,12 @@ installation to a stand-in.
 from __future__ import annotations
 
 import os
+from dataclasses import replace
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from ... import private
-from ...settings import is_loopback_host
+from ...settings import Settings, is_loopback_host
 
 FILE_NAME = "demo-standin"
 VIMEO_PREFIX = "GALLERY_VIMEO_"  # any such variable set by the operator wins over the note
@@ -43,3 +44,18 @@ def recorded_standin(data_dir: Path) -> str | None:
     if url != f"http://{parts.netloc}" or parts.username or parts.password:
         return None
     return url
+
+
+def demo_settings(base: Settings, standin_url: str) -> Settings:
+    """``base``, asking the stand-in at ``standin_url`` instead of Vimeo."""
+    # The stand-in's module brings Starlette: loaded only for a demo's folder, not for every command.
+    from ...vimeo.standin import OEMBED_PATH, PLAYER_PATH
+
+    host = standin_url.split("://", 1)[1]
+    return replace(
+        base,
+        vimeo_oembed_url=standin_url + OEMBED_PATH,
+        vimeo_player_url=standin_url + PLAYER_PATH,
+        vimeo_thumbnail_hosts=(host,),
+        vimeo_referer=None,
+    ).checked()

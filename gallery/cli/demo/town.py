@@ -1,16 +1,19 @@
-"""The demo's example town: its imprint and privacy pages, and example dates for the statement."""
+"""The demo's example town: its page embedding the gallery, its imprint and privacy pages, example dates."""
 
 from __future__ import annotations
 
 from dataclasses import replace
 from datetime import date
 
+from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.routing import Mount, Route
 
-from ...settings import Settings
+from ...settings import Settings, origin_of
+from ...web.paths import TEMPLATES_DIR
+from ...web.snippet import EMBED_ALLOW
 
 # What the demo's footer links and its accessibility statement show: examples, set only here.
 EXAMPLE_STATEMENT_CREATED = date(2026, 11, 27)
@@ -58,3 +61,33 @@ def example_public_body(settings: Settings, town_origin: str) -> Settings:
         accessibility_reviewed=settings.accessibility_reviewed
         or max(EXAMPLE_STATEMENT_REVIEWED, settings.accessibility_created or EXAMPLE_STATEMENT_REVIEWED),
     ).checked()
+
+
+def host_page_app(gallery_url: str, title: str, host_origin: str) -> Starlette:
+    """A stand-in for a town's web page on another origin, embedding the gallery (demo only)."""
+    env = Environment(loader=FileSystemLoader(TEMPLATES_DIR), autoescape=select_autoescape(["html"]))
+    gallery_origin = origin_of(gallery_url)
+    html = env.get_template("embed/host_page.html").render(
+        gallery_url=gallery_url,
+        gallery_origin=gallery_origin,
+        host_origin=host_origin,
+        title=title,
+        allow=EMBED_ALLOW,
+    )
+    headers = {
+        # What a town's own CSP needs to embed the gallery: frame-src and script-src for its origin.
+        "content-security-policy": (
+            f"default-src 'none'; frame-src {gallery_origin}; script-src {gallery_origin}; "
+            "style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'"
+        ),
+        "cache-control": "no-store",
+        "x-content-type-options": "nosniff",
+    }
+
+    async def page(request: Request) -> Response:
+        return HTMLResponse(html, headers=headers)
+
+    async def no_icon(request: Request) -> Response:
+        return Response(status_code=204)
+
+    return Starlette(routes=[Route("/", page), Route("/favicon.ico", no_icon)])
