@@ -13,7 +13,8 @@ import pytest
 from starlette.testclient import TestClient
 
 from gallery.cli.demo.samples import sample_videos
-from gallery.content.curate import Outcome, status_line
+from gallery.content.curate import Outcome
+from gallery.content.status import status_line
 from gallery.models import FetchStatus, Video
 from gallery.settings import Settings
 from gallery.storage import queries

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from starlette.middleware import Middleware
 from starlette.routing import Mount, Router
 
-from ..services import Services
 from ..web.checks import relative_slash_redirects
 from .actions import Actions
 from .base import Admin, AdminGate
@@ -14,6 +15,9 @@ from .looks import Looks
 from .signin import SignIn
 from .statements import Statements
 from .throttle import LoginThrottle
+
+if TYPE_CHECKING:  # handed in when the app is built: named here for annotations only
+    from ..services import Services
 
 
 def mount(services: Services, throttle: LoginThrottle | None = None) -> Mount:

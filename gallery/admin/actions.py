@@ -10,9 +10,10 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from ..content import editing
-from ..content.curate import STATUS_LABELS as STATUS_LABELS  # also what the gallery page shows
+from ..content.audit import FIELD_LABELS
 from ..content.curate import CurateError
 from ..content.posters import MAX_UPLOAD_BYTES, PosterError, reencode
+from ..content.status import STATUS_LABELS
 from ..i18n import gettext_noop as N_
 from ..storage import queries
 from ..web.checks import body_limit
@@ -180,8 +181,6 @@ class Actions:
 
 
 def _label(name: str) -> str:
-    from ..content.audit import FIELD_LABELS
-
     return FIELD_LABELS.get(name, name)
 
 

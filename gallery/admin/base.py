@@ -6,7 +6,8 @@ import hmac
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from http import HTTPStatus
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -21,7 +22,6 @@ from .. import i18n
 from ..i18n import DEFAULT_LANGUAGE
 from ..i18n import gettext_noop as N_
 from ..models import Editor
-from ..services import Services
 from ..web.checks import own_origin, safe_next
 from ..web.headers import FRAME_ANCESTORS_KEY
 from ..web.responses import Page, html_response
@@ -30,6 +30,9 @@ from .devices import DeviceCookies
 from .hashing import HashingLane
 from .messages import DEFAULT_DETAILS, ERROR_HEADINGS, FORGED, FORM_LABELS, NOTICES
 from .throttle import LoginThrottle
+
+if TYPE_CHECKING:  # handed in when the app is built: named here for annotations only
+    from ..services import Services
 
 # Form limits per kind of request: small for forms, one file only where a poster is uploaded.
 FORM: dict[str, Any] = {"max_files": 0, "max_fields": 30, "max_part_size": 8 * 1024}
@@ -272,8 +275,6 @@ def _content_type(request: Request) -> str:
 
 
 def _phrase(status: int) -> str:
-    from http import HTTPStatus
-
     try:
         return HTTPStatus(status).phrase
     except ValueError:

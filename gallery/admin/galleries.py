@@ -11,8 +11,8 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from ..content import audit, editing
-from ..content.curate import status_line
 from ..content.editing import GALLERY_LIMITS, EditError
+from ..content.status import STATUS_LABELS, status_line
 from ..i18n import LANGUAGES, decimal
 from ..i18n import gettext_noop as N_
 from ..models import AuditEntry, FetchStatus, Gallery, Statement
@@ -21,7 +21,6 @@ from ..origins import valid_ancestors
 from ..storage import queries
 from ..web.checks import body_limit, own_origin
 from ..web.snippet import embed_snippet
-from .actions import STATUS_LABELS
 from .base import SMALL_BODY, TEXT_FORM, Admin, Session
 from .statements import Statements
 

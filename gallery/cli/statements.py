@@ -11,8 +11,9 @@ from pathlib import Path
 from typing import Any
 
 from ..content.audit import CLI_ACTOR, FIELD_LABELS
-from ..content.curate import MAX_TEXT, STATUS_LABELS, Curator, status_line
+from ..content.curate import MAX_TEXT, Curator
 from ..content.schedule import RefreshPolicy
+from ..content.status import STATUS_LABELS, status_line
 from ..i18n import fill, os_reason
 from ..i18n import gettext_noop as N_
 from ..settings import Settings

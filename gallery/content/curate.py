@@ -9,7 +9,7 @@ from dataclasses import dataclass, replace
 
 from anyio import to_thread
 
-from ..i18n import DEFAULT_LANGUAGE, fill, format_date, translate, translations
+from ..i18n import fill
 from ..i18n import gettext_noop as N_
 from ..models import FetchStatus, Gallery, Statement, Video
 from ..storage import queries
@@ -33,14 +33,6 @@ MAX_TEXT = {
 PLACE_FIELDS = frozenset({*MAX_TEXT, "title_override", "caption_lang"})
 NO_THUMBNAIL = N_("Kein Vorschaubild: Die Galerie zeigt einen Platzhalter.")
 THUMBNAIL_FAILED = N_("Neues Vorschaubild nicht geladen:")
-# What the last look at Vimeo said, in a word or two for editors (keys: FetchStatus values).
-STATUS_LABELS = {
-    "ok": N_("in Ordnung"),
-    "restricted": N_("eingeschränkt"),
-    "not_found": N_("nicht gefunden"),
-    "forbidden": N_("Einbetten ausgeschaltet"),
-    "error": N_("nicht erreichbar"),
-}
 NO_GALLERY = N_("Die Galerie „%(slug)s“ gibt es nicht.")
 
 
@@ -61,22 +53,6 @@ class Outcome:
     statement_id: int | None = None  # the statement an add created
     error: VimeoError | None = None  # the oEmbed request failed (the old data was kept)
     thumbnail_error: VimeoError | None = None  # metadata came, the new picture did not
-
-
-def status_line(video: Video, lang: str = DEFAULT_LANGUAGE) -> str:
-    """What editors should know about a video's last look at Vimeo; empty when all is well."""
-    _ = translations(lang).gettext
-    reason = translate(lang, video.fetch_message)  # stored as German message ids
-    if video.fetch_status is FetchStatus.ERROR:
-        shown = (
-            _("Angezeigt werden die Angaben vom %(date)s.") % {"date": format_date(video.good_at, lang)}
-            if video.good_at
-            else _("Es gibt noch keine Angaben von Vimeo.")
-        )
-        return _("Letzte Aktualisierung fehlgeschlagen: %(reason)s") % {"reason": reason} + " " + shown
-    if video.fetch_status is FetchStatus.NOT_FOUND or video.fetch_status is FetchStatus.FORBIDDEN:
-        return _("Für Besucher ausgeblendet: %(reason)s") % {"reason": reason}
-    return reason
 
 
 @dataclass(frozen=True, slots=True)

@@ -72,7 +72,7 @@ def _transparent(image: object) -> bool:
 
 def check_stored(data: bytes) -> StoredImage:
     """A logo from an export file: an intact PNG as this service writes them, kept byte for byte."""
-    from PIL import Image
+    from PIL import Image  # Pillow, like reencode(): only when an image is checked
 
     if len(data) > MAX_STORED_BYTES:
         raise PosterError(NOT_AN_IMAGE)  # larger than any logo this service writes

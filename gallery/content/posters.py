@@ -70,7 +70,7 @@ def reencode(data: bytes) -> StoredImage:
 
 def _flatten(image: PillowImage) -> PillowImage:
     """RGB on white: JPEG has no transparency, and a black background would hide dark logos."""
-    from PIL import Image
+    from PIL import Image  # Pillow, like reencode(): only when an image is checked
 
     if image.mode in {"RGBA", "LA"} or (image.mode == "P" and "transparency" in image.info):
         rgba = image.convert("RGBA")
@@ -83,7 +83,7 @@ def _flatten(image: PillowImage) -> PillowImage:
 def check_stored(data: bytes) -> StoredImage:
     """A poster from an export file: an intact image of a known format, kept byte for byte (so
     importing twice stores it once); raises :class:`PosterError`."""
-    from PIL import Image
+    from PIL import Image  # Pillow, like reencode(): only when an image is checked
 
     if len(data) > MAX_UPLOAD_BYTES:
         raise PosterError(N_("Die Datei ist zu groß (höchstens 10 MB)."))

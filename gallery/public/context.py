@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..i18n import translations
 from ..origins import union_ancestors, valid_ancestors
-from ..services import Services
 from ..storage import queries
 from ..web.render import with_language
 from .visit import Visit
+
+if TYPE_CHECKING:  # handed in when the app is built: named here for annotations only
+    from ..services import Services
 
 
 def all_ancestors(services: Services) -> tuple[str, ...]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from anyio import to_thread
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -11,7 +13,6 @@ from starlette.types import Receive, Scope, Send
 
 from ..models import Gallery
 from ..origins import valid_ancestors
-from ..services import Services
 from ..storage import queries
 from ..web.assets import Asset, send_bytes, send_status
 from ..web.checks import own_origin
@@ -21,6 +22,9 @@ from ..web.snippet import embed_snippet
 from .context import page_context
 from .views import NOT_FOUND_GALLERY
 from .visit import read_visit
+
+if TYPE_CHECKING:  # handed in when the app is built: named here for annotations only
+    from ..services import Services
 
 # An unversioned URL that town CMSs paste once: cached an hour, then revalidated by its ETag.
 EMBED_CACHE_CONTROL = b"public, max-age=3600"

@@ -6,14 +6,18 @@ versioned by its content in the page's link (cached for a year), revalidated by 
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from anyio import to_thread
 from starlette.types import Receive, Scope, Send
 
 from ..content.colours import AccentStyle
-from ..services import Services
 from ..storage import queries
 from ..web.assets import IMMUTABLE, REVALIDATE, send_bytes, send_status
 from ..web.headers import HEADERS_DONE_KEY
+
+if TYPE_CHECKING:  # handed in when the app is built: named here for annotations only
+    from ..services import Services
 
 
 class GalleryStyle:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from anyio import to_thread
 from markupsafe import Markup
@@ -19,7 +19,6 @@ from ..i18n import DEFAULT_LANGUAGE, LANG_PARAM, LANGUAGES, known_language
 from ..i18n import gettext_noop as N_
 from ..models import Gallery, Statement
 from ..origins import valid_ancestors
-from ..services import Services
 from ..storage import queries
 from ..web.checks import body_limit, is_same_origin_post, safe_next
 from ..web.responses import Page, html_response
@@ -27,6 +26,9 @@ from .consent import COOKIE_NAME, delete_cookie_headers, set_cookie_header
 from .context import all_ancestors, page_context
 from .notice import load_operator_texts
 from .visit import CHECK_PARAM, REVOKED_PARAM, Visit, add_query, read_visit
+
+if TYPE_CHECKING:  # handed in when the app is built: named here for annotations only
+    from ..services import Services
 
 MAX_VIMEO_ID_DIGITS = 12
 FORM_LIMITS: dict[str, Any] = {"max_files": 0, "max_fields": 20, "max_part_size": 2048}

@@ -1,0 +1,254 @@
+"""The package map stays true: imports run down the floors, never sideways, never in a circle.
+
+Every module of ``gallery/`` is read with :mod:`ast` (nothing is imported). The floors below are
+the map in docs/development.md; a new package or top-level module fails here until it is placed.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+PACKAGE = ROOT / "gallery"
+DEVELOPMENT = ROOT / "docs" / "development.md"
+
+# Highest floor first. A module may import from any floor below its own, and within its own
+# package (or module); a name needed on two floors moves down, never sideways.
+FLOORS: tuple[tuple[str, ...], ...] = (
+    ("gallery.__main__",),
+    ("gallery.cli",),  # the command line, and the offline demo
+    ("gallery.app",),  # create_app(): builds the services and the route table
+    ("gallery.services",),  # everything the endpoints share, built once per app
+    ("gallery.admin", "gallery.public"),  # the editors' area; what visitors see
+    ("gallery.web",),  # what public and admin pages share
+    ("gallery.content",),  # what editors do to galleries and statements
+    ("gallery.storage", "gallery.vimeo"),  # where data lives; the only door to Vimeo
+    ("gallery.obligations",),  # which settings a public body must still give
+    ("gallery.settings",),
+    ("gallery.origins",),
+    ("gallery.i18n", "gallery.models", "gallery.private", "gallery"),
+)
+# Named below its floor only in annotations (under ``if TYPE_CHECKING:``): the object itself is
+# handed down when the app is built, never imported by the pages that use it.
+ANNOTATION_ONLY = frozenset({"gallery.services"})
+
+
+@dataclass(frozen=True, slots=True)
+class Import:
+    source: str  # the importing module
+    target: str  # the imported gallery module
+    line: int
+    typing_only: bool  # under ``if TYPE_CHECKING:``
+    local: bool  # inside a function
+
+
+def module_name(path: Path) -> str:
+    parts = path.relative_to(ROOT).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+MODULES = {module_name(p): p for p in sorted(PACKAGE.rglob("*.py"))}
+
+
+def unit(module: str) -> str:
+    """The package or top-level module a module belongs to: the longest name on the map."""
+    found = [name for floor in FLOORS for name in floor if module == name or module.startswith(name + ".")]
+    return max(found, key=len)
+
+
+def floor(module: str) -> int:
+    """0 for the top floor, growing downwards."""
+    return next(n for n, names in enumerate(FLOORS) if unit(module) in names)
+
+
+def _is_type_checking(test: ast.expr) -> bool:
+    return (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or (
+        isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING"
+    )
+
+
+def _targets(module: str, node: ast.Import | ast.ImportFrom) -> Iterator[str]:
+    """The gallery modules an import statement loads (a submodule when a name is one)."""
+    if isinstance(node, ast.Import):
+        for alias in node.names:
+            if alias.name.split(".")[0] == "gallery":
+                yield alias.name
+        return
+    if node.level:
+        package = module if MODULES[module].name == "__init__.py" else module.rpartition(".")[0]
+        base = package.split(".")[: len(package.split(".")) - node.level + 1]
+        source = ".".join([*base, node.module] if node.module else base)
+    else:
+        source = node.module or ""
+    if source.split(".")[0] != "gallery":
+        return
+    for alias in node.names:
+        submodule = f"{source}.{alias.name}"
+        yield submodule if submodule in MODULES else source
+
+
+def imports_of(module: str) -> list[Import]:
+    """Every import of a gallery module in ``module``, with where it stands."""
+    tree = ast.parse(MODULES[module].read_text(encoding="utf-8"))
+    found: list[Import] = []
+
+    def visit(node: ast.AST, typing_only: bool, local: bool) -> None:
+        if isinstance(node, ast.Import | ast.ImportFrom):
+            for target in _targets(module, node):
+                found.append(Import(module, target, node.lineno, typing_only, local))
+            return
+        if isinstance(node, ast.If) and _is_type_checking(node.test):
+            for child in node.body:
+                visit(child, True, local)
+            for child in node.orelse:
+                visit(child, typing_only, local)
+            return
+        inner = local or isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda)
+        for child in ast.iter_child_nodes(node):
+            visit(child, typing_only, inner)
+
+    visit(tree, False, False)
+    return found
+
+
+ALL_IMPORTS = [found for module in MODULES for found in imports_of(module)]
+
+
+def test_every_module_is_on_the_map() -> None:
+    unplaced = [m for m in MODULES if not any(m == n or m.startswith(n + ".") for f in FLOORS for n in f)]
+    assert not unplaced
+    top_level = {".".join(m.split(".")[:2]) for m in MODULES if m != "gallery"}
+    named = {name for names in FLOORS for name in names}
+    assert top_level <= named, f"place these on a floor: {sorted(top_level - named)}"
+
+
+def describe(found: Import, why: str) -> str:
+    units = f"{unit(found.source)} → {unit(found.target)}"
+    return f"{found.source}:{found.line} imports {found.target} ({units}: {why})"
+
+
+def test_imports_point_down_never_up_or_sideways() -> None:
+    wrong = []
+    for found in ALL_IMPORTS:
+        source, target = unit(found.source), unit(found.target)
+        if source == target:
+            continue
+        if found.typing_only and target in ANNOTATION_ONLY:
+            continue
+        if floor(found.target) > floor(found.source):
+            continue
+        why = "sideways" if floor(found.target) == floor(found.source) else "upwards"
+        wrong.append(describe(found, why))
+    assert not wrong, "\n".join(wrong)
+
+
+def test_the_services_type_is_named_below_the_wiring_only_in_annotations() -> None:
+    run_time = [
+        describe(found, "imported at run time")
+        for found in ALL_IMPORTS
+        if unit(found.target) in ANNOTATION_ONLY
+        and floor(found.source) > floor(found.target)
+        and not found.typing_only
+    ]
+    assert not run_time, "\n".join(run_time)
+
+
+def cycles(edges: dict[str, set[str]]) -> list[list[str]]:
+    """Strongly connected components with more than one module, or a module importing itself."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    found: list[list[str]] = []
+
+    def connect(node: str) -> None:
+        index[node] = low[node] = len(index)
+        stack.append(node)
+        on_stack.add(node)
+        for nxt in sorted(edges.get(node, ())):
+            if nxt not in index:
+                connect(nxt)
+                low[node] = min(low[node], low[nxt])
+            elif nxt in on_stack:
+                low[node] = min(low[node], index[nxt])
+        if low[node] == index[node]:
+            component = []
+            while True:
+                member = stack.pop()
+                on_stack.discard(member)
+                component.append(member)
+                if member == node:
+                    break
+            if len(component) > 1 or node in edges.get(node, ()):
+                found.append(sorted(component))
+
+    for node in sorted(edges):
+        if node not in index:
+            connect(node)
+    return found
+
+
+def test_no_module_imports_itself_in_a_circle() -> None:
+    """Counting imports inside functions too: a deferred import is still a dependency."""
+    edges: dict[str, set[str]] = {}
+    for found in ALL_IMPORTS:
+        if not found.typing_only:
+            edges.setdefault(found.source, set()).add(found.target)
+    assert not cycles(edges)
+
+
+@pytest.mark.parametrize(
+    ("edges", "expected"),
+    [
+        ({"a": {"b"}, "b": {"c"}}, []),
+        ({"a": {"b"}, "b": {"a"}}, [["a", "b"]]),
+        ({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}, [["a", "b", "c"]]),
+        ({"a": {"a"}}, [["a"]]),
+    ],
+)
+def test_the_cycle_finder_finds_cycles(edges: dict[str, set[str]], expected: list[list[str]]) -> None:
+    assert cycles(edges) == expected
+
+
+def test_imports_inside_functions_say_why() -> None:
+    """An import deferred into a function carries a comment (on its line or just above it)."""
+    silent = []
+    for module, path in MODULES.items():
+        lines = path.read_text(encoding="utf-8").splitlines()
+        tree = ast.parse("\n".join(lines))
+        for function in ast.walk(tree):
+            if not isinstance(function, ast.FunctionDef | ast.AsyncFunctionDef):
+                continue
+            for node in ast.walk(function):
+                if isinstance(node, ast.Import | ast.ImportFrom) and not _explained(lines, node.lineno):
+                    silent.append(f"{module}:{node.lineno}: {lines[node.lineno - 1].strip()}")
+    assert not silent, "\n".join(silent)
+
+
+def _explained(lines: list[str], lineno: int) -> bool:
+    if "#" in lines[lineno - 1]:
+        return True
+    for line in reversed(lines[: lineno - 1]):
+        text = line.strip()
+        if not text or text.startswith(("import ", "from ")):
+            continue  # a group of deferred imports shares one comment
+        return text.startswith("#")
+    return False
+
+
+def test_the_architecture_guide_names_every_package_on_the_map() -> None:
+    guide = DEVELOPMENT.read_text(encoding="utf-8")
+    missing = [
+        name
+        for names in FLOORS
+        for name in names
+        if name != "gallery"
+        and f"`{name.replace('.', '/')}/`" not in guide
+        and f"`{name.replace('.', '/')}.py`" not in guide
+    ]
+    assert not missing, f"docs/development.md does not name: {missing}"
