@@ -26,6 +26,7 @@ from .content.schedule import RefreshPolicy
 from .i18n import DEFAULT_LANGUAGE, LANGUAGES, translate, translations
 from .i18n import gettext_noop as N_
 from .private import secure_data_dir
+from .public.choice import ConsentChoice
 from .public.consent import ConsentSigner
 from .public.context import all_ancestors, page_context
 from .public.embed import EmbedScript, EmbedViews
@@ -157,6 +158,7 @@ def create_app(
 
     routes: list[BaseRoute] = [
         *public.routes(),
+        *ConsentChoice(services, public).routes(),
         admin.mount(services, throttle),
         *EmbedViews(services).routes(),
         Route("/g/{slug}/style.css", GalleryStyle(services), name="gallery_style"),

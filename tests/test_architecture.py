@@ -241,6 +241,17 @@ def _explained(lines: list[str], lineno: int) -> bool:
     return False
 
 
+def test_a_module_past_300_lines_says_why_in_its_docstring() -> None:
+    """Past ~300 lines a module is asking to be split along a responsibility, unless it says why not."""
+    long = [
+        f"{module} ({lines} lines)"
+        for module, path in MODULES.items()
+        if (lines := len(path.read_text(encoding="utf-8").splitlines())) > 300
+        and "300 lines" not in (ast.get_docstring(ast.parse(path.read_text(encoding="utf-8"))) or "")
+    ]
+    assert not long, f"split these, or say in the docstring why they stay whole: {long}"
+
+
 def test_the_architecture_guide_names_every_package_on_the_map() -> None:
     guide = DEVELOPMENT.read_text(encoding="utf-8")
     missing = [

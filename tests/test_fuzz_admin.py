@@ -17,7 +17,8 @@ from starlette.testclient import TestClient
 
 from gallery.admin import session_cookie
 from gallery.content import editing
-from gallery.content.editing import CAPTION_LANG_RE, LIMITS, SLUG_RE, clean_text
+from gallery.content.editing import CAPTION_LANG_RE, LIMITS, clean_text
+from gallery.content.galleries import SLUG_RE
 from gallery.i18n import LANGUAGES
 from gallery.origins import OriginError, parse_frame_ancestor
 from gallery.storage.database import Database

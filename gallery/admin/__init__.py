@@ -9,8 +9,9 @@ from starlette.routing import Mount, Router
 
 from ..web.checks import relative_slash_redirects
 from .actions import Actions
-from .base import Admin, AdminGate
+from .base import Admin
 from .galleries import Galleries
+from .gate import AdminGate
 from .looks import Looks
 from .signin import SignIn
 from .statements import Statements

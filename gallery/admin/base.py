@@ -16,14 +16,12 @@ from starlette.datastructures import FormData
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .. import i18n
 from ..i18n import DEFAULT_LANGUAGE
 from ..i18n import gettext_noop as N_
 from ..models import Editor
 from ..web.checks import own_origin, safe_next
-from ..web.headers import FRAME_ANCESTORS_KEY
 from ..web.responses import Page, html_response
 from . import session_cookie, sessions
 from .devices import DeviceCookies
@@ -279,43 +277,3 @@ def _phrase(status: int) -> str:
         return HTTPStatus(status).phrase
     except ValueError:
         return ""
-
-
-class AdminGate:
-    """Around every /admin route: never framed, never stored by any cache, errors in admin look."""
-
-    def __init__(self, app: ASGIApp, admin: Admin) -> None:
-        self.app = app
-        self.admin = admin
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        scope[FRAME_ANCESTORS_KEY] = ("'none'",)
-        started = False
-
-        async def send_no_store(message: Message) -> None:
-            nonlocal started
-            if message["type"] == "http.response.start":
-                started = True
-                headers = [(k, v) for k, v in message.get("headers", ()) if k.lower() != b"cache-control"]
-                message["headers"] = [*headers, (b"cache-control", b"no-store")]
-            await send(message)
-
-        try:
-            await self.app(scope, receive, send_no_store)
-        except HTTPException as exc:
-            if started:
-                raise
-            request = Request(scope)
-            response = self.admin.error_page(request, exc.status_code, exc.detail)
-            if exc.status_code == 405:
-                response.raw_headers.append((b"allow", b"GET, POST"))
-            await response(scope, receive, send_no_store)
-        except Exception:
-            if started:
-                raise
-            # Answered here, not by the app's 500 page: that one may be framed like public pages.
-            await self.admin.error_page(Request(scope), 500, "")(scope, receive, send_no_store)
-            raise  # on to the server's error log, as every other 500

@@ -10,8 +10,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from ..content import audit, editing
-from ..content.editing import GALLERY_LIMITS, EditError
+from ..content import audit
+from ..content.editing import EditError
+from ..content.galleries import GALLERY_LIMITS, check_gallery_values, create_gallery, edit_gallery
 from ..content.status import STATUS_LABELS, status_line
 from ..i18n import LANGUAGES, decimal
 from ..i18n import gettext_noop as N_
@@ -158,11 +159,11 @@ class Galleries:
         form = await request.form()
         raw = {k: str(form.get(k) or "") for k in ("slug", *FORM_FIELDS)}
         try:
-            values = editing.check_gallery_values(raw)
+            values = check_gallery_values(raw)
 
             def work() -> Gallery:
                 with self.a.s.db.transaction() as conn:
-                    return editing.create_gallery(conn, values, session.editor.name)
+                    return create_gallery(conn, values, session.editor.name)
 
             gallery = await to_thread.run_sync(work)
         except EditError as exc:
@@ -180,7 +181,7 @@ class Galleries:
         form = await request.form()
         raw = {k: str(form.get(k) or "") for k in FORM_FIELDS}
         try:
-            values = editing.check_gallery_values(raw, slug=gallery.slug)
+            values = check_gallery_values(raw, slug=gallery.slug)
         except EditError as exc:
             return self.form_page(
                 request, session, gallery, raw, status=400, errors=self.errors(session.lang, exc)
@@ -191,7 +192,7 @@ class Galleries:
                 current = queries.gallery_by_slug(conn, gallery.slug)
                 if current is None:
                     raise HTTPException(404, N_("Diese Galerie gibt es nicht."))
-                return editing.edit_gallery(conn, current, values, session.editor.name)
+                return edit_gallery(conn, current, values, session.editor.name)
 
         changed = await to_thread.run_sync(work)
         return self.a.done("admin:gallery", "gallery-saved" if changed else "unchanged", slug=gallery.slug)

@@ -9,7 +9,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from ..content import editing
+from ..content.galleries import set_logo
 from ..content.logos import reencode
 from ..content.posters import MAX_UPLOAD_BYTES, PosterError
 from ..i18n import gettext_noop as N_
@@ -57,7 +57,7 @@ class Looks:
                 current = queries.gallery_by_slug(conn, gallery.slug)
                 if current is None:
                     raise HTTPException(404, N_("Diese Galerie gibt es nicht."))
-                old = editing.set_logo(conn, current, name, session.editor.name)
+                old = set_logo(conn, current, name, session.editor.name)
                 keep = queries.referenced_thumbnails(conn)
             return {old} - keep if old else set()
 

@@ -1,4 +1,8 @@
-"""What editors do to statements: add, refresh, remove. Used by the CLI and the admin area."""
+"""What editors do to statements: add, refresh, remove. Used by the CLI and the admin area.
+
+One class although past 300 lines: adding, refreshing and removing share the bookkeeping of the
+video row, its thumbnail, the refresh schedule and the audit trail, which must stay in step.
+"""
 
 from __future__ import annotations
 

@@ -14,7 +14,8 @@ from ..models import FetchStatus
 from ..origins import OriginError, parse_frame_ancestor
 from ..storage.thumbnails import is_stored_name
 from ..vimeo.links import HASH_RE
-from .editing import CAPTION_LANG_RE, GALLERY_LIMITS, LIMITS, SLUG_RE, TEXT_FIELDS, check_accent
+from .editing import CAPTION_LANG_RE, LIMITS, TEXT_FIELDS
+from .galleries import GALLERY_LIMITS, SLUG_RE, check_accent
 from .logos import check_stored as check_logo
 from .posters import PosterError, check_stored
 

@@ -1,4 +1,4 @@
-"""Public pages: the gallery, one statement, consent and its withdrawal, privacy, accessibility."""
+"""Public pages: the gallery, one statement, privacy, accessibility, and the health check."""
 
 from __future__ import annotations
 
@@ -9,7 +9,6 @@ from typing import TYPE_CHECKING, Any
 
 from anyio import to_thread
 from markupsafe import Markup
-from starlette.datastructures import FormData
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
@@ -20,21 +19,18 @@ from ..i18n import gettext_noop as N_
 from ..models import Gallery, Statement
 from ..origins import valid_ancestors
 from ..storage import queries
-from ..web.checks import body_limit, is_same_origin_post, safe_next
 from ..web.responses import Page, html_response
-from .consent import COOKIE_NAME, delete_cookie_headers, set_cookie_header
+from .consent import COOKIE_NAME
 from .context import all_ancestors, page_context
 from .notice import load_operator_texts
-from .visit import CHECK_PARAM, REVOKED_PARAM, Visit, add_query, read_visit
+from .visit import Visit, add_query, read_visit
 
 if TYPE_CHECKING:  # handed in when the app is built: named here for annotations only
     from ..services import Services
 
 MAX_VIMEO_ID_DIGITS = 12
-FORM_LIMITS: dict[str, Any] = {"max_files": 0, "max_fields": 20, "max_part_size": 2048}
 NOT_FOUND_STATEMENT = N_("Dieses Videostatement gibt es hier nicht (mehr).")
 NOT_FOUND_GALLERY = N_("Diese Galerie gibt es nicht.")
-CHOOSE_SCOPE = N_("Bitte wählen Sie „Video von Vimeo laden“ oder „Vimeo-Videos immer laden“.")
 RENDER_STRIPES = 64
 # ``/g/<slug>?play=<id>``: the gallery with that card's player, where a visitor without script
 # returns after choosing "always" or "play" on the gallery (never a player without consent).
@@ -67,14 +63,6 @@ class PublicViews:
             Route("/g/{slug}", self.gallery, name="gallery"),
             Route("/g/{slug}/v/{vimeo_id}", self.statement, name="statement"),
             Route("/v/{vimeo_id}", self.statement_short, name="statement_short"),
-            Route("/consent", self.consent, methods=["POST"], name="consent", middleware=body_limit(8192)),
-            Route(
-                "/consent/revoke",
-                self.revoke,
-                methods=["POST"],
-                name="consent_revoke",
-                middleware=body_limit(8192),
-            ),
             Route("/privacy", self.privacy, name="privacy"),
             Route("/accessibility", self.accessibility, name="accessibility"),
             Route("/healthz", self.healthz, name="healthz"),
@@ -161,7 +149,7 @@ class PublicViews:
             raise HTTPException(404, NOT_FOUND_STATEMENT)
         return gallery, statement
 
-    def _render_statement(
+    def render_statement(
         self, slug: str, vimeo_id: int, visit: Visit, clicked: bool
     ) -> tuple[str, tuple[str, ...]]:
         """With the player when consent is remembered or the visitor has just clicked to play."""
@@ -246,7 +234,7 @@ class PublicViews:
         vimeo_id = parse_vimeo_id(request.path_params["vimeo_id"])
         visit = self.visit(request)
         key = ("statement", slug, vimeo_id, visit)
-        page = await self.cached_page(key, self._render_statement, slug, vimeo_id, visit, False)
+        page = await self.cached_page(key, self.render_statement, slug, vimeo_id, visit, False)
         return html_response(request, page)
 
     async def statement_short(self, request: Request) -> Response:
@@ -286,70 +274,6 @@ class PublicViews:
             return JSONResponse({"status": "error", "database": "unavailable"}, status_code=503)
         return JSONResponse({"status": "ok", "schema": schema, "notice": self.s.notice.version})
 
-    async def read_form(self, request: Request) -> FormData:
-        if not is_same_origin_post(request, self.s.settings):
-            raise HTTPException(
-                403,
-                N_(
-                    "Diese Anfrage kam nicht von dieser Seite und wurde deshalb abgelehnt. "
-                    "Bitte nutzen Sie die Schaltflächen auf der Seite."
-                ),
-            )
-        content_type = request.headers.get("content-type", "").split(";")[0].strip()
-        if content_type not in {"application/x-www-form-urlencoded", "multipart/form-data"}:
-            raise HTTPException(415, N_("Bitte senden Sie das Formular der Seite ab."))
-        return await request.form(**FORM_LIMITS)
-
-    def next_target(self, form: FormData) -> str:
-        """Where to go after a POST: a local path from the form, or the start page."""
-        raw = _text(form, "next")
-        if not raw:
-            return "/"
-        target = safe_next(raw)
-        if target is None:
-            raise HTTPException(400, N_("Das Ziel der Weiterleitung ist ungültig."))
-        return target
-
-    async def consent(self, request: Request) -> Response:
-        """``always``: remember (cookie) and go on. ``once``: show the player now, remember nothing."""
-        form = await self.read_form(request)
-        scope = form.get("scope")
-        if scope not in {"once", "always"}:
-            raise HTTPException(400, CHOOSE_SCOPE)
-        if scope == "always":
-            # The marker lets the next page tell the visitor if the browser refused the cookie.
-            target = add_query(self.next_target(form), CHECK_PARAM, self.s.signer.issue_check(CHECK_PARAM))
-            response = RedirectResponse(target, status_code=303)
-            settings = self.s.settings
-            cookie = self.s.signer.issue()
-            response.raw_headers.append(
-                set_cookie_header(cookie, settings.consent_max_age_seconds, settings.cookie_mode)
-            )
-            return response
-        vimeo_id = parse_vimeo_id(_text(form, "video") or "")
-        slug = _text(form, "gallery")
-        visit = Visit(known_language(_text(form, "lang")), self.visit(request).remembered)
-
-        def render() -> tuple[str, tuple[str, ...]]:
-            nonlocal slug
-            if not slug:
-                with self.s.db.connect() as conn:
-                    holding = queries.galleries_holding(conn, vimeo_id)
-                if not holding:
-                    raise HTTPException(404, NOT_FOUND_STATEMENT)
-                slug = holding[0].slug
-            return self._render_statement(slug, vimeo_id, visit, True)
-
-        html, ancestors = await to_thread.run_sync(render)
-        return html_response(request, Page.of(html, frame_ancestors=ancestors))
-
-    async def revoke(self, request: Request) -> Response:
-        form = await self.read_form(request)
-        marker = self.s.signer.issue_check(REVOKED_PARAM)
-        response = RedirectResponse(add_query(self.next_target(form), REVOKED_PARAM, marker), status_code=303)
-        response.raw_headers.extend(delete_cookie_headers(self.s.settings.cookie_mode))
-        return response
-
 
 def contact_link(contact: str | None) -> tuple[str, str] | None:
     """(href, text) for the accessibility feedback contact: an e-mail address or a web page."""
@@ -363,11 +287,6 @@ def contact_link(contact: str | None) -> tuple[str, str] | None:
 
 def _iso(day: date | None) -> str:
     return day.isoformat() if day else ""
-
-
-def _text(form: FormData, name: str) -> str | None:
-    value = form.get(name)
-    return value if isinstance(value, str) else None
 
 
 def visit_default(gallery: Gallery) -> str:

@@ -6,6 +6,8 @@ or hash-less unlisted videos, 403 when embedding is disabled. Tests and ``galler
 
 It can also misbehave the way Vimeo and its CDN do (:class:`Fault`), switched at run time through
 ``StandIn.fault`` or, for a stand-in in another process, the loopback-only control endpoint.
+
+One module although past 300 lines: it is one fake service, which tests and the demo start whole.
 """
 
 from __future__ import annotations
