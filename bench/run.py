@@ -268,24 +268,23 @@ class Seeded:
 def seed(data_dir: Path, secret_key: str, use_pillow: bool) -> Seeded:
     from gallery.models import FetchStatus, Image, Video, sniff_image
     from gallery.settings import Settings
-    from gallery.storage import queries
-    from gallery.storage.database import Database, utcnow
+    from gallery.storage.engine import utcnow
+    from gallery.storage.store import Storage
     from gallery.storage.thumbnails import ThumbnailStore
 
     settings = Settings.from_environ(
         {"GALLERY_DATA_DIR": str(data_dir), "GALLERY_SECRET_KEYS": secret_key}
     )
-    db = Database(settings.database_path)
-    db.migrate()
+    storage = Storage.sqlite(settings.database_path)
+    storage.migrate()
     thumbs = ThumbnailStore(settings.thumbnail_dir)
     samples = sample_statements()
     pictures, source = sample_thumbnails(len(samples), use_pillow)
     names = []
     now = utcnow()
-    with db.transaction() as conn:
-        gallery = queries.default_gallery(conn)
-        queries.update_gallery(
-            conn,
+    with storage.transaction() as tx:
+        gallery = tx.default_gallery()
+        tx.update_gallery(
             gallery.id,
             title="Herz einschalten – Rassismus ausschalten",
             intro=(
@@ -298,8 +297,7 @@ def seed(data_dir: Path, secret_key: str, use_pillow: bool) -> Seeded:
             assert kind is not None, "sample thumbnails are images"
             name = thumbs.save(Image(data=picture, media_type=kind[0], extension=kind[1]))
             names.append(name)
-            queries.save_video(
-                conn,
+            tx.save_video(
                 Video(
                     vimeo_id=sample.vimeo_id,
                     unlisted_hash=sample.unlisted_hash,
@@ -317,8 +315,7 @@ def seed(data_dir: Path, secret_key: str, use_pillow: bool) -> Seeded:
                     good_at=now,
                 ),
             )
-            queries.add_statement(
-                conn,
+            tx.add_statement(
                 gallery.id,
                 sample.vimeo_id,
                 published=True,
@@ -328,8 +325,8 @@ def seed(data_dir: Path, secret_key: str, use_pillow: bool) -> Seeded:
                 transcript=sample.transcript,
                 alt_text=sample.alt_text,
             )
-        slug = queries.default_gallery(conn).slug
-    db.close()
+        slug = tx.default_gallery().slug
+    storage.close()
     return Seeded(
         gallery_slug=slug,
         vimeo_ids=[s.vimeo_id for s in samples],

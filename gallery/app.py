@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import sqlite3
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import replace
@@ -36,8 +35,7 @@ from .public.views import PublicViews
 from .public.visit import read_visit
 from .services import Services
 from .settings import Settings
-from .storage import queries
-from .storage.database import Database
+from .storage.store import Storage
 from .storage.thumbnails import ThumbnailStore
 from .vimeo.client import VimeoClient
 from .web.assets import AssetLane, StaticAssets, ThumbnailEndpoint
@@ -99,27 +97,26 @@ class GalleryApp(Starlette):
 def build_services(settings: Settings, *, demo: bool = False) -> Services:
     """Open the database (migrating it), load the notice, and prepare everything pages need."""
     secure_data_dir(settings.data_dir)
-    db = Database(settings.database_path)
-    db.migrate()
+    storage = Storage.sqlite(settings.database_path)
+    storage.migrate()
     security = SecurityHeaders(settings)
     notice = load_notice(settings.data_dir, LANGUAGES)
-    with db.transaction() as conn:
-        notice_date = queries.record_notice_version(
-            conn,
+    with storage.transaction() as tx:
+        notice_date = tx.record_notice_version(
             notice.version,
             notice.short_for(DEFAULT_LANGUAGE),
             notice.full_for(DEFAULT_LANGUAGE),
         )
     return Services(
         settings=settings,
-        db=db,
+        storage=storage,
         notice=notice,
         notice_date=notice_date,
         signer=ConsentSigner(settings.secret_keys, notice.version, settings.consent_max_age_seconds),
         static=StaticAssets(STATIC_DIR, security),
         security=security,
         thumbnails=ThumbnailStore(settings.thumbnail_dir),
-        pages=PageCache(db),
+        pages=PageCache(storage),
     )
 
 
@@ -146,7 +143,7 @@ def create_app(
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         vimeo = services.vimeo = VimeoClient(settings, vimeo_transport)
         refresher = services.refresher = Refresher(
-            services.db, services.thumbnails, vimeo, services.refresh_policy
+            services.storage, services.thumbnails, vimeo, services.refresh_policy
         )
         refresher.start()  # returns at once; the first pass comes after a delay
         try:
@@ -154,7 +151,7 @@ def create_app(
         finally:
             await refresher.stop()
             await vimeo.aclose()
-            services.db.close()
+            services.storage.close()
 
     routes: list[BaseRoute] = [
         *public.routes(),
@@ -201,7 +198,7 @@ def error_page(services: Services, request: Request, status: int, detail: str) -
     try:
         # An area that narrowed who may frame it (the admin: nobody) keeps that for its errors.
         ancestors = request.scope.get(FRAME_ANCESTORS_KEY) or all_ancestors(services)
-    except sqlite3.Error:  # the very reason for a 500, perhaps: fall back to the global list
+    except services.storage.errors:  # the very reason for a 500, perhaps: fall back to the global list
         ancestors = services.settings.frame_ancestors
     try:
         html = services.renderer.render(

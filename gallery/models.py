@@ -116,6 +116,28 @@ class AuditEntry:
 
 
 @dataclass(frozen=True, slots=True)
+class ScheduledVideo:
+    """A video some gallery shows, with its row of the refresh schedule (None: never scheduled)."""
+
+    vimeo_id: int
+    fetched_at: str | None
+    thumbnail: str | None
+    next_check: float | None
+    failures: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class RefreshState:
+    """The one refresh state of the service: who holds the lease, and the pause after trouble."""
+
+    holder: str
+    lease_until: float
+    paused_until: float
+    failures: int
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
 class Image:
     """An image's bytes with the media type and file extension its bytes show."""
 

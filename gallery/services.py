@@ -10,7 +10,7 @@ from .content.schedule import RefreshPolicy
 from .public.consent import ConsentSigner
 from .public.notice import Notice
 from .settings import Settings
-from .storage.database import Database
+from .storage.store import Storage
 from .storage.thumbnails import ThumbnailStore
 from .vimeo.client import VimeoClient
 from .web.assets import StaticAssets
@@ -22,7 +22,7 @@ from .web.render import Renderer
 @dataclass
 class Services:
     settings: Settings
-    db: Database
+    storage: Storage
     notice: Notice
     notice_date: str
     signer: ConsentSigner
@@ -39,4 +39,4 @@ class Services:
     @property
     def curator(self) -> Curator:
         assert self.vimeo is not None, "the Vimeo client exists while the app runs"
-        return Curator(self.db, self.thumbnails, self.vimeo, self.refresh_policy)
+        return Curator(self.storage, self.thumbnails, self.vimeo, self.refresh_policy)

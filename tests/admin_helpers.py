@@ -12,7 +12,7 @@ import httpx
 from starlette.testclient import TestClient
 
 from gallery.admin import accounts, passwords
-from gallery.storage.database import Database
+from gallery.storage.store import Storage
 from tests.htmlparse import Element, parse
 
 PASSWORD = "richtig-langes-passwort"
@@ -54,7 +54,7 @@ class FakeClock:
 def create_editor(db_path: Path, name: str = "anna", password: str = PASSWORD) -> None:
     """An account as `gallery editor add` makes it, with cheap scrypt parameters to keep tests fast
     (the parameters travel in the hash; the default ones are tested on their own)."""
-    db = Database(db_path)
+    db = Storage.sqlite(db_path)
     db.migrate()
     with db.transaction() as conn:
         accounts.add_editor(conn, name, passwords.hash_password(password, n=2**10, r=8, p=1))

@@ -19,7 +19,7 @@ from gallery.cli.demo.samples import sample_videos
 from gallery.cli.demo.standin_note import demo_settings
 from gallery.content.curate import Curator
 from gallery.settings import Secret, Settings
-from gallery.storage.database import Database
+from gallery.storage.store import Storage
 from gallery.storage.thumbnails import ThumbnailStore
 from gallery.vimeo.client import VimeoClient
 from gallery.vimeo.standin import FakeVideo, StandIn
@@ -106,7 +106,7 @@ def curator_factory(
 
     @asynccontextmanager
     async def make() -> AsyncIterator[Curator]:
-        db = Database(curated_settings.database_path)
+        db = Storage.sqlite(curated_settings.database_path)
         db.migrate()
         async with VimeoClient(curated_settings, vimeo_transport) as vimeo:
             yield Curator(db, ThumbnailStore(curated_settings.thumbnail_dir), vimeo)

@@ -21,7 +21,7 @@ from gallery.cli.demo.standin_note import demo_settings
 from gallery.content.curate import Curator
 from gallery.models import Image
 from gallery.settings import Secret, Settings
-from gallery.storage.database import Database
+from gallery.storage.store import Storage
 from gallery.storage.thumbnails import ThumbnailStore
 from gallery.vimeo.client import VimeoClient
 from gallery.vimeo.standin import FakeVideo, StandIn
@@ -43,7 +43,7 @@ async def adds(data_dir: Path, first: int) -> None:
     base = Settings(data_dir=data_dir, secret_keys=(Secret("crash-test-key-0123456789"),))
     settings = demo_settings(base.checked(), "http://127.0.0.1:9")
     standin = StandIn(base_url="http://127.0.0.1:9", keep_requests=False)
-    db = Database(settings.database_path)
+    db = Storage.sqlite(settings.database_path)
     db.migrate()
     async with VimeoClient(settings, standin.transport()) as vimeo:
         curator = Curator(db, ThumbnailStore(settings.thumbnail_dir), vimeo)

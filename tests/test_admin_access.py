@@ -11,7 +11,7 @@ from starlette.testclient import TestClient
 
 from gallery.cli.demo.samples import sample_videos
 from gallery.content.curate import MAX_TEXT
-from gallery.storage import queries
+from gallery.storage.galleries import GalleryReads
 from tests.admin_helpers import SAME_ORIGIN, AdminActions, snapshot, statement_id
 from tests.htmlparse import parse
 
@@ -189,7 +189,7 @@ def test_a_server_error_in_the_admin_is_never_framed_or_cached(
 
     with TestClient(populated_app, base_url="https://gallery.test", raise_server_exceptions=False) as client:
         assert AdminActions(client).login().status_code == 303
-        monkeypatch.setattr(queries, "galleries", broken)
+        monkeypatch.setattr(GalleryReads, "galleries", broken)
         if renderer_too:  # then the app's own 500 page answers, and still keeps the admin's rules
             monkeypatch.setattr(populated_app.state.services.renderer, "render", broken)
         r = client.get("/admin/")

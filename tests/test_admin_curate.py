@@ -14,7 +14,7 @@ from PIL import Image
 
 from gallery.cli.demo.samples import sample_videos
 from gallery.settings import Settings
-from gallery.storage.database import Database
+from gallery.storage.sqlite import SQLiteEngine
 from gallery.vimeo.standin import FakeVideo, StandIn
 from tests.admin_helpers import AdminActions, field_error, snapshot, statement_id
 from tests.htmlparse import Element, parse
@@ -470,14 +470,14 @@ def database_bytes(settings: Settings) -> bytes:
 def no_secure_delete(monkeypatch: pytest.MonkeyPatch) -> None:
     """SQLite builds differ: Debian's zeroes deleted content by default, others do not. Make
     every connection behave like the latter, so the test shows what the service itself does."""
-    opened = Database._open
+    opened = SQLiteEngine._open
 
-    def plain(self: Database) -> sqlite3.Connection:
+    def plain(self: SQLiteEngine) -> sqlite3.Connection:
         conn = opened(self)
         conn.execute("PRAGMA secure_delete = OFF")
         return conn
 
-    monkeypatch.setattr(Database, "_open", plain)
+    monkeypatch.setattr(SQLiteEngine, "_open", plain)
 
 
 def test_delete_asks_first_then_removes_texts_and_images_everywhere(

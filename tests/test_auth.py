@@ -19,9 +19,10 @@ from gallery.admin import accounts, passwords, session_cookie, throttle
 from gallery.app import create_app
 from gallery.public.consent import ConsentSigner
 from gallery.settings import Settings
-from gallery.storage.database import Database
+from gallery.storage.store import Storage
 from tests.admin_helpers import PASSWORD, AdminActions, FakeClock, create_editor, respellings, snapshot
 from tests.htmlparse import parse
+from tests.sqlfile import raw_sql
 
 
 @pytest.fixture
@@ -301,7 +302,7 @@ def test_activity_keeps_the_session_alive(
 def test_session_has_an_absolute_lifetime(browser: AdminActions, settings: Settings) -> None:
     browser.login()
     old = (datetime.now(UTC) - timedelta(hours=settings.session_max_hours, minutes=1)).isoformat()
-    with Database(settings.database_path).transaction() as conn:
+    with raw_sql(settings.database_path) as conn:
         conn.execute("UPDATE editor_sessions SET created_at = ?", (old,))
     assert browser.client.get("/admin/", follow_redirects=False).status_code == 303
 
@@ -317,7 +318,7 @@ def test_password_change_or_removal_ends_that_editors_sessions(
     ):
         anna, bert = AdminActions(a), AdminActions(b)
         assert anna.login().status_code == 303 and bert.login("bert").status_code == 303
-        with Database(settings.database_path).transaction() as conn:
+        with Storage.sqlite(settings.database_path).transaction() as conn:
             if change == "passwd":
                 accounts.set_password(
                     conn, "anna", passwords.hash_password("ein-ganz-neues-passwort", n=2**10, r=8, p=1)

@@ -26,8 +26,8 @@ from gallery.cli.demo.samples import sample_videos
 from gallery.cli.demo.standin_note import FILE_NAME, record_standin
 from gallery.models import FetchStatus, Video
 from gallery.settings import DEFAULT_OEMBED_URL, Settings
-from gallery.storage import queries
-from gallery.storage.database import Database, utcnow
+from gallery.storage.engine import utcnow
+from gallery.storage.store import Storage
 from tests.processes import clean_env, free_port, gallery_running
 from tests.test_cli import (  # noqa: F401 - fixtures
     CLI_KEY,
@@ -207,11 +207,11 @@ def test_export_refuses_to_overwrite_without_force(operator: Operator, tmp_path:
 
 def many_statements(data_dir: Path, count: int) -> None:
     """Far more listing than a pipe holds (64 KiB, at most 1 MiB): still writing when the reader leaves."""
-    db = Database(data_dir / "gallery.sqlite3")
+    db = Storage.sqlite(data_dir / "gallery.sqlite3")
     db.migrate()
     now = utcnow()
     with db.transaction() as conn:
-        gallery = queries.default_gallery(conn)
+        gallery = conn.default_gallery()
         for n in range(count):
             vimeo_id = 100_000_000 + n
             video = Video(
@@ -230,8 +230,8 @@ def many_statements(data_dir: Path, count: int) -> None:
                 fetched_at=now,
                 good_at=now,
             )
-            queries.save_video(conn, video)
-            queries.add_statement(conn, gallery.id, vimeo_id, published=True)
+            conn.save_video(video)
+            conn.add_statement(gallery.id, vimeo_id, published=True)
     db.close()
 
 

@@ -25,12 +25,12 @@ from gallery.app import create_app
 from gallery.cli.demo.standin_note import demo_settings
 from gallery.models import Image
 from gallery.settings import Secret, Settings
-from gallery.storage import queries
 from gallery.storage import thumbnails as thumbnails_module
-from gallery.storage.database import Database
+from gallery.storage.store import Storage
 from gallery.storage.thumbnails import NAME_RE, ThumbnailStore
 from tests.conftest import TEST_HOST
 from tests.htmlparse import parse
+from tests.sqlfile import raw_sql
 
 WRITER = Path(__file__).with_name("crash_writer.py")
 ROOT = WRITER.parent.parent
@@ -83,8 +83,7 @@ def read_until(
 
 
 def integrity(path: Path) -> tuple[str, list[tuple[object, ...]]]:
-    db = Database(path)
-    with db.connect() as conn:
+    with raw_sql(path) as conn:
         check = conn.execute("PRAGMA integrity_check").fetchone()[0]
         dangling = [tuple(r) for r in conn.execute("PRAGMA foreign_key_check")]
     return check, dangling
@@ -110,9 +109,9 @@ def test_sigkill_during_a_stream_of_writes_loses_nothing_acknowledged(tmp_path: 
         check, dangling = integrity(data_dir / "gallery.sqlite3")
         assert check == "ok" and dangling == [], run
     assert len(adds) >= 20, "the writer should get some work done between kills"
-    db = Database(data_dir / "gallery.sqlite3")
-    with db.connect() as conn:
-        statements = {s.vimeo_id: s for s in queries.statements(conn)}
+    db = Storage.sqlite(data_dir / "gallery.sqlite3")
+    with db.read() as conn:
+        statements = {s.vimeo_id: s for s in conn.statements()}
     thumbs = ThumbnailStore(data_dir / "thumbnails")
     for vimeo_id in adds:
         s = statements[vimeo_id]  # every acknowledged add is there, complete

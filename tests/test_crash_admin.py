@@ -25,10 +25,10 @@ from starlette.applications import Starlette
 from gallery.admin.session_cookie import COOKIE_NAME
 from gallery.cli.demo.samples import sample_videos
 from gallery.settings import Settings
-from gallery.storage.database import Database
 from tests.admin_helpers import PASSWORD, create_editor, statement_id
 from tests.conftest import TEST_KEY
 from tests.htmlparse import parse
+from tests.sqlfile import raw_sql
 from tests.test_admin_editing import form_values
 from tests.test_backup_live import free_port
 
@@ -173,7 +173,7 @@ def test_sigkill_during_editors_saves_loses_nothing_acknowledged(
         if editor is not None:
             editor.join(timeout=60)
     assert len(acked) == len(sids) and sum(len(s) for s in sent.values()) > 30, "enough saves happened"
-    with Database(db_path).connect() as conn:
+    with raw_sql(db_path) as conn:
         rows = {r[0]: (r[1], r[2]) for r in conn.execute("SELECT id, speaker_name, revision FROM statements")}
         edits = dict(
             conn.execute(
@@ -278,7 +278,7 @@ def test_sigkill_during_import_leaves_all_or_nothing(
     export = tmp_path / "export.json"
     count = big_export(export)
     base = curated_settings.data_dir
-    with Database(base / "gallery.sqlite3").connect() as conn:
+    with raw_sql(base / "gallery.sqlite3") as conn:
         conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # an empty WAL: growth means the import
     env = {**os.environ, "GALLERY_SECRET_KEYS": TEST_KEY}
     command = [sys.executable, "-m", "gallery", "import", str(export)]

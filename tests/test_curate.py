@@ -14,16 +14,16 @@ import pytest
 from gallery.content.curate import CurateError, Curator
 from gallery.models import FetchStatus
 from gallery.settings import Settings
-from gallery.storage import queries
-from gallery.storage.database import Database, utcnow
+from gallery.storage.store import Storage
 from gallery.vimeo.standin import FakeVideo, StandIn
+from tests.sqlfile import raw_sql
 
 pytestmark = pytest.mark.anyio
 Factory = Callable[[], AbstractAsyncContextManager[Curator]]
 
 
 def rows(settings: Settings) -> list[tuple[object, ...]]:
-    with Database(settings.database_path).connect() as conn:
+    with raw_sql(settings.database_path) as conn:
         return [tuple(r) for r in conn.execute("SELECT * FROM statements ORDER BY id")]
 
 
@@ -43,8 +43,8 @@ async def test_add_stores_metadata_texts_and_a_local_thumbnail(
     original = (resources.files("gallery.vimeo") / "standin_media" / "sample1.jpg").read_bytes()
     assert stored == original
     assert video.thumbnail == hashlib.sha256(original).hexdigest()[:32] + ".jpg"
-    with Database(curated_settings.database_path).connect() as conn:
-        (statement,) = queries.statements(conn)
+    with Storage.sqlite(curated_settings.database_path).read() as conn:
+        (statement,) = conn.statements()
     assert statement.speaker_name == "A" and statement.quote == "Q" and statement.published
 
 
@@ -65,7 +65,7 @@ async def test_referer_setting_unlocks_a_domain_restricted_video(
 
     standin.videos[900000006].allowed_referers = ("https://www.ratzeburg.de/",)
     settings = replace(curated_settings, vimeo_referer="https://www.ratzeburg.de/")
-    db = Database(settings.database_path)
+    db = Storage.sqlite(settings.database_path)
     db.migrate()
     async with VimeoClient(settings, vimeo_transport) as vimeo:
         outcome = await Curator(db, ThumbnailStore(settings.thumbnail_dir), vimeo).add("900000006")
@@ -87,21 +87,17 @@ async def test_same_video_twice_in_one_gallery_is_refused(
 async def test_a_video_may_appear_in_several_galleries(
     curator_factory: Factory, curated_settings: Settings
 ) -> None:
-    db = Database(curated_settings.database_path)
+    db = Storage.sqlite(curated_settings.database_path)
     db.migrate()
-    with db.transaction() as conn:
-        now = utcnow()
-        conn.execute(
-            "INSERT INTO galleries (slug, title, created_at, updated_at) VALUES ('schule', 'Schule', ?, ?)",
-            (now, now),
-        )
+    with db.transaction() as tx:
+        tx.add_gallery("schule", "Schule")
     async with curator_factory() as curator:
         await curator.add("900000001")
         await curator.add("900000001", "schule")
         with pytest.raises(CurateError, match="gibt es nicht"):
             await curator.add("900000002", "nope")
-    with db.connect() as conn:
-        assert [g.slug for g in queries.galleries_holding(conn, 900000001)] == ["videos", "schule"]
+    with db.read() as conn:
+        assert [g.slug for g in conn.galleries_holding(900000001)] == ["videos", "schule"]
 
 
 @pytest.mark.parametrize(
@@ -144,7 +140,7 @@ async def test_thumbnail_from_a_foreign_host_is_not_fetched(
     from gallery.vimeo.client import VimeoClient
 
     settings = replace(curated_settings, vimeo_thumbnail_hosts=("i.vimeocdn.com",))
-    db = Database(settings.database_path)
+    db = Storage.sqlite(settings.database_path)
     db.migrate()
     async with VimeoClient(settings, vimeo_transport) as vimeo:
         outcome = await Curator(db, ThumbnailStore(settings.thumbnail_dir), vimeo).add("900000001")
@@ -188,8 +184,8 @@ async def test_refresh_definite_answers_hide_network_errors_keep(
     assert gone.video.fetch_status is FetchStatus.NOT_FOUND
     assert blocked.video.fetch_status is FetchStatus.FORBIDDEN
     assert gone.video.title  # the good data stays for editors
-    with Database(curated_settings.database_path).connect() as conn:
-        assert queries.statements(conn, visible_only=True) == []
+    with Storage.sqlite(curated_settings.database_path).read() as conn:
+        assert conn.statements(visible_only=True) == []
 
 
 async def test_refresh_after_network_error_keeps_the_last_good_data(
@@ -204,7 +200,7 @@ async def test_refresh_after_network_error_keeps_the_last_good_data(
     def refuse(request: httpx.Request) -> httpx.Response:
         raise httpx.ConnectError("refused", request=request)
 
-    db = Database(curated_settings.database_path)
+    db = Storage.sqlite(curated_settings.database_path)
     async with VimeoClient(curated_settings, httpx.MockTransport(refuse)) as vimeo:
         outcome = await Curator(db, ThumbnailStore(curated_settings.thumbnail_dir), vimeo).refresh(
             900000001
@@ -214,8 +210,8 @@ async def test_refresh_after_network_error_keeps_the_last_good_data(
     assert "nicht erreichbar" in video.fetch_message
     assert video.title == added.video.title and video.thumbnail == added.video.thumbnail
     assert video.good_at == added.video.good_at
-    with db.connect() as conn:
-        assert len(queries.statements(conn, visible_only=True)) == 1
+    with db.read() as conn:
+        assert len(conn.statements(visible_only=True)) == 1
 
 
 async def test_remove_deletes_statement_and_unused_thumbnail(
@@ -236,5 +232,5 @@ async def test_remove_deletes_statement_and_unused_thumbnail(
         with pytest.raises(CurateError, match="in keiner Galerie"):
             await curator.remove(900000001)
     assert rows(curated_settings) == []
-    with Database(curated_settings.database_path).connect() as conn:
-        assert queries.videos(conn) == []
+    with Storage.sqlite(curated_settings.database_path).read() as conn:
+        assert conn.videos() == []

@@ -18,7 +18,7 @@ import pytest
 
 from gallery.cli.demo.samples import sample_videos
 from gallery.settings import Settings
-from gallery.storage import database as db_module
+from gallery.storage import sqlite as db_module
 from tests.admin_helpers import AdminActions, statement_id
 from tests.htmlparse import parse
 from tests.test_admin_curate import no_secure_delete, texts  # noqa: F401 - a fixture

@@ -17,8 +17,7 @@ from gallery.content.curate import Outcome
 from gallery.content.status import status_line
 from gallery.models import FetchStatus, Video
 from gallery.settings import Settings
-from gallery.storage import queries
-from gallery.storage.database import Database
+from gallery.storage.store import Storage
 from gallery.vimeo import client as vimeo_module
 from gallery.vimeo.standin import Fault, StandIn
 from tests.conftest import STANDIN_URL
@@ -87,8 +86,8 @@ def visit(client: TestClient) -> Snapshot:
 
 
 def videos(settings: Settings) -> dict[int, Video]:
-    with Database(settings.database_path).connect() as conn:
-        return {v.vimeo_id: v for v in queries.videos(conn)}
+    with Storage.sqlite(settings.database_path).read() as conn:
+        return {v.vimeo_id: v for v in conn.videos()}
 
 
 def refresh_all(client: TestClient) -> dict[int, Outcome]:

@@ -20,10 +20,10 @@ from starlette.testclient import TestClient
 
 from gallery.public.consent import COOKIE_NAME, ConsentSigner
 from gallery.settings import Secret, Settings
-from gallery.storage.database import Database
 from gallery.vimeo.links import InvalidVideoLink, VideoRef, parse_video_link
 from tests.conftest import TEST_KEY
 from tests.htmlparse import fetched_urls, parse
+from tests.sqlfile import raw_sql
 
 CASES = {
     "link": 4000,
@@ -101,7 +101,7 @@ HEADER_TEXT = st.text(
 def fingerprint(settings: Settings) -> str:
     """Everything stored: every table's rows and the thumbnail files' names."""
     digest = hashlib.sha256()
-    with Database(settings.database_path).connect() as conn:
+    with raw_sql(settings.database_path) as conn:
         tables = [
             r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY 1")
         ]

@@ -21,7 +21,7 @@ from gallery.content.editing import CAPTION_LANG_RE, LIMITS, clean_text
 from gallery.content.galleries import SLUG_RE
 from gallery.i18n import LANGUAGES
 from gallery.origins import OriginError, parse_frame_ancestor
-from gallery.storage.database import Database
+from gallery.storage.store import Storage
 from gallery.vimeo.standin import FakeVideo, StandIn
 from tests.admin_helpers import SAME_ORIGIN, AdminActions, snapshot, statement_id
 from tests.test_fuzz import NASTY, ORIGIN_HEADERS, TEXT, latin1
@@ -105,8 +105,8 @@ SAVABLE_VALUES = st.fixed_dictionaries(
 
 def edit(editor: AdminActions, db_path: Any, which: int, values: dict[str, str]) -> None:
     sid = statement_id(db_path, which)
-    with Database(db_path).connect() as conn:
-        current = editing.statement_by_id(conn, sid)
+    with Storage.sqlite(db_path).read() as conn:
+        current = conn.statement_by_id(sid)
     assert current is not None
     form = dict(values)
     if form.get("revision") == "current":
@@ -118,8 +118,8 @@ def edit(editor: AdminActions, db_path: Any, which: int, values: dict[str, str])
     if refused_changes_nothing(editor, db_path, before, r):
         return
     assert r.status_code == 303, r.status_code
-    with Database(db_path).connect() as conn:
-        saved = editing.statement_by_id(conn, sid)
+    with Storage.sqlite(db_path).read() as conn:
+        saved = conn.statement_by_id(sid)
     assert saved is not None
     for name in editing.TEXT_FIELDS:
         expected = clean_text(form.get(name, ""))
@@ -238,10 +238,9 @@ def test_gallery_forms_store_only_valid_settings(
     assert r.status_code == 303
     slug = re.search(r"/admin/g/([^/?#]+)", r.headers["location"])
     assert slug is not None
-    from gallery.storage import queries
 
-    with Database(db_path).connect() as conn:
-        gallery = queries.gallery_by_slug(conn, slug.group(1))
+    with Storage.sqlite(db_path).read() as conn:
+        gallery = conn.gallery_by_slug(slug.group(1))
     assert gallery is not None
     assert SLUG_RE.match(gallery.slug) and gallery.lang in LANGUAGES
     assert 0 < len(gallery.title) <= 200 and len(gallery.intro) <= 5000
@@ -330,8 +329,8 @@ def test_poster_upload_takes_any_file(
     if r.status_code != 303:
         assert snapshot(db_path) == before
         return
-    with Database(db_path).connect() as conn:
-        saved = editing.statement_by_id(conn, sid)
+    with Storage.sqlite(db_path).read() as conn:
+        saved = conn.statement_by_id(sid)
     assert saved is not None
     if saved.poster:  # whatever was uploaded, what is stored is an image we re-encoded
         image = editor.client.get(f"/thumbs/{saved.poster}")

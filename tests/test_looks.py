@@ -241,14 +241,13 @@ def test_removing_the_logo_deletes_its_file(editor: AdminActions, curated_settin
 def test_a_logo_in_use_survives_the_clean_up_of_unused_images(
     editor: AdminActions, curated_settings: Settings
 ) -> None:
-    from gallery.storage import queries
-    from gallery.storage.database import Database
+    from gallery.storage.store import Storage
 
     upload(editor, png_logo())
     name = str(gallery_row(curated_settings.database_path)["logo"])
-    db = Database(curated_settings.database_path)
-    with db.connect() as conn:
-        assert name in queries.referenced_thumbnails(conn)
+    db = Storage.sqlite(curated_settings.database_path)
+    with db.read() as conn:
+        assert name in conn.referenced_thumbnails()
     db.close()
 
 

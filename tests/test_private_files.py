@@ -22,7 +22,7 @@ from gallery.app import create_app
 from gallery.cli.demo.samples import sample_videos
 from gallery.content.curate import Curator
 from gallery.settings import Settings
-from gallery.storage.database import Database
+from gallery.storage.store import Storage
 from gallery.storage.thumbnails import ThumbnailStore
 from gallery.vimeo.client import VimeoClient
 from gallery.vimeo.standin import StandIn
@@ -89,7 +89,7 @@ def test_a_fresh_start_makes_every_file_owner_only_whatever_the_umask(
                 {"GALLERY_DATA_DIR": str(data_dir), "GALLERY_ALLOWED_HOSTS": "gallery.test"}
             )
         )
-        db = Database(settings.database_path)
+        db = Storage.sqlite(settings.database_path)
         db.migrate()
 
         async def seed() -> None:

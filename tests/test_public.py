@@ -14,6 +14,7 @@ from gallery.cli.demo.samples import sample_videos
 from gallery.public.consent import COOKIE_NAME
 from gallery.vimeo.standin import StandIn
 from tests.htmlparse import Element, fetched_urls, parse
+from tests.sqlfile import raw_sql
 
 SAMPLES = [video for video, _ in sample_videos()]
 UNLISTED = next(v for v in SAMPLES if v.unlisted_hash)
@@ -493,15 +494,17 @@ def test_changing_the_notice_changes_its_version_and_asks_again(settings, tmp_pa
 def test_pages_follow_edits_made_by_another_process(
     populated: TestClient, curated_settings
 ) -> None:  # type: ignore[no-untyped-def]
-    from gallery.storage import queries
-    from gallery.storage.database import Database
+    from gallery.storage.store import Storage
 
     assert "Neuer Titel der Galerie" not in populated.get("/").text
-    db = Database(curated_settings.database_path)
-    with db.transaction() as conn:
-        gallery = queries.default_gallery(conn)
-        queries.update_gallery(conn, gallery.id, title="Neuer Titel der Galerie")
-        conn.execute("UPDATE statements SET published = 0 WHERE vimeo_id = ?", (FIRST.vimeo_id,))
+    # Another process (the CLI, say) writes: this app's storage object is not told.
+    db = Storage.sqlite(curated_settings.database_path)
+    with db.transaction() as tx:
+        gallery = tx.default_gallery()
+        tx.update_gallery(gallery.id, title="Neuer Titel der Galerie")
+        s = tx.statement(gallery.id, FIRST.vimeo_id)
+        assert s is not None
+        tx.update_statement(s, {"published": False}, bump=False)
     time.sleep(0.3)  # another process's writes are noticed within PageCache.probe_interval
     page = populated.get("/").text
     assert "Neuer Titel der Galerie" in page
@@ -510,10 +513,9 @@ def test_pages_follow_edits_made_by_another_process(
 
 
 def test_editor_text_with_markup_is_escaped(populated: TestClient, curated_settings) -> None:  # type: ignore[no-untyped-def]
-    from gallery.storage.database import Database
 
     evil = "<script>alert(1)</script><img src=x onerror=alert(2)>"
-    with Database(curated_settings.database_path).transaction() as conn:
+    with raw_sql(curated_settings.database_path) as conn:
         conn.execute(
             "UPDATE statements SET speaker_name = ?, quote = ?, transcript = ?, alt_text = ?"
             " WHERE vimeo_id = ?",

@@ -18,17 +18,19 @@ from starlette.testclient import TestClient
 
 from gallery.app import create_app
 from gallery.cli.demo.samples import sample_videos
-from gallery.content import schedule
 from gallery.content.refresher import Refresher
 from gallery.content.schedule import RefreshPolicy
+from gallery.models import RefreshState
 from gallery.settings import Settings
-from gallery.storage import queries
-from gallery.storage.database import Database, _migrations, _split_sql
+from gallery.storage.sqlite import migrations as _migrations
+from gallery.storage.sqlite import split_sql as _split_sql
+from gallery.storage.store import Storage
 from gallery.storage.thumbnails import ThumbnailStore
 from gallery.vimeo.client import VimeoClient
 from gallery.vimeo.standin import Fault, StandIn
 from tests.conftest import sample_link
 from tests.htmlparse import parse
+from tests.sqlfile import raw_sql
 
 pytestmark = pytest.mark.anyio
 POLICY = RefreshPolicy(interval=3600.0, restricted_ttl=900.0, negative_ttl=600.0, retry_base=60.0)
@@ -40,7 +42,7 @@ PLAIN = IDS[0]
 async def refresher(
     settings: Settings, transport: httpx.AsyncBaseTransport, policy: RefreshPolicy = POLICY
 ) -> AsyncIterator[Refresher]:
-    db = Database(settings.database_path)
+    db = Storage.sqlite(settings.database_path)
     db.migrate()
     async with VimeoClient(settings, transport) as vimeo:
         yield Refresher(db, ThumbnailStore(settings.thumbnail_dir), vimeo, policy)
@@ -53,20 +55,18 @@ async def seed(refresher: Refresher, ids: list[int] | None = None) -> None:
 
 
 def rows(settings: Settings) -> dict[int, tuple[float, int]]:
-    with Database(settings.database_path).connect() as conn:
+    with raw_sql(settings.database_path) as conn:
         return {r[0]: (r[1], r[2]) for r in conn.execute("SELECT * FROM refresh_schedule")}
 
 
 def make_due(settings: Settings, *ids: int) -> None:
-    db = Database(settings.database_path)
-    with db.transaction() as conn:
+    with raw_sql(settings.database_path) as conn:
         for vimeo_id in ids or IDS:
             conn.execute("UPDATE refresh_schedule SET next_check = 0 WHERE vimeo_id = ?", (vimeo_id,))
 
 
-def global_state(settings: Settings) -> schedule.State:
-    with Database(settings.database_path).connect() as conn:
-        return schedule.state(conn)
+def global_state(settings: Settings) -> RefreshState:
+    return Storage.sqlite(settings.database_path).refresh_state()
 
 
 def oembed_requests(standin: StandIn) -> list[int]:
@@ -93,11 +93,11 @@ def test_migrations_skip_the_colleagues_number_and_apply_in_order(tmp_path: Path
         " VALUES ('alt', 'Alt', 1, 'x', 'x')"
     )
     conn.close()
-    db = Database(path)
+    db = Storage.sqlite(path)
     assert db.migrate() == max(numbers)
-    with db.connect() as conn:
-        assert queries.default_gallery(conn).slug == "alt"
-        assert schedule.state(conn).paused_until == 0
+    with db.read() as reads:
+        assert reads.default_gallery().slug == "alt"
+        assert reads.refresh_state().paused_until == 0
     assert db.migrate() == max(numbers)  # idempotent
 
 
@@ -180,8 +180,8 @@ async def test_a_pass_refreshes_only_what_is_due(
         report = await r.run_once()
     assert sorted(report.refreshed) == sorted([IDS[0], IDS[3]])
     assert sorted(oembed_requests(standin)) == sorted([IDS[0], IDS[3]])
-    with Database(curated_settings.database_path).connect() as conn:
-        assert queries.video(conn, IDS[3]).title == "Neu"  # type: ignore[union-attr]
+    with Storage.sqlite(curated_settings.database_path).read() as conn:
+        assert conn.video(IDS[3]).title == "Neu"  # type: ignore[union-attr]
     assert all(next_check > time.time() for next_check, _ in rows(curated_settings).values())
 
 
@@ -201,7 +201,7 @@ async def test_trouble_ends_the_pass_and_the_pause_holds_everyone_off(
         make_due(curated_settings)
         assert (await r.run_once()).skipped == "paused"
         assert len(standin.requests) == asked
-        with Database(curated_settings.database_path).transaction() as conn:
+        with raw_sql(curated_settings.database_path) as conn:
             conn.execute("UPDATE refresh_state SET paused_until = 0")  # the pause is over
         standin.fault = Fault.NONE
         report = await r.run_once()
@@ -253,14 +253,14 @@ async def test_one_process_refreshes_at_a_time(
             make_due(curated_settings)
             assert sorted((await other.run_once()).refreshed) == sorted(IDS)  # ...for others to take
             # A holder that died without giving it back blocks nobody once its lease ran out.
-            with Database(curated_settings.database_path).transaction() as conn:
+            with raw_sql(curated_settings.database_path) as conn:
                 conn.execute(
                     "UPDATE refresh_state SET holder = 'dead:1:x', lease_until = ?", (time.time() + 60,)
                 )
             other._lease_until = 0.0  # (it would notice at its next renewal)
             make_due(curated_settings)
             assert (await other.run_once()).skipped == "lease held elsewhere"
-            with Database(curated_settings.database_path).transaction() as conn:
+            with raw_sql(curated_settings.database_path) as conn:
                 conn.execute("UPDATE refresh_state SET lease_until = 1")
             assert sorted((await other.run_once()).refreshed) == sorted(IDS)
 
@@ -309,7 +309,7 @@ def test_a_missing_thumbnail_is_fetched_again_by_the_next_pass_not_by_the_visito
     path.unlink()  # never served yet, so not in memory either
     services = populated.app.state.services  # type: ignore[attr-defined]
     standin.requests.clear()
-    probe = Database(curated_settings.database_path)
+    probe = Storage.sqlite(curated_settings.database_path)
     before = probe.data_version()
     for _ in range(3):
         r = populated.get(src)

@@ -18,7 +18,7 @@ from gallery.admin import accounts, devices, passwords, session_cookie
 from gallery.admin.throttle import LoginThrottle
 from gallery.app import create_app
 from gallery.settings import Secret, Settings
-from gallery.storage.database import Database
+from gallery.storage.store import Storage
 from gallery.web import signing
 from tests.admin_helpers import PASSWORD, AdminActions, FakeClock, create_editor, respellings
 
@@ -167,7 +167,7 @@ def test_forged_foreign_or_resigned_device_cookies_grant_nothing(
     real = device_cookie(editor)
     colleague.login("bert")
     berts = device_cookie(colleague)
-    with Database(settings.database_path).connect() as conn:
+    with Storage.sqlite(settings.database_path).read() as conn:
         found = accounts.editor_for_sign_in(conn, "anna")
     assert found is not None
     annas_account = devices.account_tag("anna", found[1])
@@ -246,7 +246,7 @@ def test_a_new_password_or_a_recreated_account_distrusts_earlier_device_cookies(
     editor.login()
     lock_account(clients["attacker"])
     assert editor.login().status_code == 303  # trusted until now
-    with Database(settings.database_path).transaction() as conn:
+    with Storage.sqlite(settings.database_path).transaction() as conn:
         # What `gallery editor passwd` and `gallery editor remove` do.
         if change == "passwd":
             accounts.set_password(conn, "anna", passwords.hash_password(PASSWORD, n=2**10, r=8, p=1))

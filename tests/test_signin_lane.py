@@ -16,7 +16,7 @@ from starlette.testclient import TestClient
 from gallery.admin import accounts, hashing, passwords, throttle
 from gallery.app import create_app
 from gallery.settings import Settings
-from gallery.storage.database import Database
+from gallery.storage.store import Storage
 from tests.admin_helpers import PASSWORD, AdminActions, create_editor
 from tests.htmlparse import parse
 
@@ -64,7 +64,7 @@ def stuck(app: Starlette, monkeypatch: pytest.MonkeyPatch) -> Iterator[StuckHash
 
 def guests(settings: Settings, count: int) -> list[str]:
     """Accounts for the storm, with cheap hashes: an unknown name costs a full-strength check."""
-    db = Database(settings.database_path)
+    db = Storage.sqlite(settings.database_path)
     db.migrate()
     names = [f"gast{n}" for n in range(count)]
     with db.transaction() as conn:

@@ -14,6 +14,7 @@ from gallery.cli.demo.samples import sample_videos
 from gallery.settings import Settings
 from tests.helpers import SAME_ORIGIN, add_gallery
 from tests.htmlparse import Element, parse
+from tests.sqlfile import raw_sql
 
 SAMPLES = [video for video, _ in sample_videos()]
 FIRST, SECOND, LAST = SAMPLES[0], SAMPLES[1], SAMPLES[-1]
@@ -138,9 +139,8 @@ def test_statements_lead_to_their_neighbours_and_to_all(populated: TestClient) -
 
 
 def test_neighbours_skip_what_visitors_cannot_see(populated: TestClient, curated_settings: Settings) -> None:
-    from gallery.storage.database import Database
 
-    with Database(curated_settings.database_path).transaction() as conn:
+    with raw_sql(curated_settings.database_path) as conn:
         conn.execute("UPDATE statements SET published = 0 WHERE vimeo_id = ?", (SECOND.vimeo_id,))
     links = pager(statement(populated, FIRST.vimeo_id))
     assert links["next"].attrs["href"] == f"/g/videos/v/{SAMPLES[2].vimeo_id}"

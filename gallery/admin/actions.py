@@ -15,7 +15,6 @@ from ..content.curate import CurateError
 from ..content.posters import MAX_UPLOAD_BYTES, PosterError, reencode
 from ..content.status import STATUS_LABELS
 from ..i18n import gettext_noop as N_
-from ..storage import queries
 from ..web.checks import body_limit
 from ..web.render import duration
 from .base import SMALL_BODY, UPLOAD_BODY, UPLOAD_FORM, Admin, Session
@@ -67,8 +66,8 @@ class Actions:
             raise HTTPException(400, N_("Bitte nutzen Sie die Schaltflächen der Seite."))
 
         def work() -> None:
-            with self.a.s.db.transaction() as conn:
-                editing.set_published(conn, s, wanted == "1", session.editor.name)
+            with self.a.s.storage.transaction() as tx:
+                editing.set_published(tx, s, wanted == "1", session.editor.name)
 
         await to_thread.run_sync(work)
         back = _text(form, "back")
@@ -84,8 +83,8 @@ class Actions:
             raise HTTPException(400, N_("Bitte nutzen Sie die Schaltflächen der Seite."))
 
         def work() -> bool:
-            with self.a.s.db.transaction() as conn:
-                return editing.move(conn, s, str(direction), session.editor.name)
+            with self.a.s.storage.transaction() as tx:
+                return editing.move(tx, s, str(direction), session.editor.name)
 
         moved = await to_thread.run_sync(work)
         return self.a.done(
@@ -141,9 +140,9 @@ class Actions:
             name = await to_thread.run_sync(self.a.s.thumbnails.save, image)
 
         def work() -> set[str]:
-            with self.a.s.db.transaction() as conn:
-                old = editing.set_poster(conn, s, name, session.editor.name)
-                keep = queries.referenced_thumbnails(conn)
+            with self.a.s.storage.transaction() as tx:
+                old = editing.set_poster(tx, s, name, session.editor.name)
+                keep = tx.referenced_thumbnails()
             return {old} - keep if old else set()
 
         for unused in await to_thread.run_sync(work):
@@ -154,11 +153,11 @@ class Actions:
         s, gallery = await self.statements.statement(request.path_params["id"])
 
         def others() -> list[str]:
-            with self.a.s.db.connect() as conn:
+            with self.a.s.storage.read() as reads:
                 return [
                     g.title
-                    for g in queries.galleries(conn)
-                    if g.id != s.gallery_id and queries.statement(conn, g.id, s.vimeo_id)
+                    for g in reads.galleries()
+                    if g.id != s.gallery_id and reads.statement(g.id, s.vimeo_id)
                 ]
 
         context = self.statements.context(request, session, s, gallery)

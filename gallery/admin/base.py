@@ -102,8 +102,8 @@ class Admin:
             return None
 
         def find() -> Editor | None:
-            with self.s.db.connect() as conn:
-                return sessions.session_editor(conn, content.token, self.max_age)
+            with self.s.storage.read() as reads:
+                return sessions.session_editor(reads, content.token, self.max_age)
 
         editor = await to_thread.run_sync(find)
         if editor is None:

@@ -19,7 +19,6 @@ from ..i18n import gettext_noop as N_
 from ..models import AuditEntry, FetchStatus, Gallery, Statement
 from ..obligations import missing
 from ..origins import valid_ancestors
-from ..storage import queries
 from ..web.checks import body_limit, own_origin
 from ..web.snippet import embed_snippet
 from .base import SMALL_BODY, TEXT_FORM, Admin, Session
@@ -64,16 +63,15 @@ class Galleries:
 
     async def index(self, request: Request, session: Session) -> Response:
         def load() -> list[tuple[Gallery, int, int]]:
-            with self.a.s.db.connect() as conn:
+            with self.a.s.storage.read() as reads:
                 found = []
-                for g in queries.galleries(conn):
-                    items = queries.statements(conn, g.id)
+                for g in reads.galleries():
+                    items = reads.statements(g.id)
                     found.append((g, sum(s.published for s in items), sum(not s.published for s in items)))
                 return found
 
         def troubled() -> list[tuple[Statement, str]]:
-            with self.a.s.db.connect() as conn:
-                items = queries.statements(conn)
+            items = self.a.s.storage.statements()
             return [(s, status_line(s.video)) for s in items if s.video.fetch_status in TROUBLE]
 
         galleries = await to_thread.run_sync(load)
@@ -91,8 +89,7 @@ class Galleries:
         gallery = await self.statements.gallery(request.path_params["slug"])
 
         def load() -> list[Statement]:
-            with self.a.s.db.connect() as conn:
-                return queries.statements(conn, gallery.id)
+            return self.a.s.storage.statements(gallery.id)
 
         items = await to_thread.run_sync(load)
         settings = self.a.s.settings
@@ -162,8 +159,8 @@ class Galleries:
             values = check_gallery_values(raw)
 
             def work() -> Gallery:
-                with self.a.s.db.transaction() as conn:
-                    return create_gallery(conn, values, session.editor.name)
+                with self.a.s.storage.transaction() as tx:
+                    return create_gallery(tx, values, session.editor.name)
 
             gallery = await to_thread.run_sync(work)
         except EditError as exc:
@@ -188,11 +185,11 @@ class Galleries:
             )
 
         def work() -> tuple[str, ...]:
-            with self.a.s.db.transaction() as conn:
-                current = queries.gallery_by_slug(conn, gallery.slug)
+            with self.a.s.storage.transaction() as tx:
+                current = tx.gallery_by_slug(gallery.slug)
                 if current is None:
                     raise HTTPException(404, N_("Diese Galerie gibt es nicht."))
-                return edit_gallery(conn, current, values, session.editor.name)
+                return edit_gallery(tx, current, values, session.editor.name)
 
         changed = await to_thread.run_sync(work)
         return self.a.done("admin:gallery", "gallery-saved" if changed else "unchanged", slug=gallery.slug)
@@ -204,9 +201,9 @@ class Galleries:
         before = int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 18 else None
 
         def load() -> tuple[list[AuditEntry], set[int]]:
-            with self.a.s.db.connect() as conn:
-                found = audit.entries(conn, PAGE_SIZE, before)
-                live = {r[0] for r in conn.execute("SELECT id FROM statements")}
+            with self.a.s.storage.read() as reads:
+                found = reads.audit_entries(PAGE_SIZE, before)
+                live = reads.statement_ids()
             return found, live
 
         entries, live = await to_thread.run_sync(load)

@@ -13,7 +13,6 @@ from ..content.galleries import set_logo
 from ..content.logos import reencode
 from ..content.posters import MAX_UPLOAD_BYTES, PosterError
 from ..i18n import gettext_noop as N_
-from ..storage import queries
 from ..web.checks import body_limit
 from .base import UPLOAD_BODY, UPLOAD_FORM, Admin, Session
 from .galleries import Galleries
@@ -53,12 +52,12 @@ class Looks:
             name = await to_thread.run_sync(self.a.s.thumbnails.save, image)
 
         def work() -> set[str]:
-            with self.a.s.db.transaction() as conn:
-                current = queries.gallery_by_slug(conn, gallery.slug)
+            with self.a.s.storage.transaction() as tx:
+                current = tx.gallery_by_slug(gallery.slug)
                 if current is None:
                     raise HTTPException(404, N_("Diese Galerie gibt es nicht."))
-                old = set_logo(conn, current, name, session.editor.name)
-                keep = queries.referenced_thumbnails(conn)
+                old = set_logo(tx, current, name, session.editor.name)
+                keep = tx.referenced_thumbnails()
             return {old} - keep if old else set()
 
         for unused in await to_thread.run_sync(work):

@@ -115,9 +115,9 @@ class SignIn:
         editor, password_hash = found
 
         def open_session() -> str:
-            with self.a.s.db.transaction() as conn:
-                token = sessions.open_session(conn, editor.id, self.a.max_age)
-                audit.record(conn, editor.name, "signin")
+            with self.a.s.storage.transaction() as tx:
+                token = sessions.open_session(tx, editor.id, self.a.max_age)
+                audit.record(tx, editor.name, "signin")
             return token
 
         token = await to_thread.run_sync(open_session)
@@ -134,8 +134,8 @@ class SignIn:
             return None
 
         def stored_hash() -> str | None:
-            with self.a.s.db.connect() as conn:
-                found = accounts.editor_for_sign_in(conn, name)
+            with self.a.s.storage.read() as reads:
+                found = accounts.editor_for_sign_in(reads, name)
             return found[1] if found else None
 
         password_hash = await to_thread.run_sync(stored_hash)
@@ -143,8 +143,8 @@ class SignIn:
 
     def _check(self, name: str, password: str) -> tuple[Editor, str] | None:
         """In the hashing lane: the editor and their stored hash if the password is right."""
-        with self.a.s.db.connect() as conn:
-            found = accounts.editor_for_sign_in(conn, name) if name else None
+        with self.a.s.storage.read() as reads:
+            found = accounts.editor_for_sign_in(reads, name) if name else None
         if found is None:
             passwords.verify_nobody(password)  # as slow as a real check: timing tells nothing
             return None
@@ -166,9 +166,9 @@ class SignIn:
 
     async def sign_out(self, request: Request, session: Session) -> Response:
         def close() -> None:
-            with self.a.s.db.transaction() as conn:
-                sessions.close_session(conn, session.token)
-                audit.record(conn, session.editor.name, "signout")
+            with self.a.s.storage.transaction() as tx:
+                sessions.close_session(tx, session.token)
+                audit.record(tx, session.editor.name, "signout")
 
         await to_thread.run_sync(close)
         query = "?done=signed-out" + (f"&lang={session.lang}" if session.lang != DEFAULT_LANGUAGE else "")

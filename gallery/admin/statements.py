@@ -19,7 +19,6 @@ from ..content.curate import CurateError
 from ..content.editing import CAPTION_LANGUAGES, EDITABLE, LIMITS, EditError, StaleRevision
 from ..i18n import gettext_noop as N_
 from ..models import FetchStatus, Gallery, Statement, Video
-from ..storage import queries
 from ..web.checks import body_limit, own_origin
 from .base import TEXT_BODY, TEXT_FORM, Admin, Session
 from .hints import CAPTIONS_REMINDER, hints, preview
@@ -55,8 +54,7 @@ class Statements:
 
     async def gallery(self, slug: str) -> Gallery:
         def find() -> Gallery | None:
-            with self.a.s.db.connect() as conn:
-                return queries.gallery_by_slug(conn, slug)
+            return self.a.s.storage.gallery_by_slug(slug)
 
         gallery = await to_thread.run_sync(find)
         if gallery is None:
@@ -67,9 +65,9 @@ class Statements:
         def find() -> tuple[Statement, Gallery] | None:
             if not 0 < statement_id < MAX_ID:
                 return None
-            with self.a.s.db.connect() as conn:
-                s = editing.statement_by_id(conn, statement_id)
-                gallery = queries.gallery_by_slug(conn, s.gallery_slug) if s else None
+            with self.a.s.storage.read() as reads:
+                s = reads.statement_by_id(statement_id)
+                gallery = reads.gallery_by_slug(s.gallery_slug) if s else None
             return (s, gallery) if s and gallery else None
 
         found = await to_thread.run_sync(find)
@@ -215,8 +213,8 @@ class Statements:
             return self.a.page(request, "admin/edit.html", session, status=400, **context)
 
         def work() -> editing.Saved:
-            with self.a.s.db.transaction() as conn:
-                return editing.save_statement(conn, s.id, loaded, values, session.editor.name)
+            with self.a.s.storage.transaction() as tx:
+                return editing.save_statement(tx, s.id, loaded, values, session.editor.name)
 
         try:
             saved = await to_thread.run_sync(work)

@@ -18,7 +18,7 @@ from ..i18n import LOCALE_VARIABLES, environ_language, fill, translate
 from ..i18n import gettext_noop as N_
 from ..private import secure_data_dir
 from ..settings import MissingDataDir, Settings
-from ..storage.database import Database
+from ..storage.store import Storage
 from .demo.standin_note import VIMEO_PREFIX, demo_settings, recorded_standin
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
@@ -116,9 +116,9 @@ def vimeo_settings(settings: Settings, args: argparse.Namespace) -> Settings:
     return demo_settings(settings, url)
 
 
-def open_database(settings: Settings) -> Database:
-    """The service's database, migrated to the current schema, in an owner-only data dir."""
+def open_storage(settings: Settings) -> Storage:
+    """The service's data, migrated to the current schema, in an owner-only data dir."""
     secure_data_dir(settings.data_dir)
-    db = Database(settings.database_path)
-    db.migrate()
-    return db
+    storage = Storage.sqlite(settings.database_path)
+    storage.migrate()
+    return storage

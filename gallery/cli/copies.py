@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import sqlite3
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
@@ -18,9 +17,9 @@ from ..content.transfer import export_data, import_text
 from ..i18n import fill, os_reason
 from ..i18n import gettext_noop as N_
 from ..private import DIR_MODE
-from ..storage.backup import backup_database
+from ..storage.store import Storage
 from ..storage.thumbnails import ThumbnailStore
-from .common import EXIT_OK, CommandError, RefusedInput, _, add_command, open_database, settings_for, warn
+from .common import EXIT_OK, CommandError, RefusedInput, _, add_command, open_storage, settings_for, warn
 
 NOT_UTF8 = N_("Die Datei %(file)s kann nicht gelesen werden: Sie ist kein UTF-8-Text.")
 
@@ -30,7 +29,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     target = None if args.file in {None, "-"} else Path(args.file)
     if target is not None:
         _check_target(target, args.force)
-    data = export_data(open_database(settings), ThumbnailStore(settings.thumbnail_dir))
+    data = export_data(open_storage(settings), ThumbnailStore(settings.thumbnail_dir))
     text = json.dumps(data, ensure_ascii=False, indent=2) + "\n"
     if target is None:
         sys.stdout.write(text)
@@ -86,7 +85,7 @@ def cmd_import(args: argparse.Namespace) -> int:
         raise CommandError(NOT_UTF8, file=args.file) from None
     try:
         summary = import_text(
-            text, open_database(settings), ThumbnailStore(settings.thumbnail_dir), audit.CLI_ACTOR
+            text, open_storage(settings), ThumbnailStore(settings.thumbnail_dir), audit.CLI_ACTOR
         )
     except ImportRefused as exc:
         reasons = "; ".join(_(reason) for reason in exc.reasons)
@@ -126,9 +125,11 @@ def cmd_backup(args: argparse.Namespace) -> int:
         )
     target = _backup_target(args.path)
     _check_target(target, args.force)
+    storage = Storage.sqlite(settings.database_path)  # not migrated: a copy shows the file as it is
+    failures: tuple[type[Exception], ...] = (OSError, *storage.errors)
     try:
-        info = backup_database(settings.database_path, target)
-    except (OSError, sqlite3.Error) as exc:
+        info = storage.backup(target)
+    except failures as exc:
         reason = os_reason(exc) if isinstance(exc, OSError) else str(exc)
         raise CommandError(
             N_("Die Sicherung ließ sich nicht schreiben: %(reason)s."), reason=reason

@@ -11,7 +11,7 @@ from typing import Any
 from ..admin import accounts, passwords
 from ..content import audit
 from ..i18n import gettext_noop as N_
-from .common import EXIT_OK, CommandError, _, add_command, open_database, settings_for
+from .common import EXIT_OK, CommandError, _, add_command, open_storage, settings_for
 
 NO_ACCOUNT = N_("Das Konto „%(name)s“ gibt es nicht.")
 
@@ -36,15 +36,14 @@ def cmd_editor_add(args: argparse.Namespace) -> int:
         name, _key = accounts.normalize_name(args.name)
     except accounts.AccountError as exc:
         raise CommandError(exc.message) from None
-    db = open_database(settings_for(args))
-    with db.connect() as conn:
-        if accounts.editor_for_sign_in(conn, name) is not None:
-            raise CommandError(N_("Das Konto „%(name)s“ gibt es schon."), name=name)
+    storage = open_storage(settings_for(args))
+    if accounts.editor_for_sign_in(storage, name) is not None:
+        raise CommandError(N_("Das Konto „%(name)s“ gibt es schon."), name=name)
     password_hash = passwords.hash_password(_read_password(args, name))
     try:
-        with db.transaction() as conn:
-            editor = accounts.add_editor(conn, name, password_hash)
-            audit.record(conn, audit.CLI_ACTOR, "editor.add", subject=editor.name)
+        with storage.transaction() as tx:
+            editor = accounts.add_editor(tx, name, password_hash)
+            audit.record(tx, audit.CLI_ACTOR, "editor.add", subject=editor.name)
     except accounts.AccountError as exc:
         raise CommandError(exc.message) from None
     print(_("Konto angelegt: %(name)s. Anmelden unter /admin/login.", name=editor.name))
@@ -52,8 +51,7 @@ def cmd_editor_add(args: argparse.Namespace) -> int:
 
 
 def cmd_editor_list(args: argparse.Namespace) -> int:
-    with open_database(settings_for(args)).connect() as conn:
-        found = accounts.editors(conn)
+    found = open_storage(settings_for(args)).editors()
     if args.json:
         items = [
             {
@@ -80,27 +78,26 @@ def cmd_editor_list(args: argparse.Namespace) -> int:
 
 
 def cmd_editor_remove(args: argparse.Namespace) -> int:
-    with open_database(settings_for(args)).transaction() as conn:
-        editor = accounts.remove_editor(conn, args.name)
+    with open_storage(settings_for(args)).transaction() as tx:
+        editor = accounts.remove_editor(tx, args.name)
         if editor is None:
             raise CommandError(NO_ACCOUNT, name=args.name)
-        audit.record(conn, audit.CLI_ACTOR, "editor.remove", subject=editor.name)
+        audit.record(tx, audit.CLI_ACTOR, "editor.remove", subject=editor.name)
     print(_("Konto entfernt: %(name)s. Seine Sitzungen sind beendet.", name=editor.name))
     return EXIT_OK
 
 
 def cmd_editor_passwd(args: argparse.Namespace) -> int:
-    db = open_database(settings_for(args))
-    with db.connect() as conn:
-        found = accounts.editor_for_sign_in(conn, args.name)
+    storage = open_storage(settings_for(args))
+    found = accounts.editor_for_sign_in(storage, args.name)
     if found is None:
         raise CommandError(NO_ACCOUNT, name=args.name)
     password_hash = passwords.hash_password(_read_password(args, found[0].name))
-    with db.transaction() as conn:
-        editor = accounts.set_password(conn, args.name, password_hash)
+    with storage.transaction() as tx:
+        editor = accounts.set_password(tx, args.name, password_hash)
         if editor is None:
             raise CommandError(NO_ACCOUNT, name=args.name)
-        audit.record(conn, audit.CLI_ACTOR, "editor.passwd", subject=editor.name)
+        audit.record(tx, audit.CLI_ACTOR, "editor.passwd", subject=editor.name)
     print(_("Passwort geändert: %(name)s. Alle Sitzungen dieses Kontos sind beendet.", name=editor.name))
     return EXIT_OK
 

@@ -17,7 +17,6 @@ from ..content.status import STATUS_LABELS, status_line
 from ..i18n import fill, os_reason
 from ..i18n import gettext_noop as N_
 from ..settings import Settings
-from ..storage import queries
 from ..storage.thumbnails import ThumbnailStore
 from ..vimeo.client import VimeoClient
 from .common import (
@@ -28,7 +27,7 @@ from .common import (
     _,
     add_command,
     language,
-    open_database,
+    open_storage,
     settings_for,
     vimeo_settings,
     warn,
@@ -48,10 +47,10 @@ TEXT_OPTIONS = {
 
 def _with_curator(settings: Settings, work: Callable[[Curator], Awaitable[int]]) -> int:
     async def run() -> int:
-        db = open_database(settings)
+        storage = open_storage(settings)
         async with VimeoClient(settings) as vimeo:
             policy = RefreshPolicy.from_settings(settings)
-            return await work(Curator(db, ThumbnailStore(settings.thumbnail_dir), vimeo, policy))
+            return await work(Curator(storage, ThumbnailStore(settings.thumbnail_dir), vimeo, policy))
 
     return asyncio.run(run())
 
@@ -122,15 +121,14 @@ def cmd_add(args: argparse.Namespace) -> int:
 
 
 def cmd_list(args: argparse.Namespace) -> int:
-    db = open_database(settings_for(args))
-    with db.connect() as conn:
+    with open_storage(settings_for(args)).read() as reads:
         gallery_id = None
         if args.gallery:
-            gallery = queries.gallery_by_slug(conn, args.gallery)
+            gallery = reads.gallery_by_slug(args.gallery)
             if gallery is None:
                 raise RefusedInput(N_("Die Galerie „%(slug)s“ gibt es nicht."), slug=args.gallery)
             gallery_id = gallery.id
-        statements = queries.statements(conn, gallery_id)
+        statements = reads.statements(gallery_id)
     lang = language()
     # The keys are an interface (docs/command-line.md); status_text is the sentence people read,
     # in their language.
@@ -187,8 +185,8 @@ def cmd_refresh(args: argparse.Namespace) -> int:
         raise CommandError(N_("Bitte genau eines angeben: eine Videonummer oder --all."))
     settings = settings_for(args)
     if args.all:
-        with open_database(settings).connect() as conn:
-            ids = [v.vimeo_id for v in queries.videos(conn)]
+        videos = open_storage(settings).videos()
+        ids = [v.vimeo_id for v in videos]
     else:
         ids = [_vimeo_id(args.vimeo_id)]
     if ids:

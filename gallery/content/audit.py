@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Iterable
 
 from ..i18n import gettext_noop as N_
-from ..models import AuditEntry
-from ..storage.database import utcnow
+from ..storage.store import Transaction
 
 CLI_ACTOR = N_("Kommandozeile")  # actions of the IT person through the `gallery` command
 
@@ -61,7 +59,7 @@ FIELD_LABELS = {
 
 
 def record(
-    conn: sqlite3.Connection,
+    tx: Transaction,
     actor: str,
     action: str,
     *,
@@ -76,68 +74,29 @@ def record(
     assert action in ACTIONS, action
     names = tuple(fields)
     assert all(name in FIELD_LABELS for name in names), names
-    conn.execute(
-        "INSERT INTO audit_log (at, actor, action, gallery_slug, vimeo_id, statement_id, revision, fields,"
-        " subject) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        (utcnow(), actor, action, gallery_slug, vimeo_id, statement_id, revision, " ".join(names), subject),
+    tx.record_audit(
+        actor,
+        action,
+        gallery_slug=gallery_slug,
+        vimeo_id=vimeo_id,
+        statement_id=statement_id,
+        revision=revision,
+        fields=names,
+        subject=subject,
     )
 
 
 def record_refresh(
-    conn: sqlite3.Connection, actor: str, vimeo_id: int, statement_id: int | None, changed: tuple[str, ...]
+    tx: Transaction, actor: str, vimeo_id: int, statement_id: int | None, changed: tuple[str, ...]
 ) -> None:
     """A refresh is per video; asked from a statement's page, the entry names that statement."""
-    slug = None
-    if statement_id is not None:
-        row = conn.execute(
-            "SELECT g.slug FROM statements s JOIN galleries g ON g.id = s.gallery_id WHERE s.id = ?",
-            (statement_id,),
-        ).fetchone()
-        slug = row[0] if row else None
+    found = tx.statement_by_id(statement_id) if statement_id is not None else None
     record(
-        conn,
+        tx,
         actor,
         "statement.refresh",
-        gallery_slug=slug,
+        gallery_slug=found.gallery_slug if found else None,
         vimeo_id=vimeo_id,
         statement_id=statement_id,
         fields=changed,
     )
-
-
-def _entry(row: sqlite3.Row) -> AuditEntry:
-    return AuditEntry(
-        id=row["id"],
-        at=row["at"],
-        actor=row["actor"],
-        action=row["action"],
-        gallery_slug=row["gallery_slug"],
-        vimeo_id=row["vimeo_id"],
-        statement_id=row["statement_id"],
-        revision=row["revision"],
-        fields=tuple(row["fields"].split()),
-        subject=row["subject"],
-    )
-
-
-def entries(conn: sqlite3.Connection, limit: int = 100, before: int | None = None) -> list[AuditEntry]:
-    """Newest first; ``before`` pages back past an entry id."""
-    if before is None:
-        rows = conn.execute("SELECT * FROM audit_log ORDER BY id DESC LIMIT ?", (limit,))
-    else:
-        rows = conn.execute("SELECT * FROM audit_log WHERE id < ? ORDER BY id DESC LIMIT ?", (before, limit))
-    return [_entry(r) for r in rows]
-
-
-def edits_since(conn: sqlite3.Connection, statement_id: int, revision: int) -> list[AuditEntry]:
-    """The saves that moved a statement past ``revision``: who changed which fields, when."""
-    rows = conn.execute(
-        "SELECT * FROM audit_log WHERE statement_id = ? AND revision > ? ORDER BY id",
-        (statement_id, revision),
-    )
-    return [_entry(r) for r in rows]
-
-
-def forget_statement(conn: sqlite3.Connection, statement_id: int) -> None:
-    """A deleted statement's id may be given to a new one: its entries keep only slug and video."""
-    conn.execute("UPDATE audit_log SET statement_id = NULL WHERE statement_id = ?", (statement_id,))

@@ -6,7 +6,6 @@ video row, its thumbnail, the refresh schedule and the audit trail, which must s
 
 from __future__ import annotations
 
-import sqlite3
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
@@ -16,8 +15,8 @@ from anyio import to_thread
 from ..i18n import fill
 from ..i18n import gettext_noop as N_
 from ..models import FetchStatus, Gallery, Statement, Video
-from ..storage import queries
-from ..storage.database import Database, utcnow
+from ..storage.engine import utcnow
+from ..storage.store import Reads, Storage
 from ..storage.thumbnails import ThumbnailStore
 from ..vimeo.answers import OEmbed
 from ..vimeo.client import VimeoClient
@@ -69,16 +68,16 @@ class Fetched:
 
 
 class Curator:
-    """Binds the database, the thumbnail store and the Vimeo client together."""
+    """Binds the storage, the thumbnail store and the Vimeo client together."""
 
     def __init__(
         self,
-        db: Database,
+        storage: Storage,
         thumbnails: ThumbnailStore,
         vimeo: VimeoClient,
         policy: RefreshPolicy | None = None,
     ) -> None:
-        self.db = db
+        self.storage = storage
         self.thumbnails = thumbnails
         self.vimeo = vimeo
         self.policy = policy or RefreshPolicy()
@@ -149,23 +148,23 @@ class Curator:
                     video = replace(video, thumbnail=await to_thread.run_sync(self.thumbnails.save, image))
 
         def save() -> int:
-            with self.db.transaction() as conn:
-                gallery = queries.gallery_by_slug(conn, gallery_slug)
+            with self.storage.transaction() as tx:
+                gallery = tx.gallery_by_slug(gallery_slug)
                 if gallery is None:
                     raise CurateError(fill(NO_GALLERY, slug=gallery_slug))
-                self._refuse_duplicate(gallery, video.vimeo_id, conn)
-                queries.save_video(conn, video)
-                statement_id = queries.add_statement(
-                    conn, gallery.id, video.vimeo_id, published=published, **dict(texts or {})
+                self._refuse_duplicate(gallery, video.vimeo_id, tx)
+                tx.save_video(video)
+                statement_id = tx.add_statement(
+                    gallery.id, video.vimeo_id, published=published, **dict(texts or {})
                 )
                 # A full answer without a picture means the download failed: retry soon.
                 no_picture = video.fetch_status is FetchStatus.OK and video.thumbnail is None
                 schedule.record(
-                    conn, self.policy, video.vimeo_id, video.fetch_status, time.time(), None, no_picture
+                    tx, self.policy, video.vimeo_id, video.fetch_status, time.time(), None, no_picture
                 )
                 if actor is not None:
                     audit.record(
-                        conn,
+                        tx,
                         actor,
                         "statement.add",
                         gallery_slug=gallery.slug,
@@ -174,7 +173,7 @@ class Curator:
                     )
                     if published:
                         audit.record(
-                            conn,
+                            tx,
                             actor,
                             "statement.publish",
                             gallery_slug=gallery.slug,
@@ -231,10 +230,10 @@ class Curator:
     ) -> int:
         """Take a video out of one gallery (or all), with everything :meth:`delete` removes."""
 
-        def select(conn: sqlite3.Connection) -> list[Statement]:
-            found = [s for s in queries.statements(conn) if s.vimeo_id == vimeo_id]
+        def select(reads: Reads) -> list[Statement]:
+            found = [s for s in reads.statements() if s.vimeo_id == vimeo_id]
             if gallery_slug is not None:
-                if queries.gallery_by_slug(conn, gallery_slug) is None:
+                if reads.gallery_by_slug(gallery_slug) is None:
                     raise CurateError(N_("Diese Galerie gibt es nicht."))
                 found = [s for s in found if s.gallery_slug == gallery_slug]
             if not found:
@@ -249,20 +248,18 @@ class Curator:
         """Delete a statement (with ``everywhere``: its video in every gallery) for good: rows,
         texts left in free database pages, and thumbnails or posters nobody else uses."""
 
-        def select(conn: sqlite3.Connection) -> list[Statement]:
-            found = [s for s in queries.statements(conn) if s.id == statement_id]
+        def select(reads: Reads) -> list[Statement]:
+            found = [s for s in reads.statements() if s.id == statement_id]
             if not found:
                 raise CurateError(N_("Dieses Statement gibt es nicht (mehr)."))
             if everywhere:
-                found = [s for s in queries.statements(conn) if s.vimeo_id == found[0].vimeo_id]
+                found = [s for s in reads.statements() if s.vimeo_id == found[0].vimeo_id]
             return found
 
         return await to_thread.run_sync(self._purge, select, actor)
 
-    def _purge(
-        self, select: Callable[[sqlite3.Connection], list[Statement]], actor: str | None
-    ) -> list[Statement]:
-        return purge(self.db, self.thumbnails, select, actor)
+    def _purge(self, select: Callable[[Reads], list[Statement]], actor: str | None) -> list[Statement]:
+        return purge(self.storage, self.thumbnails, select, actor)
 
     # --- helpers -------------------------------------------------------------------------
 
@@ -312,29 +309,21 @@ class Curator:
         return video, tuple(warnings), thumbnail_error
 
     def _gallery(self, slug: str | None) -> Gallery:
-        with self.db.connect() as conn:
-            if slug is None:
-                return queries.default_gallery(conn)
-            gallery = queries.gallery_by_slug(conn, slug)
+        if slug is None:
+            return self.storage.default_gallery()
+        gallery = self.storage.gallery_by_slug(slug)
         if gallery is None:
             raise CurateError(fill(NO_GALLERY, slug=slug))
         return gallery
 
-    def _refuse_duplicate(
-        self, gallery: Gallery, vimeo_id: int, conn: sqlite3.Connection | None = None
-    ) -> None:
-        if conn is None:
-            with self.db.connect() as own:
-                return self._refuse_duplicate(gallery, vimeo_id, own)
-        if queries.statement(conn, gallery.id, vimeo_id) is not None:
+    def _refuse_duplicate(self, gallery: Gallery, vimeo_id: int, reads: Reads | None = None) -> None:
+        if (reads or self.storage).statement(gallery.id, vimeo_id) is not None:
             raise CurateError(
                 fill(N_("Dieses Video ist schon in der Galerie „%(gallery)s“."), gallery=gallery.title)
             )
-        return None
 
     def _video(self, vimeo_id: int) -> Video:
-        with self.db.connect() as conn:
-            video = queries.video(conn, vimeo_id)
+        video = self.storage.video(vimeo_id)
         if video is None:
             raise CurateError(N_("Dieses Video ist in keiner Galerie."))
         return video
@@ -348,12 +337,12 @@ class Curator:
         error: VimeoError | None = None,
         thumbnail_failed: bool = False,
     ) -> None:
-        with self.db.transaction() as conn:
-            queries.save_video(conn, video)
+        with self.storage.transaction() as tx:
+            tx.save_video(video)
             if actor is not None:
-                audit.record_refresh(conn, actor, video.vimeo_id, statement_id, changed)
+                audit.record_refresh(tx, actor, video.vimeo_id, statement_id, changed)
             schedule.record(
-                conn, self.policy, video.vimeo_id, video.fetch_status, time.time(), error, thumbnail_failed
+                tx, self.policy, video.vimeo_id, video.fetch_status, time.time(), error, thumbnail_failed
             )
-            keep = queries.referenced_thumbnails(conn)
+            keep = tx.referenced_thumbnails()
         self.thumbnails.prune(keep)

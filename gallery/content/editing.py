@@ -3,19 +3,18 @@
 from __future__ import annotations
 
 import re
-import sqlite3
 from collections.abc import Mapping
 from dataclasses import dataclass
 
 from ..i18n import gettext_noop as N_
 from ..models import AuditEntry, Statement
-from ..storage import queries
-from ..storage.database import utcnow
+from ..storage.statements import STATEMENT_TEXTS
+from ..storage.store import Transaction
 from . import audit
 from .curate import MAX_TEXT
 
 # Texts an editor writes for a statement, in form order.
-TEXT_FIELDS = queries.STATEMENT_TEXTS
+TEXT_FIELDS = STATEMENT_TEXTS
 EDITABLE = (*TEXT_FIELDS, "caption_lang")
 LIMITS = {**MAX_TEXT, "title_override": 300}
 CAPTION_LANG_RE = re.compile(r"^[a-z]{2,3}(-[a-z0-9]{2,8})?\Z")
@@ -92,26 +91,21 @@ def check_statement_values(raw: Mapping[str, str]) -> dict[str, str]:
     return values
 
 
-def statement_by_id(conn: sqlite3.Connection, statement_id: int) -> Statement | None:
-    row = conn.execute("SELECT gallery_id, vimeo_id FROM statements WHERE id = ?", (statement_id,)).fetchone()
-    return queries.statement(conn, row[0], row[1]) if row else None
-
-
 def save_statement(
-    conn: sqlite3.Connection, statement_id: int, loaded_revision: int, values: Mapping[str, str], actor: str
+    tx: Transaction, statement_id: int, loaded_revision: int, values: Mapping[str, str], actor: str
 ) -> Saved:
     """Save checked values if nobody saved since ``loaded_revision``; bump the revision."""
-    current = statement_by_id(conn, statement_id)
+    current = tx.statement_by_id(statement_id)
     if current is None:
         raise LookupError(statement_id)
     if current.revision != loaded_revision:
-        raise StaleRevision(current, audit.edits_since(conn, statement_id, loaded_revision))
+        raise StaleRevision(current, tx.edits_since(statement_id, loaded_revision))
     changed = tuple(name for name in EDITABLE if getattr(current, name) != values[name])
     if not changed:
         return Saved(current, ())
-    queries.update_statement(conn, current, {name: values[name] for name in changed}, bump=True)
+    tx.update_statement(current, {name: values[name] for name in changed}, bump=True)
     audit.record(
-        conn,
+        tx,
         actor,
         "statement.edit",
         gallery_slug=current.gallery_slug,
@@ -120,55 +114,42 @@ def save_statement(
         revision=current.revision + 1,
         fields=changed,
     )
-    saved = statement_by_id(conn, statement_id)
+    saved = tx.statement_by_id(statement_id)
     assert saved is not None
     return Saved(saved, changed)
 
 
-def set_published(conn: sqlite3.Connection, s: Statement, published: bool, actor: str) -> bool:
+def set_published(tx: Transaction, s: Statement, published: bool, actor: str) -> bool:
     if s.published == published:
         return False
-    conn.execute(
-        "UPDATE statements SET published = ?, updated_at = ? WHERE id = ?", (int(published), utcnow(), s.id)
-    )
+    tx.update_statement(s, {"published": published}, bump=False)
     action = "statement.publish" if published else "statement.unpublish"
-    audit.record(conn, actor, action, gallery_slug=s.gallery_slug, vimeo_id=s.vimeo_id, statement_id=s.id)
+    audit.record(tx, actor, action, gallery_slug=s.gallery_slug, vimeo_id=s.vimeo_id, statement_id=s.id)
     return True
 
 
-def move(conn: sqlite3.Connection, s: Statement, direction: str, actor: str) -> bool:
+def move(tx: Transaction, s: Statement, direction: str, actor: str) -> bool:
     """Swap places with the neighbour above or below; False at either end."""
-    order = "DESC" if direction == "up" else "ASC"
-    compare = "<" if direction == "up" else ">"
-    neighbour = conn.execute(
-        f"SELECT id, position FROM statements WHERE gallery_id = ? AND (position {compare} ?"  # noqa: S608
-        f" OR (position = ? AND id {compare} ?)) ORDER BY position {order}, id {order} LIMIT 1",
-        (s.gallery_id, s.position, s.position, s.id),
-    ).fetchone()
+    neighbour = tx.neighbour(s, direction)
     if neighbour is None:
         return False
-    other_position = neighbour["position"]
+    neighbour_id, other_position = neighbour
     if other_position == s.position:  # equal positions (never made by us): make room first
         other_position = s.position - 1 if direction == "up" else s.position + 1
-    now = utcnow()
-    conn.execute(
-        "UPDATE statements SET position = ?, updated_at = ? WHERE id = ?", (other_position, now, s.id)
-    )
-    conn.execute(
-        "UPDATE statements SET position = ?, updated_at = ? WHERE id = ?", (s.position, now, neighbour["id"])
-    )
+    tx.set_position(s.id, other_position)
+    tx.set_position(neighbour_id, s.position)
     audit.record(
-        conn, actor, "statement.move", gallery_slug=s.gallery_slug, vimeo_id=s.vimeo_id, statement_id=s.id
+        tx, actor, "statement.move", gallery_slug=s.gallery_slug, vimeo_id=s.vimeo_id, statement_id=s.id
     )
     return True
 
 
-def set_poster(conn: sqlite3.Connection, s: Statement, name: str | None, actor: str) -> str | None:
+def set_poster(tx: Transaction, s: Statement, name: str | None, actor: str) -> str | None:
     """Point the statement at a stored image (or none); return the image it used before."""
-    conn.execute("UPDATE statements SET poster = ?, updated_at = ? WHERE id = ?", (name, utcnow(), s.id))
+    tx.update_statement(s, {"poster": name}, bump=False)
     action = "statement.poster" if name else "statement.poster_remove"
     audit.record(
-        conn,
+        tx,
         actor,
         action,
         gallery_slug=s.gallery_slug,

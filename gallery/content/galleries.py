@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import sqlite3
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -11,8 +10,7 @@ from ..i18n import LANGUAGES
 from ..i18n import gettext_noop as N_
 from ..models import Gallery
 from ..origins import OriginError, parse_frame_ancestor
-from ..storage import queries
-from ..storage.database import utcnow
+from ..storage.store import Transaction
 from . import audit, colours
 from .editing import EditError, clean_text
 
@@ -93,37 +91,26 @@ def check_gallery_values(raw: Mapping[str, str], *, slug: str | None = None) -> 
     return GalleryValues(slug, title, intro, lang, tuple(dict.fromkeys(origins)), accent, logo_alt)
 
 
-def create_gallery(conn: sqlite3.Connection, values: GalleryValues, actor: str) -> Gallery:
-    if queries.gallery_by_slug(conn, values.slug) is not None:
+def create_gallery(tx: Transaction, values: GalleryValues, actor: str) -> Gallery:
+    if tx.gallery_by_slug(values.slug) is not None:
         raise EditError({"slug": N_("Diese Kurzadresse ist schon vergeben.")})
-    now = utcnow()
-    conn.execute(
-        "INSERT INTO galleries (slug, title, intro, lang, frame_ancestors, accent, logo_alt, created_at,"
-        " updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        (
-            values.slug,
-            values.title,
-            values.intro,
-            values.lang,
-            " ".join(values.frame_ancestors),
-            values.accent,
-            values.logo_alt,
-            now,
-            now,
-        ),
+    gallery = tx.add_gallery(
+        values.slug,
+        values.title,
+        values.intro,
+        values.lang,
+        values.frame_ancestors,
+        accent=values.accent,
+        logo_alt=values.logo_alt,
     )
-    audit.record(conn, actor, "gallery.create", gallery_slug=values.slug)
-    gallery = queries.gallery_by_slug(conn, values.slug)
-    assert gallery is not None
+    audit.record(tx, actor, "gallery.create", gallery_slug=values.slug)
     return gallery
 
 
 GALLERY_FIELDS = ("title", "intro", "lang", "frame_ancestors", "accent", "logo_alt")
 
 
-def edit_gallery(
-    conn: sqlite3.Connection, gallery: Gallery, values: GalleryValues, actor: str
-) -> tuple[str, ...]:
+def edit_gallery(tx: Transaction, gallery: Gallery, values: GalleryValues, actor: str) -> tuple[str, ...]:
     """Save changed settings (never the slug: embeds and links use it); return what changed."""
     changed = {
         name: getattr(values, name)
@@ -131,14 +118,14 @@ def edit_gallery(
         if getattr(gallery, name) != getattr(values, name)
     }
     if changed:
-        queries.update_gallery(conn, gallery.id, **changed)
-        audit.record(conn, actor, "gallery.edit", gallery_slug=gallery.slug, fields=tuple(changed))
+        tx.update_gallery(gallery.id, **changed)
+        audit.record(tx, actor, "gallery.edit", gallery_slug=gallery.slug, fields=tuple(changed))
     return tuple(changed)
 
 
-def set_logo(conn: sqlite3.Connection, gallery: Gallery, name: str | None, actor: str) -> str | None:
+def set_logo(tx: Transaction, gallery: Gallery, name: str | None, actor: str) -> str | None:
     """Point the gallery at a stored logo (or none); return the image it used before."""
-    queries.update_gallery(conn, gallery.id, logo=name)
+    tx.update_gallery(gallery.id, logo=name)
     action = "gallery.logo" if name else "gallery.logo_remove"
-    audit.record(conn, actor, action, gallery_slug=gallery.slug, fields=["logo"])
+    audit.record(tx, actor, action, gallery_slug=gallery.slug, fields=["logo"])
     return gallery.logo

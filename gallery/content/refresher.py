@@ -4,7 +4,7 @@ Every ``tick`` it looks (read-only) for due work: videos whose next check has co
 whose stored thumbnail file has gone missing. Only then does it take the refresh lease in the
 database, so one process refreshes at a time however many run, and refreshes at most
 ``concurrency`` videos at once. Trouble with Vimeo itself (5xx, 429, captcha, timeouts) ends the
-pass and pauses every refresher (see :mod:`gallery.schedule`).
+pass and pauses every refresher (see :mod:`gallery.content.schedule`).
 
 Every write drops the pages cached by every process, so the refresher writes as little as it
 can: nothing when nothing is due, one transaction per refreshed video, and the lease is kept
@@ -25,7 +25,7 @@ from dataclasses import dataclass
 
 from anyio import to_thread
 
-from ..storage.database import Database
+from ..storage.store import Storage
 from ..storage.thumbnails import ThumbnailStore
 from ..vimeo.client import VimeoClient
 from . import schedule
@@ -48,12 +48,12 @@ class Refresher:
     """Owns the background task; ``run_once`` is one pass (tests call it directly)."""
 
     def __init__(
-        self, db: Database, thumbnails: ThumbnailStore, vimeo: VimeoClient, policy: RefreshPolicy
+        self, storage: Storage, thumbnails: ThumbnailStore, vimeo: VimeoClient, policy: RefreshPolicy
     ) -> None:
-        self.db = db
+        self.storage = storage
         self.thumbnails = thumbnails
         self.policy = policy
-        self.curator = Curator(db, thumbnails, vimeo, policy)
+        self.curator = Curator(storage, thumbnails, vimeo, policy)
         self.holder = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
         self._task: asyncio.Task[None] | None = None
         self._lease_until = 0.0
@@ -125,9 +125,9 @@ class Refresher:
     # --- database work (in a worker thread) ----------------------------------------------
 
     def _due(self, now: float) -> tuple[list[int], bool]:
-        with self.db.connect() as conn:
-            entries = schedule.due(conn, self.policy, now)
-            paused = schedule.state(conn).paused_until > now
+        with self.storage.read() as reads:
+            entries = schedule.due(reads, self.policy, now)
+            paused = reads.refresh_state().paused_until > now
         # A thumbnail file that vanished (disk trouble, a restored backup) is fetched again on the
         # next pass. Only the refresher looks: a visitor gets the placeholder and causes nothing.
         missing = [
@@ -139,8 +139,8 @@ class Refresher:
             and not self.thumbnails.exists(e.thumbnail)
         ]
         if missing:
-            with self.db.transaction() as conn:
-                schedule.mark_due(conn, missing, now)
+            with self.storage.transaction() as tx:
+                tx.bring_forward(missing, now)
         due = [e.vimeo_id for e in entries if e.next_check <= now or e.vimeo_id in missing]
         return due, paused
 
@@ -152,12 +152,12 @@ class Refresher:
         """
         if now < self._lease_until - self.policy.lease / 2:
             return True
-        with self.db.transaction() as conn:
-            held = schedule.take_lease(conn, self.holder, now, self.policy.lease)
+        with self.storage.transaction() as tx:
+            held = tx.take_lease(self.holder, now, self.policy.lease)
         self._lease_until = now + self.policy.lease if held else 0.0
         return held
 
     def _release(self) -> None:
         self._lease_until = 0.0
-        with self.db.transaction() as conn:
-            schedule.release_lease(conn, self.holder)
+        with self.storage.transaction() as tx:
+            tx.release_lease(self.holder)

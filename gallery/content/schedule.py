@@ -1,19 +1,19 @@
 """When Vimeo is asked again: refresh intervals, backoff, the global pause and the refresh lease.
 
-Pure policy plus a few queries on ``refresh_schedule`` and ``refresh_state`` (migration 0004).
-Every refresh (background, CLI or admin) records its outcome here, so all of them share one
-schedule and one backoff.
+Pure policy over the schedule and the one refresh state that storage keeps. Every refresh
+(background, CLI or admin) records its outcome here, so all of them share one schedule and one
+backoff.
 """
 
 from __future__ import annotations
 
 import random
-import sqlite3
 from dataclasses import dataclass
 from datetime import datetime
 
 from ..models import FetchStatus
 from ..settings import Settings
+from ..storage.store import Reads, Transaction
 from ..vimeo.errors import VimeoError
 
 HOUR = 3600.0
@@ -68,17 +68,8 @@ class Due:
     thumbnail: str | None
 
 
-@dataclass(frozen=True, slots=True)
-class State:
-    holder: str
-    lease_until: float
-    paused_until: float
-    failures: int
-    reason: str
-
-
 def record(
-    conn: sqlite3.Connection,
+    tx: Transaction,
     policy: RefreshPolicy,
     vimeo_id: int,
     status: FetchStatus,
@@ -93,72 +84,30 @@ def record(
     metadata came but the picture did not: that video alone retries with backoff.
     """
     failed = (error is not None and not error.definite) or thumbnail_failed
-    row = conn.execute("SELECT failures FROM refresh_schedule WHERE vimeo_id = ?", (vimeo_id,)).fetchone()
-    failures = (row[0] if row else 0) + 1 if failed else 0
+    failures = tx.refresh_failures(vimeo_id) + 1 if failed else 0
     retry_after = error.retry_after if error is not None else None
     next_check = now + policy.next_delay(status, failures, retry_after)
-    conn.execute(
-        "INSERT INTO refresh_schedule (vimeo_id, next_check, failures) VALUES (?, ?, ?)"
-        " ON CONFLICT (vimeo_id) DO UPDATE SET next_check = excluded.next_check,"
-        " failures = excluded.failures",
-        (vimeo_id, next_check, failures),
-    )
+    tx.schedule_refresh(vimeo_id, next_check, failures)
     if error is not None and not error.definite:
         # 5xx, 429, a captcha, timeouts, nonsense: Vimeo (or the way to it) is in trouble, and
         # the next video would most likely fare the same. Nobody asks again before the pause ends.
-        (global_failures,) = conn.execute("SELECT failures + 1 FROM refresh_state").fetchone()
+        global_failures = tx.refresh_state().failures + 1
         pause = policy.retry_delay(global_failures, retry_after)
-        conn.execute(
-            "UPDATE refresh_state SET paused_until = MAX(paused_until, ?), failures = ?, reason = ?",
-            (now + pause, global_failures, error.message),
-        )
+        tx.pause_refresh(now + pause, global_failures, error.message)
     else:  # Vimeo answered (even if only "not found"): the trouble, if any, is over.
-        conn.execute("UPDATE refresh_state SET paused_until = 0, failures = 0, reason = ''")
+        tx.end_refresh_pause()
     return next_check
 
 
-def state(conn: sqlite3.Connection) -> State:
-    row = conn.execute(
-        "SELECT holder, lease_until, paused_until, failures, reason FROM refresh_state"
-    ).fetchone()
-    return State(*row)
-
-
-def due(conn: sqlite3.Connection, policy: RefreshPolicy, now: float) -> list[Due]:
+def due(reads: Reads, policy: RefreshPolicy, now: float) -> list[Due]:
     """Every video with its next check; videos never scheduled count from their last fetch."""
-    rows = conn.execute(
-        "SELECT v.vimeo_id, v.fetched_at, v.thumbnail, r.next_check, r.failures"
-        " FROM videos v LEFT JOIN refresh_schedule r USING (vimeo_id)"
-        " WHERE v.vimeo_id IN (SELECT vimeo_id FROM statements)"
-    )
     result = []
-    for vimeo_id, fetched_at, thumbnail, next_check, failures in rows:
+    for video in reads.scheduled_videos():
+        next_check = video.next_check
         if next_check is None:
-            next_check = _timestamp(fetched_at) + policy.interval if fetched_at else now
-        result.append(Due(vimeo_id, next_check, failures or 0, thumbnail))
+            next_check = _timestamp(video.fetched_at) + policy.interval if video.fetched_at else now
+        result.append(Due(video.vimeo_id, next_check, video.failures or 0, video.thumbnail))
     return sorted(result, key=lambda d: (d.next_check, d.vimeo_id))
-
-
-def mark_due(conn: sqlite3.Connection, vimeo_ids: list[int], now: float) -> None:
-    """Bring these videos forward to the next pass (their stored thumbnail file is missing)."""
-    conn.executemany(
-        "INSERT INTO refresh_schedule (vimeo_id, next_check) VALUES (?, ?)"
-        " ON CONFLICT (vimeo_id) DO UPDATE SET next_check = MIN(next_check, excluded.next_check)",
-        [(vimeo_id, now) for vimeo_id in vimeo_ids],
-    )
-
-
-def take_lease(conn: sqlite3.Connection, holder: str, now: float, seconds: float) -> bool:
-    """Hold (or keep holding) the one refresh lease; False while another live process has it."""
-    cursor = conn.execute(
-        "UPDATE refresh_state SET holder = ?, lease_until = ? WHERE holder = ? OR lease_until < ?",
-        (holder, now + seconds, holder, now),
-    )
-    return cursor.rowcount == 1
-
-
-def release_lease(conn: sqlite3.Connection, holder: str) -> None:
-    conn.execute("UPDATE refresh_state SET holder = '', lease_until = 0 WHERE holder = ?", (holder,))
 
 
 def _timestamp(iso: str) -> float:

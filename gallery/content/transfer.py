@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import base64
-import sqlite3
 from dataclasses import dataclass, field
 from typing import Any
 
 from ..models import FetchStatus, Gallery, Statement, Video
-from ..storage import queries
-from ..storage.database import Database, utcnow
+from ..storage.engine import utcnow
+from ..storage.store import Storage, Transaction
 from ..storage.thumbnails import ThumbnailStore
 from . import audit
 from .editing import EDITABLE
@@ -36,13 +35,11 @@ VIDEO_FIELDS = (
 # --- export ------------------------------------------------------------------------------
 
 
-def export_data(db: Database, thumbnails: ThumbnailStore) -> dict[str, Any]:
+def export_data(storage: Storage, thumbnails: ThumbnailStore) -> dict[str, Any]:
     """Every gallery and statement, in gallery order; posters inline (they exist nowhere else).
     Vimeo's thumbnails are named but not included: ``gallery refresh`` fetches them again."""
-    with db.connect() as conn:
-        conn.execute("BEGIN")  # one consistent read
-        galleries = [(g, queries.statements(conn, g.id)) for g in queries.galleries(conn)]
-        conn.execute("COMMIT")
+    with storage.snapshot() as reads:
+        galleries = [(g, reads.statements(g.id)) for g in reads.galleries()]
     return {
         "format": FORMAT,
         "version": VERSION,
@@ -98,7 +95,7 @@ class ImportSummary:
     missing_thumbnails: set[str] = field(default_factory=set)
 
 
-def import_text(text: str, db: Database, thumbnails: ThumbnailStore, actor: str) -> ImportSummary:
+def import_text(text: str, storage: Storage, thumbnails: ThumbnailStore, actor: str) -> ImportSummary:
     """Merge by (gallery slug, Vimeo id): texts from the file win, nothing is deleted, and a
     second run changes nothing. The whole file is checked first; the merge is one transaction."""
     data = parse(text)
@@ -111,11 +108,11 @@ def import_text(text: str, db: Database, thumbnails: ThumbnailStore, actor: str)
                 image = check_stored(base64.b64decode(s["poster"]))
                 posters[s["poster"]] = thumbnails.save(image)
     summary = ImportSummary()
-    with db.transaction() as conn:
+    with storage.transaction() as tx:
         for g in data["galleries"]:
-            gallery = _merge_gallery(conn, g, posters, actor, summary)
+            gallery = _merge_gallery(tx, g, posters, actor, summary)
             for s in g["statements"]:
-                _merge_statement(conn, gallery, s, posters, actor, summary)
+                _merge_statement(tx, gallery, s, posters, actor, summary)
                 thumb = s["video"]["thumbnail"]
                 if thumb and not thumbnails.exists(thumb):
                     summary.missing_thumbnails.add(thumb)
@@ -123,7 +120,7 @@ def import_text(text: str, db: Database, thumbnails: ThumbnailStore, actor: str)
 
 
 def _merge_gallery(
-    conn: sqlite3.Connection, g: dict[str, Any], posters: dict[str, str], actor: str, summary: ImportSummary
+    tx: Transaction, g: dict[str, Any], posters: dict[str, str], actor: str, summary: ImportSummary
 ) -> Gallery:
     values = {
         "title": g["title"],
@@ -135,34 +132,27 @@ def _merge_gallery(
     values |= {name: g[name] for name in ("accent", "logo_alt") if name in g}
     if g.get("logo"):  # like posters: a file without a logo never removes one
         values["logo"] = posters[g["logo"]]
-    gallery = queries.gallery_by_slug(conn, g["slug"])
+    gallery = tx.gallery_by_slug(g["slug"])
     if gallery is None:
-        now = utcnow()
-        conn.execute(
-            "INSERT INTO galleries (slug, title, intro, lang, frame_ancestors, created_at, updated_at)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (g["slug"], g["title"], g["intro"], g["lang"], " ".join(g["frame_ancestors"]), now, now),
-        )
-        found = queries.gallery_by_slug(conn, g["slug"])
-        assert found is not None
+        new = tx.add_gallery(g["slug"], g["title"], g["intro"], g["lang"], tuple(g["frame_ancestors"]))
         look = {k: v for k, v in values.items() if k in ("accent", "logo_alt", "logo")}
         if look:
-            queries.update_gallery(conn, found.id, **look)
-        audit.record(conn, actor, "gallery.import", gallery_slug=g["slug"])
+            tx.update_gallery(new.id, **look)
+        audit.record(tx, actor, "gallery.import", gallery_slug=g["slug"])
         summary.galleries_new += 1
     else:
         changed = {k: v for k, v in values.items() if getattr(gallery, k) != v}
         if changed:
-            queries.update_gallery(conn, gallery.id, **changed)
-            audit.record(conn, actor, "gallery.import", gallery_slug=gallery.slug, fields=tuple(changed))
+            tx.update_gallery(gallery.id, **changed)
+            audit.record(tx, actor, "gallery.import", gallery_slug=gallery.slug, fields=tuple(changed))
             summary.galleries_changed += 1
-    found = queries.gallery_by_slug(conn, g["slug"])
+    found = tx.gallery_by_slug(g["slug"])
     assert found is not None
     return found
 
 
 def _merge_statement(
-    conn: sqlite3.Connection,
+    tx: Transaction,
     gallery: Gallery,
     s: dict[str, Any],
     posters: dict[str, str],
@@ -170,23 +160,20 @@ def _merge_statement(
     summary: ImportSummary,
 ) -> None:
     vimeo_id = s["vimeo_id"]
-    if queries.video(conn, vimeo_id) is None:
+    if tx.video(vimeo_id) is None:
         v = s["video"]
         fields = {name: v.get(name) for name in VIDEO_FIELDS}
         fields["fetch_status"] = FetchStatus(v["fetch_status"])
-        queries.save_video(conn, Video(vimeo_id=vimeo_id, unlisted_hash=s["unlisted_hash"], **fields))
+        tx.save_video(Video(vimeo_id=vimeo_id, unlisted_hash=s["unlisted_hash"], **fields))
     wanted: dict[str, Any] = {name: s[name] for name in EDITABLE}
     wanted["published"] = s["published"]
     if s["poster"]:  # a file without a poster never removes one (imports delete nothing)
         wanted["poster"] = posters[s["poster"]]
-    current = queries.statement(conn, gallery.id, vimeo_id)
+    current = tx.statement(gallery.id, vimeo_id)
     if current is None:
-        statement_id = queries.add_statement(
-            conn, gallery.id, vimeo_id, **{k: v for k, v in wanted.items() if k != "poster"}
-        )
-        conn.execute("UPDATE statements SET poster = ? WHERE id = ?", (wanted.get("poster"), statement_id))
+        statement_id = tx.add_statement(gallery.id, vimeo_id, **wanted)
         audit.record(
-            conn,
+            tx,
             actor,
             "statement.import",
             gallery_slug=gallery.slug,
@@ -200,9 +187,9 @@ def _merge_statement(
         summary.statements_same += 1
         return
     bump = any(name in EDITABLE for name in changed)
-    queries.update_statement(conn, current, {name: wanted[name] for name in changed}, bump=bump)
+    tx.update_statement(current, {name: wanted[name] for name in changed}, bump=bump)
     audit.record(
-        conn,
+        tx,
         actor,
         "statement.import",
         gallery_slug=gallery.slug,

@@ -13,7 +13,6 @@ from starlette.routing import BaseRoute, Route
 
 from ..i18n import gettext_noop as N_
 from ..i18n import known_language
-from ..storage import queries
 from ..web.checks import body_limit, is_same_origin_post, safe_next
 from ..web.responses import Page, html_response
 from .consent import delete_cookie_headers, set_cookie_header
@@ -93,8 +92,7 @@ class ConsentChoice:
         def render() -> tuple[str, tuple[str, ...]]:
             nonlocal slug
             if not slug:
-                with self.s.db.connect() as conn:
-                    holding = queries.galleries_holding(conn, vimeo_id)
+                holding = self.s.storage.galleries_holding(vimeo_id)
                 if not holding:
                     raise HTTPException(404, NOT_FOUND_STATEMENT)
                 slug = holding[0].slug

@@ -6,7 +6,6 @@ from typing import TYPE_CHECKING, Any
 
 from ..i18n import translations
 from ..origins import union_ancestors, valid_ancestors
-from ..storage import queries
 from ..web.render import with_language
 from .visit import Visit
 
@@ -22,8 +21,8 @@ def all_ancestors(services: Services) -> tuple[str, ...]:
     """
 
     def compute() -> tuple[str, ...]:
-        with services.db.connect() as conn:
-            lists = [valid_ancestors(g.frame_ancestors) for g in queries.galleries(conn)]
+        with services.storage.read() as reads:
+            lists = [valid_ancestors(g.frame_ancestors) for g in reads.galleries()]
         return union_ancestors([services.settings.frame_ancestors, *lists])
 
     result: tuple[str, ...] = services.pages.value("all_ancestors", compute)

@@ -13,7 +13,6 @@ from starlette.types import Receive, Scope, Send
 
 from ..models import Gallery
 from ..origins import valid_ancestors
-from ..storage import queries
 from ..web.assets import Asset, send_bytes, send_status
 from ..web.checks import own_origin
 from ..web.headers import SecurityHeaders
@@ -70,8 +69,7 @@ class EmbedViews:
         slug = request.path_params["slug"]
 
         def find() -> Gallery | None:
-            with self.s.db.connect() as conn:
-                return queries.gallery_by_slug(conn, slug)
+            return self.s.storage.gallery_by_slug(slug)
 
         gallery = await to_thread.run_sync(find)
         if gallery is None:

@@ -12,7 +12,6 @@ from anyio import to_thread
 from starlette.types import Receive, Scope, Send
 
 from ..content.colours import AccentStyle
-from ..storage import queries
 from ..web.assets import IMMUTABLE, REVALIDATE, send_bytes, send_status
 from ..web.headers import HEADERS_DONE_KEY
 
@@ -28,8 +27,7 @@ class GalleryStyle:
 
     def _style(self, slug: str) -> AccentStyle | None:
         def compute() -> AccentStyle | None:
-            with self.s.db.connect() as conn:
-                gallery = queries.gallery_by_slug(conn, slug)
+            gallery = self.s.storage.gallery_by_slug(slug)
             return AccentStyle.of(gallery.accent) if gallery and gallery.accent else None
 
         # Kept until the data changes, like the pages that link it.

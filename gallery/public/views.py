@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import sqlite3
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
@@ -18,7 +17,7 @@ from ..i18n import DEFAULT_LANGUAGE, LANG_PARAM, LANGUAGES, known_language
 from ..i18n import gettext_noop as N_
 from ..models import Gallery, Statement
 from ..origins import valid_ancestors
-from ..storage import queries
+from ..storage.store import Reads
 from ..web.responses import Page, html_response
 from .consent import COOKIE_NAME
 from .context import all_ancestors, page_context
@@ -97,11 +96,11 @@ class PublicViews:
     def _render_gallery(
         self, slug: str | None, visit: Visit, target: int | None = None
     ) -> tuple[str, tuple[str, ...]]:
-        with self.s.db.connect() as conn:
-            gallery = queries.default_gallery(conn) if slug is None else queries.gallery_by_slug(conn, slug)
+        with self.s.storage.read() as reads:
+            gallery = reads.default_gallery() if slug is None else reads.gallery_by_slug(slug)
             if gallery is None:
                 raise HTTPException(404, NOT_FOUND_GALLERY)
-            statements = queries.statements(conn, gallery.id, visible_only=True)
+            statements = reads.statements(gallery.id, visible_only=True)
         lang = visit.language(gallery.lang)
         ancestors = self.gallery_ancestors(gallery)
         path = "/" if slug is None else self.s.renderer.url("gallery", slug=slug)
@@ -128,23 +127,19 @@ class PublicViews:
             return None
 
         def visible_ids() -> frozenset[int]:
-            with self.s.db.connect() as conn:
-                gallery = (
-                    queries.default_gallery(conn) if slug is None else queries.gallery_by_slug(conn, slug)
-                )
+            with self.s.storage.read() as reads:
+                gallery = reads.default_gallery() if slug is None else reads.gallery_by_slug(slug)
                 if gallery is None:
                     return frozenset()
-                return frozenset(s.vimeo_id for s in queries.statements(conn, gallery.id, visible_only=True))
+                return frozenset(s.vimeo_id for s in reads.statements(gallery.id, visible_only=True))
 
         # Cached until the data changes: only real cards become cache keys, whatever the query says.
         ids: frozenset[int] = await to_thread.run_sync(self.s.pages.value, ("visible", slug), visible_ids)
         return vimeo_id if vimeo_id in ids else None
 
-    def _find_statement(
-        self, conn: sqlite3.Connection, slug: str, vimeo_id: int
-    ) -> tuple[Gallery, Statement]:
-        gallery = queries.gallery_by_slug(conn, slug)
-        statement = queries.statement(conn, gallery.id, vimeo_id) if gallery else None
+    def _find_statement(self, reads: Reads, slug: str, vimeo_id: int) -> tuple[Gallery, Statement]:
+        gallery = reads.gallery_by_slug(slug)
+        statement = reads.statement(gallery.id, vimeo_id) if gallery else None
         if gallery is None or statement is None or not statement.visible:
             raise HTTPException(404, NOT_FOUND_STATEMENT)
         return gallery, statement
@@ -153,9 +148,9 @@ class PublicViews:
         self, slug: str, vimeo_id: int, visit: Visit, clicked: bool
     ) -> tuple[str, tuple[str, ...]]:
         """With the player when consent is remembered or the visitor has just clicked to play."""
-        with self.s.db.connect() as conn:
-            gallery, statement = self._find_statement(conn, slug, vimeo_id)
-            shown = queries.statements(conn, gallery.id, visible_only=True)
+        with self.s.storage.read() as reads:
+            gallery, statement = self._find_statement(reads, slug, vimeo_id)
+            shown = reads.statements(gallery.id, visible_only=True)
         lang = visit.language(gallery.lang)
         ancestors = self.gallery_ancestors(gallery)
         path = self.s.renderer.url("statement", slug=slug, vimeo_id=vimeo_id)
@@ -241,8 +236,7 @@ class PublicViews:
         vimeo_id = parse_vimeo_id(request.path_params["vimeo_id"])
 
         def find() -> list[Gallery]:
-            with self.s.db.connect() as conn:
-                return queries.galleries_holding(conn, vimeo_id)
+            return self.s.storage.galleries_holding(vimeo_id)
 
         holding = await to_thread.run_sync(find)
         if not holding:
@@ -264,13 +258,9 @@ class PublicViews:
         return html_response(request, page)
 
     async def healthz(self, request: Request) -> Response:
-        def check() -> int:
-            with self.s.db.connect() as conn:
-                return int(conn.execute("PRAGMA user_version").fetchone()[0])
-
         try:
-            schema = await to_thread.run_sync(check)
-        except sqlite3.Error:
+            schema = await to_thread.run_sync(self.s.storage.schema_version)
+        except self.s.storage.errors:
             return JSONResponse({"status": "error", "database": "unavailable"}, status_code=503)
         return JSONResponse({"status": "ok", "schema": schema, "notice": self.s.notice.version})
 

@@ -1,1 +1,1 @@
-"""Where data lives: the SQLite database, its migrations and queries, stored images, backups."""
+"""Where data lives: the one storage interface, its queries, the SQLite engine, stored images, backups."""

@@ -7,7 +7,7 @@ import time
 from collections.abc import Callable, Hashable
 from typing import Any
 
-from ..storage.database import Database
+from ..storage.store import Storage
 from .responses import Page
 
 
@@ -15,12 +15,12 @@ class PageCache:
     """Rendered pages, dropped whenever the database changed (from any process).
 
     Pages change only when editors act, so render work happens once per change, not per visit.
-    Writes through this process's :class:`Database` are seen at once; writes by other processes
-    (the CLI) through SQLite's ``data_version``, asked at most every ``probe_interval`` seconds.
+    Writes through this process's :class:`Storage` are seen at once; writes by other processes
+    (the CLI) through its change probe, asked at most every ``probe_interval`` seconds.
     """
 
-    def __init__(self, db: Database, max_entries: int = 2048, probe_interval: float = 0.25) -> None:
-        self.db = db
+    def __init__(self, storage: Storage, max_entries: int = 2048, probe_interval: float = 0.25) -> None:
+        self.storage = storage
         self.max_entries = max_entries
         self.probe_interval = probe_interval
         self._pages: dict[Hashable, Page] = {}
@@ -32,10 +32,10 @@ class PageCache:
     def generation(self) -> tuple[int, int]:
         """Where the data stands; drops every page when it moved."""
         now = time.monotonic()
-        writes = self.db.writes
+        writes = self.storage.writes
         if writes != self._generation[1] or now >= self._next_probe:
             self._next_probe = now + self.probe_interval
-            current = (self.db.data_version(), writes)
+            current = (self.storage.data_version(), writes)
             if current != self._generation:
                 with self._lock:
                     self._pages = {}

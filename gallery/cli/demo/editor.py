@@ -9,7 +9,7 @@ from pathlib import Path
 from ...admin import accounts, passwords
 from ...content import audit
 from ...settings import Settings
-from ...storage.database import Database
+from ...storage.store import Storage
 
 DEMO_EDITOR = "demo"
 PASSWORD_FILE = "demo-editor-password"  # noqa: S105 - a file name
@@ -27,9 +27,7 @@ def demo_password(data_dir: Path) -> str:
     try:
         passwords.check_new_password(DEMO_EDITOR, password)
     except accounts.AccountError:  # missing or damaged: make a new one
-        password = "-".join(
-            "".join(secrets.choice(_PASSWORD_ALPHABET) for _ in range(4)) for _ in range(4)
-        )
+        password = "-".join("".join(secrets.choice(_PASSWORD_ALPHABET) for _ in range(4)) for _ in range(4))
         tmp = data_dir / f".{PASSWORD_FILE}.{os.getpid()}"
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
@@ -41,21 +39,20 @@ def demo_password(data_dir: Path) -> str:
 def ensure_demo_editor(settings: Settings) -> tuple[str, str]:
     """Name and password of the demo's editor account, created (or its password reset) to match."""
     password = demo_password(settings.data_dir)
-    db = Database(settings.database_path)
-    db.migrate()
+    storage = Storage.sqlite(settings.database_path)
+    storage.migrate()
     try:
-        with db.connect() as conn:
-            found = accounts.editor_for_sign_in(conn, DEMO_EDITOR)
+        found = accounts.editor_for_sign_in(storage, DEMO_EDITOR)
         if found is not None and passwords.verify_password(found[1], password):
             return DEMO_EDITOR, password
         password_hash = passwords.hash_password(password)
-        with db.transaction() as conn:
+        with storage.transaction() as tx:
             if found is None:
-                accounts.add_editor(conn, DEMO_EDITOR, password_hash)
-                audit.record(conn, audit.CLI_ACTOR, "editor.add", subject=DEMO_EDITOR)
+                accounts.add_editor(tx, DEMO_EDITOR, password_hash)
+                audit.record(tx, audit.CLI_ACTOR, "editor.add", subject=DEMO_EDITOR)
             else:  # changed in the meantime: the console must print a password that works
-                accounts.set_password(conn, DEMO_EDITOR, password_hash)
-                audit.record(conn, audit.CLI_ACTOR, "editor.passwd", subject=DEMO_EDITOR)
+                accounts.set_password(tx, DEMO_EDITOR, password_hash)
+                audit.record(tx, audit.CLI_ACTOR, "editor.passwd", subject=DEMO_EDITOR)
     finally:
-        db.close()
+        storage.close()
     return DEMO_EDITOR, password

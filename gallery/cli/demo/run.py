@@ -20,8 +20,8 @@ from ...content.logos import reencode
 from ...i18n import gettext_noop as N_
 from ...private import secure_data_dir
 from ...settings import Settings
-from ...storage import queries
-from ...storage.database import DEFAULT_GALLERY_TITLE, Database
+from ...storage.galleries import DEFAULT_GALLERY_TITLE
+from ...storage.store import Storage
 from ...storage.thumbnails import ThumbnailStore
 from ...vimeo.client import VimeoClient
 from ...vimeo.standin import StandIn
@@ -41,19 +41,19 @@ from .town import example_public_body, example_town_site, host_page_app
 
 log = logging.getLogger("gallery")
 
+
 async def seed(settings: Settings) -> None:
     """Put the missing sample statements into the demo database, through the real Vimeo door."""
     secure_data_dir(settings.data_dir)
-    db = Database(settings.database_path)
-    db.migrate()
+    storage = Storage.sqlite(settings.database_path)
+    storage.migrate()
     thumbnails = ThumbnailStore(settings.thumbnail_dir)
-    with db.transaction() as conn:
-        gallery = queries.default_gallery(conn)
+    with storage.transaction() as tx:
+        gallery = tx.default_gallery()
         if gallery.title == DEFAULT_GALLERY_TITLE:
             picture = (resources.files("gallery.cli.demo") / "media" / "logo.png").read_bytes()
             logo = thumbnails.save(reencode(picture))
-            queries.update_gallery(
-                conn,
+            tx.update_gallery(
                 gallery.id,
                 title=DEMO_TITLE,
                 intro=DEMO_INTRO,
@@ -61,9 +61,9 @@ async def seed(settings: Settings) -> None:
                 logo=logo,
                 logo_alt=DEMO_LOGO_ALT,
             )
-        present = {s.vimeo_id for s in queries.statements(conn, gallery.id)}
+        present = {s.vimeo_id for s in tx.statements(gallery.id)}
     async with VimeoClient(settings) as vimeo:
-        curator = Curator(db, thumbnails, vimeo)
+        curator = Curator(storage, thumbnails, vimeo)
         for video, texts in sample_videos():
             if video.vimeo_id in present:
                 continue
@@ -74,7 +74,7 @@ async def seed(settings: Settings) -> None:
                 await curator.add(link, texts=texts)
             except CurateError as exc:  # pragma: no cover - the stand-in answers every sample
                 log.warning("Demo sample %s not added: %s", video.vimeo_id, exc.message)
-    db.close()
+    storage.close()
 
 
 def _loopback_socket(port: int) -> socket.socket:

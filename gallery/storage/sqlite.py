@@ -1,34 +1,35 @@
-"""SQLite connections, numbered migrations, erasing old texts, and a "did anything change?" probe."""
+"""The SQLite engine: every statement only SQLite understands (PRAGMA, VACUUM, the backup API) is here.
+
+One file in WAL mode with a short-lived connection per unit of work; numbered migrations kept in
+``PRAGMA user_version``; a probe connection whose ``data_version`` shows writes by any process;
+erasing replaced texts from free pages and the write-ahead log after commit; online backups.
+"""
 
 from __future__ import annotations
 
 import logging
+import os
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import closing, contextmanager
-from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
 
 from .. import private
+from .engine import Connection as AnyConnection
+from .engine import Params
 
 log = logging.getLogger("gallery")
 
-DEFAULT_GALLERY_SLUG = "videos"
-DEFAULT_GALLERY_TITLE = "Videostatements"
 # How long an erase waits for a reader still on an older snapshot before leaving the rest to the
 # next write: an editor's save waits this long at most (a page view holds one for milliseconds).
 ERASE_PATIENCE = 30.0
 
 
-def utcnow() -> str:
-    """Timestamps are stored as ISO 8601 in UTC, to the second."""
-    return datetime.now(UTC).replace(microsecond=0).isoformat()
-
-
-def _migrations() -> list[tuple[int, str]]:
+def migrations() -> list[tuple[int, str]]:
+    """The numbered migrations, in order: (number, SQL script)."""
     folder = resources.files("gallery.storage") / "migrations"
     found = []
     for entry in folder.iterdir():
@@ -38,21 +39,31 @@ def _migrations() -> list[tuple[int, str]]:
     return sorted(found)
 
 
-class Connection(sqlite3.Connection):
+def split_sql(script: str) -> list[str]:
+    """A migration script as single statements (``executescript`` would commit our transaction)."""
+    statements, buffer = [], ""
+    for line in script.splitlines(keepends=True):
+        if line.lstrip().startswith("--"):
+            continue
+        buffer += line
+        if sqlite3.complete_statement(buffer):
+            statements.append(buffer.strip())
+            buffer = ""
+    if buffer.strip():
+        statements.append(buffer.strip())
+    return statements
+
+
+class _Connection(sqlite3.Connection):
     """A connection that remembers whether its work replaced or deleted texts."""
 
     erase_requested = False
 
 
-def erase_after_commit(conn: sqlite3.Connection) -> None:
-    """Texts were replaced, cleared or deleted: erase the old ones from disk once this commits."""
-    if not isinstance(conn, Connection):
-        raise TypeError("texts are changed through Database.connect() or .transaction() only")
-    conn.erase_requested = True
-
-
-class Database:
+class SQLiteEngine:
     """One SQLite file in WAL mode; a short-lived connection per unit of work."""
+
+    errors: tuple[type[Exception], ...] = (sqlite3.Error,)
 
     def __init__(self, path: Path) -> None:
         self.path = path
@@ -62,9 +73,9 @@ class Database:
         self._erase_lock = threading.Lock()
         self._unerased = ""  # "", or the step an erase still owes: "vacuum" or "checkpoint"
 
-    def _open(self) -> Connection:
+    def _open(self) -> _Connection:
         conn = sqlite3.connect(
-            self.path, timeout=15, isolation_level=None, check_same_thread=False, factory=Connection
+            self.path, timeout=15, isolation_level=None, check_same_thread=False, factory=_Connection
         )
         conn.row_factory = sqlite3.Row
         conn.execute("PRAGMA foreign_keys = ON")
@@ -74,7 +85,7 @@ class Database:
         return conn
 
     @contextmanager
-    def connect(self) -> Iterator[Connection]:
+    def connect(self) -> Iterator[_Connection]:
         """A connection in autocommit mode; use :meth:`transaction` to group writes."""
         conn = self._open()
         try:
@@ -86,7 +97,7 @@ class Database:
             self.erase()
 
     @contextmanager
-    def transaction(self) -> Iterator[Connection]:
+    def transaction(self) -> Iterator[_Connection]:
         """All-or-nothing writes; ``BEGIN IMMEDIATE`` takes the write lock up front."""
         with self.connect() as conn:
             conn.execute("BEGIN IMMEDIATE")
@@ -101,6 +112,31 @@ class Database:
             with self._erase_lock:
                 if self._unerased and self._finish(0.0) is None:
                     log.info("Replaced or deleted texts are now erased from %s.", self.path)
+
+    @contextmanager
+    def snapshot(self) -> Iterator[_Connection]:
+        """Reads that all see one state: a deferred transaction takes no lock until it reads."""
+        with self.connect() as conn:
+            conn.execute("BEGIN")
+            try:
+                yield conn
+            finally:
+                conn.execute("COMMIT")
+
+    def inserted_id(self, conn: AnyConnection, sql: str, params: Params) -> int:
+        cursor = conn.execute(sql, params)
+        assert cursor.lastrowid is not None
+        return int(cursor.lastrowid)
+
+    def erase_after_commit(self, conn: AnyConnection) -> None:
+        """Texts were replaced, cleared or deleted: erase the old ones from disk once this commits."""
+        if not isinstance(conn, _Connection):
+            raise TypeError("texts are changed inside a transaction only")
+        conn.erase_requested = True
+
+    def delete_for_good(self, conn: AnyConnection) -> None:
+        """Deleted cells are zeroed, not merely unlinked."""
+        conn.execute("PRAGMA secure_delete = ON")
 
     def erase(self, patience: float | None = None) -> bool:
         """Leave no replaced or deleted text on disk: rebuild the file, then empty the log.
@@ -146,8 +182,8 @@ class Database:
         self._unerased = ""
         return None
 
-    def migrate(self) -> int:
-        """Apply numbered migrations not yet applied; return the schema version."""
+    def migrate(self, then: Callable[[AnyConnection], None]) -> int:
+        """Apply numbered migrations not yet applied, then ``then`` in the same transaction; the version."""
         private.make_dir(self.path.parent)
         # Created owner-only before SQLite opens it: its -wal and -shm get the database's mode.
         private.touch(self.path)
@@ -155,21 +191,18 @@ class Database:
             conn.execute("PRAGMA journal_mode = WAL")
         with self.transaction() as conn:
             current = conn.execute("PRAGMA user_version").fetchone()[0]
-            for number, sql in _migrations():
+            for number, sql in migrations():
                 if number > current:
-                    # executescript would commit our transaction; run statement by statement.
-                    for statement in _split_sql(sql):
+                    for statement in split_sql(sql):
                         conn.execute(statement)
                     conn.execute(f"PRAGMA user_version = {number:d}")
                     current = number
-            if conn.execute("SELECT 1 FROM galleries WHERE is_default = 1").fetchone() is None:
-                now = utcnow()
-                conn.execute(
-                    "INSERT INTO galleries (slug, title, is_default, created_at, updated_at)"
-                    " VALUES (?, ?, 1, ?, ?)",
-                    (_free_slug(conn, DEFAULT_GALLERY_SLUG), DEFAULT_GALLERY_TITLE, now, now),
-                )
+            then(conn)
         return int(current)
+
+    def schema_version(self) -> int:
+        with self.connect() as conn:
+            return int(conn.execute("PRAGMA user_version").fetchone()[0])
 
     def data_version(self) -> int:
         """Changes whenever any *other* connection (or process) commits a write.
@@ -182,30 +215,44 @@ class Database:
                 self._probe = self._open()
             return int(self._probe.execute("PRAGMA data_version").fetchone()[0])
 
+    def backup(self, target: Path) -> tuple[int, int]:
+        """A consistent copy of the live database through SQLite's online backup API.
+
+        One backup step copies every page inside one read transaction: a snapshot, while the
+        service keeps reading and (in WAL mode) writing. The copy is checked, switched to a plain
+        rollback journal (one self-contained file), written under a temporary name and renamed.
+        Returns how many galleries and statements the copy holds.
+        """
+        # No folders are made here: a missing one is the caller's to create or refuse.
+        tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+        tmp.unlink(missing_ok=True)
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)  # backups hold drafts: owner only
+        os.close(fd)
+        try:
+            src = sqlite3.connect(self.path, timeout=30)  # only read from; the caller checked it exists
+            dst = sqlite3.connect(tmp, isolation_level=None)
+            try:
+                src.execute("PRAGMA busy_timeout = 30000")
+                src.backup(dst)
+                dst.execute("PRAGMA journal_mode = DELETE")
+                problem = dst.execute("PRAGMA integrity_check").fetchone()[0]
+                if problem != "ok":
+                    raise sqlite3.DatabaseError(f"the copy failed its integrity check: {problem}")
+                galleries = dst.execute("SELECT COUNT(*) FROM galleries").fetchone()[0]
+                statements = dst.execute("SELECT COUNT(*) FROM statements").fetchone()[0]
+            finally:
+                dst.close()
+                src.close()
+            with open(tmp, "rb") as fh:
+                os.fsync(fh.fileno())
+            os.replace(tmp, target)
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
+        return int(galleries), int(statements)
+
     def close(self) -> None:
         with self._probe_lock:
             if self._probe is not None:
                 self._probe.close()
                 self._probe = None
-
-
-def _free_slug(conn: sqlite3.Connection, slug: str) -> str:
-    candidate, n = slug, 1
-    while conn.execute("SELECT 1 FROM galleries WHERE slug = ?", (candidate,)).fetchone():
-        n += 1
-        candidate = f"{slug}-{n}"
-    return candidate
-
-
-def _split_sql(script: str) -> list[str]:
-    statements, buffer = [], ""
-    for line in script.splitlines(keepends=True):
-        if line.lstrip().startswith("--"):
-            continue
-        buffer += line
-        if sqlite3.complete_statement(buffer):
-            statements.append(buffer.strip())
-            buffer = ""
-    if buffer.strip():
-        statements.append(buffer.strip())
-    return statements
