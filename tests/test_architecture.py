@@ -7,6 +7,7 @@ the map in docs/development.md; a new package or top-level module fails here unt
 from __future__ import annotations
 
 import ast
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -263,3 +264,80 @@ def test_the_architecture_guide_names_every_package_on_the_map() -> None:
         and f"`{name.replace('.', '/')}.py`" not in guide
     ]
     assert not missing, f"docs/development.md does not name: {missing}"
+
+
+# --- SQL lives in storage ----------------------------------------------------------------
+
+STORAGE = "gallery.storage"
+BENCH = ROOT / "bench"
+# What an SQL statement starts with, as this code base writes it (upper case).
+SQL_KEYWORDS = "SELECT|INSERT|UPDATE|DELETE|CREATE|PRAGMA|WITH|REPLACE|ALTER|DROP|VACUUM|BEGIN"
+SQL_START = re.compile(rf"\s*({SQL_KEYWORDS})(\s|$)")
+
+
+def outside_storage() -> dict[str, Path]:
+    """Every product module outside the storage package, and the benchmarks (which seed through it)."""
+    found = {name: path for name, path in MODULES.items() if unit(name) != STORAGE}
+    found |= {f"bench/{path.name}": path for path in sorted(BENCH.glob("*.py"))}
+    return found
+
+
+def sqlite_imports(source: str) -> list[int]:
+    """Lines that import the sqlite3 module (or something from it)."""
+    lines = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Import):
+            modules = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            modules = [node.module or ""]
+        else:
+            continue
+        if any(name.split(".")[0] == "sqlite3" for name in modules):
+            lines.append(node.lineno)
+    return lines
+
+
+def sql_literals(source: str) -> list[tuple[int, str]]:
+    """String literals (f-string parts too) that read like the start of an SQL statement."""
+    return [
+        (node.lineno, node.value.strip().splitlines()[0])
+        for node in ast.walk(ast.parse(source))
+        if isinstance(node, ast.Constant) and isinstance(node.value, str) and SQL_START.match(node.value)
+    ]
+
+
+def test_only_storage_imports_sqlite3() -> None:
+    wrong = [
+        f"{name}:{line}"
+        for name, path in outside_storage().items()
+        for line in sqlite_imports(path.read_text(encoding="utf-8"))
+    ]
+    assert not wrong, f"ask gallery.storage instead of opening SQLite here: {wrong}"
+
+
+def test_only_storage_writes_sql() -> None:
+    wrong = [
+        f"{name}:{line}: {text}"
+        for name, path in outside_storage().items()
+        for line, text in sql_literals(path.read_text(encoding="utf-8"))
+    ]
+    assert not wrong, "SQL belongs in gallery/storage, asked for by name:\n" + "\n".join(wrong)
+
+
+@pytest.mark.parametrize(
+    ("source", "imports", "literals"),
+    [
+        ("import sqlite3", [1], []),
+        ("from sqlite3 import Row", [1], []),
+        ("import sqlite3.dbapi2 as db", [1], []),
+        ('q = "SELECT * FROM galleries"', [], [(1, "SELECT * FROM galleries")]),
+        ('q = f"""\n  UPDATE statements SET {x} = ?"""', [], [(1, "UPDATE statements SET")]),
+        ('q = "VACUUM"', [], [(1, "VACUUM")]),
+        ('conn.execute("PRAGMA data_version")', [], [(1, "PRAGMA data_version")]),
+        ('"""Delete a statement."""\nkind = "update"\nmethod = "DELETED"', [], []),
+        ("import sqlite3_extra  # another module", [], []),
+    ],
+)
+def test_the_sql_finders_find_sql(source: str, imports: list[int], literals: list[tuple[int, str]]) -> None:
+    assert sqlite_imports(source) == imports
+    assert sql_literals(source) == literals
