@@ -15,6 +15,7 @@ import subprocess
 import sys
 import threading
 import time
+from contextlib import closing
 from http.cookies import SimpleCookie
 from pathlib import Path
 
@@ -278,7 +279,7 @@ def test_sigkill_during_import_leaves_all_or_nothing(
     export = tmp_path / "export.json"
     count = big_export(export)
     base = curated_settings.data_dir
-    with raw_sql(base / "gallery.sqlite3") as conn:
+    with closing(sqlite3.connect(base / "gallery.sqlite3")) as conn:
         conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # an empty WAL: growth means the import
     env = {**os.environ, "GALLERY_SECRET_KEYS": TEST_KEY}
     command = [sys.executable, "-m", "gallery", "import", str(export)]

@@ -21,8 +21,7 @@ def all_ancestors(services: Services) -> tuple[str, ...]:
     """
 
     def compute() -> tuple[str, ...]:
-        with services.storage.read() as reads:
-            lists = [valid_ancestors(g.frame_ancestors) for g in reads.galleries()]
+        lists = [valid_ancestors(g.frame_ancestors) for g in services.storage.galleries()]
         return union_ancestors([services.settings.frame_ancestors, *lists])
 
     result: tuple[str, ...] = services.pages.value("all_ancestors", compute)
