@@ -1,6 +1,7 @@
 """What a database engine gives the queries: connections, transactions, and its own special cases.
 
-The queries in this package are written once, in SQL both SQLite and PostgreSQL understand; an
+The queries in this package are written once, in SQL meant for SQLite and PostgreSQL alike, with
+``?`` placeholders (an engine that spells them otherwise translates them as it runs them). An
 engine (:mod:`.sqlite`, the only one so far) opens connections, runs transactions, applies the
 migrations, and owns everything its dialect does differently: the change probe, erasing freed
 pages, online backups, integrity checks and how a new row's id is read.
