@@ -41,7 +41,7 @@ from gallery.vimeo.errors import (
     VimeoError,
     VimeoUnavailable,
 )
-from gallery.vimeo.links import MAX_LINK_LENGTH, InvalidVideoLink, VideoRef, parse_video_link
+from gallery.vimeo.links import MAX_LINK_LENGTH, InvalidVideoLink, VideoRef, parse_video_link, video_id
 
 
 @pytest.fixture
@@ -321,6 +321,31 @@ def test_canonical_url_parses_back_to_the_same_video(
 ) -> None:
     ref = parse_video_link(text)
     assert parse_video_link(ref.canonical_url) == VideoRef(vimeo_id, unlisted_hash)
+
+
+# A bare video number, as the public pages, the command line and a pasted link read it.
+BARE_NUMBERS = [
+    ("1", 1),
+    ("007", 7),
+    ("999999999999", 999_999_999_999),
+    ("0", None),
+    ("000000", None),
+    ("1234567890123", None),  # 13 digits
+    ("12a", None),
+    ("-5", None),
+    ("\u0661\u0662", None),  # Arabic-Indic digits: str.isdigit() says yes
+    ("\u00b2", None),
+]
+
+
+@pytest.mark.parametrize(("raw", "expected"), BARE_NUMBERS)
+def test_a_bare_video_number_is_one_rule(raw: str, expected: int | None) -> None:
+    assert video_id(raw) == expected
+    if expected is None:
+        with pytest.raises(InvalidVideoLink):
+            parse_video_link(raw)
+    else:
+        assert parse_video_link(raw) == VideoRef(expected)
 
 
 def test_canonical_url_never_carries_the_start_time() -> None:

@@ -20,6 +20,7 @@ from ..settings import Settings
 from ..storage import queries
 from ..storage.thumbnails import ThumbnailStore
 from ..vimeo.client import VimeoClient
+from ..vimeo.links import video_id
 from .common import (
     EXIT_FAILED,
     EXIT_OK,
@@ -57,9 +58,10 @@ def _with_curator(settings: Settings, work: Callable[[Curator], Awaitable[int]])
 
 
 def _vimeo_id(raw: str) -> int:
-    if not (raw.isascii() and raw.isdigit()) or len(raw) > 12 or int(raw) == 0:
+    vimeo_id = video_id(raw)
+    if vimeo_id is None:
         raise CommandError(N_("„%(value)s“ ist keine Vimeo-Videonummer."), value=raw)
-    return int(raw)
+    return vimeo_id
 
 
 def _title(title: str) -> str:

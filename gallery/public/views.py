@@ -19,6 +19,7 @@ from ..i18n import gettext_noop as N_
 from ..models import Gallery, Statement
 from ..origins import valid_ancestors
 from ..storage import queries
+from ..vimeo.links import video_id
 from ..web.responses import Page, html_response
 from .consent import COOKIE_NAME
 from .context import all_ancestors, page_context
@@ -28,7 +29,6 @@ from .visit import Visit, add_query, read_visit
 if TYPE_CHECKING:  # handed in when the app is built: named here for annotations only
     from ..services import Services
 
-MAX_VIMEO_ID_DIGITS = 12
 NOT_FOUND_STATEMENT = N_("Dieses Videostatement gibt es hier nicht (mehr).")
 NOT_FOUND_GALLERY = N_("Diese Galerie gibt es nicht.")
 RENDER_STRIPES = 64
@@ -38,9 +38,10 @@ PLAY_PARAM = "play"
 
 
 def parse_vimeo_id(raw: str) -> int:
-    if not (raw.isascii() and raw.isdigit()) or len(raw) > MAX_VIMEO_ID_DIGITS or int(raw) == 0:
+    vimeo_id = video_id(raw)
+    if vimeo_id is None:
         raise HTTPException(404, NOT_FOUND_STATEMENT)
-    return int(raw)
+    return vimeo_id
 
 
 class PublicViews:
