@@ -43,6 +43,7 @@ from .vimeo.client import VimeoClient
 from .web.assets import AssetLane, StaticAssets, ThumbnailEndpoint
 from .web.cache import PageCache
 from .web.checks import relative_slash_redirects
+from .web.errors import error_heading
 from .web.headers import FRAME_ANCESTORS_KEY, SecurityHeaders, SecurityHeadersMiddleware
 from .web.hosts import AllowedHosts, ForwardedHeaders, HostGate, TrustedProxies
 from .web.paths import STATIC_DIR
@@ -57,20 +58,10 @@ DEFAULT_MESSAGES = {
     413: N_("Die Anfrage ist zu groß."),
 }
 TRY_LATER = N_("Bitte versuchen Sie es später noch einmal.")
-FALLBACK_HEADING = N_("Fehler")
 FALLBACK_ERROR = (
     '<!doctype html><html lang="{lang}"><meta charset="utf-8">'
     "<title>{heading}</title><h1>{heading}</h1><p>{message}</p></html>"
 )
-ERROR_HEADINGS = {
-    400: N_("Ungültige Anfrage"),
-    403: N_("Nicht erlaubt"),
-    404: N_("Nicht gefunden"),
-    405: N_("Methode nicht erlaubt"),
-    413: N_("Anfrage zu groß"),
-    415: N_("Falsches Format"),
-    500: N_("Ein Fehler ist aufgetreten"),
-}
 
 
 class GalleryApp(Starlette):
@@ -193,7 +184,7 @@ def error_page(services: Services, request: Request, status: int, detail: str) -
     visit = replace(read_visit(request.scope, services.signer), note=None)
     lang = visit.language()
     gettext = translations(lang).gettext
-    heading = gettext(ERROR_HEADINGS.get(status, FALLBACK_HEADING))
+    heading = gettext(error_heading(status))
     if status >= 500:
         detail = TRY_LATER
     elif not detail or detail == HTTPStatus(status).phrase:

@@ -22,11 +22,12 @@ from ..i18n import DEFAULT_LANGUAGE
 from ..i18n import gettext_noop as N_
 from ..models import Editor
 from ..web.checks import own_origin, safe_next
+from ..web.errors import error_heading
 from ..web.responses import Page, html_response
 from . import session_cookie, sessions
 from .devices import DeviceCookies
 from .hashing import HashingLane
-from .messages import DEFAULT_DETAILS, ERROR_HEADINGS, FORGED, FORM_LABELS, NOTICES
+from .messages import DEFAULT_DETAILS, FORGED, FORM_LABELS, NOTICES
 from .throttle import LoginThrottle
 
 if TYPE_CHECKING:  # handed in when the app is built: named here for annotations only
@@ -242,7 +243,7 @@ class Admin:
         lang = self.remembered_language(request)
         if not detail or detail == _phrase(status):
             detail = DEFAULT_DETAILS.get(status, "")
-        heading = ERROR_HEADINGS.get(status, N_("Fehler"))
+        heading = error_heading(status)
         return self.page(
             request,
             "admin/error.html",
