@@ -31,7 +31,7 @@ FLOORS: tuple[tuple[str, ...], ...] = (
     ("gallery.obligations",),  # which settings a public body must still give
     ("gallery.settings",),
     ("gallery.origins",),
-    ("gallery.i18n", "gallery.models", "gallery.private", "gallery"),
+    ("gallery.i18n", "gallery.models", "gallery.private", "gallery.errors", "gallery"),
 )
 # Named below its floor only in annotations (under ``if TYPE_CHECKING:``): the object itself is
 # handed down when the app is built, never imported by the pages that use it.

@@ -224,7 +224,7 @@ def test_any_link_gives_a_canonical_video_or_a_reason(text: str) -> None:
     try:
         ref = parse_video_link(text)
     except InvalidVideoLink as exc:
-        assert exc.reason and exc.reason.strip()
+        assert exc.message and exc.message.strip()
         return
     assert CANONICAL_RE.fullmatch(ref.canonical_url), (text, ref)
     assert parse_video_link(ref.canonical_url) == VideoRef(ref.vimeo_id, ref.unlisted_hash)

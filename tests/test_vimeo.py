@@ -465,9 +465,9 @@ REFUSED = [
 def test_refused_link_forms(text: str, reason: str) -> None:
     with pytest.raises(InvalidVideoLink) as info:
         parse_video_link(text)
-    assert info.value.reason
-    assert str(info.value) == info.value.reason
-    assert reason in info.value.reason
+    assert info.value.message
+    assert str(info.value) == info.value.message
+    assert reason in info.value.message
     assert isinstance(info.value, ValueError)
 
 
@@ -530,7 +530,7 @@ def test_any_text_gives_a_clean_ref_or_a_reason(text: str) -> None:
     try:
         ref = parse_video_link(text)
     except InvalidVideoLink as exc:
-        assert exc.reason
+        assert exc.message
         return
     assert CANONICAL_RE.fullmatch(ref.canonical_url), ref
     assert ref.start is None or re.fullmatch(r"(\d+h)?(\d+m)?(\d+s?)?", ref.start)

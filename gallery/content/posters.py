@@ -10,6 +10,7 @@ import io
 import warnings
 from typing import TYPE_CHECKING
 
+from ..errors import UserError
 from ..i18n import gettext_noop as N_
 from ..models import Image as StoredImage
 
@@ -24,12 +25,8 @@ FORMATS = ("JPEG", "PNG", "WEBP", "GIF")
 TOO_MANY_PIXELS = N_("Das Bild hat zu viele Pixel (höchstens 40 Megapixel).")
 
 
-class PosterError(ValueError):
+class PosterError(UserError, ValueError):
     """The upload cannot be used; ``message`` (German msgid) says why."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
 
 
 def reencode(data: bytes) -> StoredImage:

@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass
 from urllib.parse import parse_qs, urlsplit
 
+from ..errors import UserError
 from ..i18n import gettext_noop as N_
 
 VIMEO_HOSTS = frozenset({"vimeo.com", "www.vimeo.com", "player.vimeo.com"})
@@ -34,12 +35,8 @@ COLLECTION = N_(
 )
 
 
-class InvalidVideoLink(ValueError):
-    """What an editor pasted is not a Vimeo video we can use; ``reason`` says why."""
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
+class InvalidVideoLink(UserError, ValueError):
+    """What an editor pasted is not a Vimeo video we can use; ``message`` says why."""
 
 
 @dataclass(frozen=True, slots=True)
