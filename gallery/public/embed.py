@@ -14,7 +14,7 @@ from starlette.types import Receive, Scope, Send
 from ..models import Gallery
 from ..origins import valid_ancestors
 from ..storage import queries
-from ..web.assets import Asset, send_bytes, send_status
+from ..web.assets import Asset, refuse_other_methods, send_bytes, send_status
 from ..web.checks import own_origin
 from ..web.headers import SecurityHeaders
 from ..web.responses import Page, html_response
@@ -42,8 +42,7 @@ class EmbedScript:
         if scope["path_params"]["name"]:  # the lane matched a prefix: /embed.jsx is not us
             await send_status(scope, send, 404, "Diese Datei gibt es nicht.", extra)
             return
-        if scope["method"] not in {"GET", "HEAD"}:
-            await send_status(scope, send, 405, "Nur GET und HEAD sind hier erlaubt.", extra)
+        if await refuse_other_methods(scope, send, extra):
             return
         await send_bytes(
             scope,
