@@ -31,6 +31,8 @@ from .web.render import Renderer
 
 @dataclass(frozen=True, slots=True)
 class Services:
+    """Made complete by ``build_services`` when the app is built; nothing is added later."""
+
     settings: Settings
     db: Database
     notice: Notice
