@@ -30,9 +30,15 @@ from PIL import Image as PILImage
 
 from gallery.models import FetchStatus, Image, sniff_image
 from gallery.settings import Settings
-from gallery.vimeo import client as vimeo_module
 from gallery.vimeo.answers import RESTRICTED_WARNING, OEmbed
-from gallery.vimeo.client import MAX_OEMBED_BYTES, MAX_REDIRECTS, MAX_THUMBNAIL_BYTES, USER_AGENT, VimeoClient
+from gallery.vimeo.client import (
+    MAX_OEMBED_BYTES,
+    MAX_REDIRECTS,
+    MAX_THUMBNAIL_BYTES,
+    TOTAL_DEADLINE,
+    USER_AGENT,
+    VimeoClient,
+)
 from gallery.vimeo.errors import (
     BadAnswer,
     EmbeddingDisabled,
@@ -210,10 +216,13 @@ async def fetch_oembed(
 
 
 async def oembed_error(
-    settings: Settings, respond: Callable[[httpx.Request], httpx.Response], ref: VideoRef = FULL_REF
+    settings: Settings,
+    respond: Callable[[httpx.Request], httpx.Response],
+    ref: VideoRef = FULL_REF,
+    deadline: float = TOTAL_DEADLINE,
 ) -> VimeoError:
     upstream = Upstream(respond)
-    async with VimeoClient(settings, upstream.transport()) as vimeo:
+    async with VimeoClient(settings, upstream.transport(), deadline=deadline) as vimeo:
         with pytest.raises(VimeoError) as info:
             await vimeo.oembed(ref)
     assert len(upstream.requests) == 1  # never retried, never redirected
@@ -1088,8 +1097,7 @@ async def test_connection_lost_mid_body_is_unavailable(settings: Settings) -> No
 
 
 @pytest.mark.anyio
-async def test_slow_drip_hits_the_total_deadline(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(vimeo_module, "TOTAL_DEADLINE", 0.2)
+async def test_slow_drip_hits_the_total_deadline(settings: Settings) -> None:
     drip = Drip((b" " for _ in range(1000)), pause=0.05)  # would take 50 s
 
     def respond(request: httpx.Request) -> httpx.Response:
@@ -1097,7 +1105,7 @@ async def test_slow_drip_hits_the_total_deadline(settings: Settings, monkeypatch
 
     loop = asyncio.get_running_loop()
     started = loop.time()
-    err = await oembed_error(settings, respond)
+    err = await oembed_error(settings, respond, deadline=0.2)
     assert loop.time() - started < 5
     assert type(err) is VimeoUnavailable
     assert "nicht rechtzeitig" in err.message

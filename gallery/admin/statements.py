@@ -120,7 +120,7 @@ class Statements:
         link = _text(form, "link")[:4096]
         if step == "preview":
             try:
-                fetched = await self.a.s.curator.fetch(link, gallery.slug)
+                fetched = await self.a.curator(request).fetch(link, gallery.slug)
             except CurateError as exc:
                 return self.link_error(request, session, gallery, link, exc.message)
             blob = self.previews.dumps({"video": _dump(fetched.video), "warnings": list(fetched.warnings)})
@@ -146,7 +146,7 @@ class Statements:
                 request, session, gallery, _draft(gallery, video, values), link, blob, warnings
             )
         try:
-            outcome = await self.a.s.curator.place(
+            outcome = await self.a.curator(request).place(
                 gallery.slug, video, published=step == "publish", texts=values, actor=session.editor.name
             )
         except CurateError as exc:

@@ -25,12 +25,8 @@ from dataclasses import dataclass
 
 from anyio import to_thread
 
-from ..storage.database import Database
-from ..storage.thumbnails import ThumbnailStore
-from ..vimeo.client import VimeoClient
 from . import schedule
 from .curate import CurateError, Curator
-from .schedule import RefreshPolicy
 
 log = logging.getLogger("gallery.refresher")
 
@@ -47,13 +43,11 @@ class PassReport:
 class Refresher:
     """Owns the background task; ``run_once`` is one pass (tests call it directly)."""
 
-    def __init__(
-        self, db: Database, thumbnails: ThumbnailStore, vimeo: VimeoClient, policy: RefreshPolicy
-    ) -> None:
-        self.db = db
-        self.thumbnails = thumbnails
-        self.policy = policy
-        self.curator = Curator(db, thumbnails, vimeo, policy)
+    def __init__(self, curator: Curator) -> None:
+        self.curator = curator  # the app's one curator: its database, thumbnails, client and timing
+        self.db = curator.db
+        self.thumbnails = curator.thumbnails
+        self.policy = curator.policy
         self.holder = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
         self._task: asyncio.Task[None] | None = None
         self._lease_until = 0.0

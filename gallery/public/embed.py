@@ -92,4 +92,4 @@ class EmbedViews:
             own_list=bool(own),
             **page_context(self.s, visit, lang, self.s.renderer.url("embed", slug=slug), ancestors),
         )
-        return html_response(request, Page.of(html, frame_ancestors=ancestors))
+        return html_response(request, Page.of(html, frame_ancestors=ancestors), self.s.security)

@@ -228,7 +228,7 @@ class PublicViews:
         target = await self.chosen_card(request, slug, visit)
         key = ("gallery", slug, visit, target)
         page = await self.cached_page(key, self._render_gallery, slug, visit, target)
-        return html_response(request, page)
+        return html_response(request, page, self.s.security)
 
     async def statement(self, request: Request) -> Response:
         slug = request.path_params["slug"]
@@ -236,7 +236,7 @@ class PublicViews:
         visit = self.visit(request)
         key = ("statement", slug, vimeo_id, visit)
         page = await self.cached_page(key, self.render_statement, slug, vimeo_id, visit, False)
-        return html_response(request, page)
+        return html_response(request, page, self.s.security)
 
     async def statement_short(self, request: Request) -> Response:
         vimeo_id = parse_vimeo_id(request.path_params["vimeo_id"])
@@ -257,12 +257,12 @@ class PublicViews:
     async def privacy(self, request: Request) -> Response:
         visit = self.visit(request)
         page = await self.cached_page(("privacy", visit), self._render_privacy, visit)
-        return html_response(request, page)
+        return html_response(request, page, self.s.security)
 
     async def accessibility(self, request: Request) -> Response:
         visit = self.visit(request)
         page = await self.cached_page(("accessibility", visit), self._render_accessibility, visit)
-        return html_response(request, page)
+        return html_response(request, page, self.s.security)
 
     async def healthz(self, request: Request) -> Response:
         def check() -> int:
