@@ -4,14 +4,18 @@ limits, and the headers that keep admin pages out of frames and caches."""
 from __future__ import annotations
 
 import sqlite3
+from typing import Any
 
+import httpx
 import pytest
-from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
+from gallery.app import create_app
 from gallery.cli.demo.samples import sample_videos
 from gallery.content.curate import MAX_TEXT
+from gallery.settings import Settings
 from gallery.storage.galleries import GalleryReads
+from gallery.web.render import Renderer
 from tests.admin_helpers import SAME_ORIGIN, AdminActions, snapshot, statement_id
 from tests.htmlparse import parse
 
@@ -68,7 +72,7 @@ def test_every_admin_page_needs_a_signed_in_editor(populated: TestClient, curate
 
 
 def test_admin_pages_are_never_framed_or_cached(editor: AdminActions) -> None:
-    sid = statement_id(editor.client.app.state.services.settings.database_path, FIRST.vimeo_id)  # type: ignore[attr-defined]
+    sid = statement_id(editor.client.app.services.settings.database_path, FIRST.vimeo_id)  # type: ignore[attr-defined]
     for path in [*admin_paths(sid), "/admin/login", "/admin/nirgends", f"/admin/s/{sid + 999}"]:
         r = editor.client.get(path, follow_redirects=False)
         assert r.headers["cache-control"] == "no-store", path
@@ -182,16 +186,30 @@ def test_oversized_and_odd_requests_get_a_clear_4xx_and_change_nothing(
 
 @pytest.mark.parametrize("renderer_too", [False, True], ids=["admin page", "even its page failing"])
 def test_a_server_error_in_the_admin_is_never_framed_or_cached(
-    editor: AdminActions, populated_app: Starlette, monkeypatch: pytest.MonkeyPatch, renderer_too: bool
+    editor: AdminActions,
+    curated_settings: Settings,
+    vimeo_transport: httpx.AsyncBaseTransport,
+    monkeypatch: pytest.MonkeyPatch,
+    renderer_too: bool,
 ) -> None:
     def broken(*args: object, **kwargs: object) -> None:
         raise sqlite3.OperationalError("disk I/O error")
 
-    with TestClient(populated_app, base_url="https://gallery.test", raise_server_exceptions=False) as client:
+    signed_in = False
+
+    class FailingRenderer(Renderer):
+        """Renders until the editor has signed in; then, if asked to, fails as a broken disk would."""
+
+        def render(self, template: str, lang: str, **context: Any) -> str:
+            if signed_in and renderer_too:  # then the app's own 500 page answers, with the admin's rules
+                broken()
+            return super().render(template, lang, **context)
+
+    app = create_app(curated_settings, vimeo_transport=vimeo_transport, renderer=FailingRenderer)
+    with TestClient(app, base_url="https://gallery.test", raise_server_exceptions=False) as client:
         assert AdminActions(client).login().status_code == 303
+        signed_in = True
         monkeypatch.setattr(GalleryReads, "galleries", broken)
-        if renderer_too:  # then the app's own 500 page answers, and still keeps the admin's rules
-            monkeypatch.setattr(populated_app.state.services.renderer, "render", broken)
         r = client.get("/admin/")
     assert r.status_code == 500
     assert "frame-ancestors 'none'" in r.headers["content-security-policy"]

@@ -16,7 +16,7 @@ from gallery.cli.demo.samples import sample_videos
 from gallery.settings import Settings
 from gallery.storage.sqlite import SQLiteEngine
 from gallery.vimeo.standin import FakeVideo, StandIn
-from tests.admin_helpers import AdminActions, field_error, snapshot, statement_id
+from tests.admin_helpers import AdminActions, field_error, respellings, snapshot, statement_id
 from tests.htmlparse import Element, parse
 
 SAMPLES = [video for video, _ in sample_videos()]
@@ -219,6 +219,21 @@ def test_a_forged_or_expired_preview_saves_nothing(
     assert r.status_code == 400
     assert "Vorschau ist abgelaufen" in field_error(parse(r.text), "link")
     assert snapshot(curated_settings.database_path) == before
+
+
+def test_a_preview_is_accepted_only_as_issued(editor: AdminActions, curated_settings: Settings) -> None:
+    # Signed like every cookie: the same signature spelt differently is not ours either.
+    new_gallery(editor)
+    _, doc = preview(editor, f"https://vimeo.com/{FIRST.vimeo_id}")
+    value = blob(doc)
+    before = snapshot(curated_settings.database_path)
+    for other in respellings(value):
+        r = editor.post("/admin/g/probe/add", {"step": "publish", "link": "x", "preview": other, **texts()})
+        assert r.status_code == 400, other[-3:]
+        assert "Vorschau ist abgelaufen" in field_error(parse(r.text), "link")
+    assert snapshot(curated_settings.database_path) == before
+    r = editor.post("/admin/g/probe/add", {"step": "publish", "link": "x", "preview": value, **texts()})
+    assert r.status_code == 303
 
 
 def test_adding_asks_vimeo_once(editor: AdminActions, standin: StandIn) -> None:

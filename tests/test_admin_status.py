@@ -15,7 +15,7 @@ FIRST, SECOND = 900000001, 900000002
 
 def refresh_in_background(editor: AdminActions, *vimeo_ids: int) -> None:
     """As the background refresher does it: through the curator, not through the admin area."""
-    curator = editor.client.app.state.services.curator  # type: ignore[attr-defined]
+    curator = editor.client.app_state["runtime"].curator
     for vimeo_id in vimeo_ids:
         editor.client.portal.call(curator.refresh, vimeo_id)  # type: ignore[union-attr]
 

@@ -32,7 +32,7 @@ FLOORS: tuple[tuple[str, ...], ...] = (
     ("gallery.obligations",),  # which settings a public body must still give
     ("gallery.settings",),
     ("gallery.origins",),
-    ("gallery.i18n", "gallery.models", "gallery.private", "gallery"),
+    ("gallery.i18n", "gallery.models", "gallery.private", "gallery.errors", "gallery"),
 )
 # Named below its floor only in annotations (under ``if TYPE_CHECKING:``): the object itself is
 # handed down when the app is built, never imported by the pages that use it.
@@ -341,3 +341,132 @@ def test_only_storage_writes_sql() -> None:
 def test_the_sql_finders_find_sql(source: str, imports: list[int], literals: list[tuple[int, str]]) -> None:
     assert sqlite_imports(source) == imports
     assert sql_literals(source) == literals
+
+
+# --- tests pass objects in -----------------------------------------------------------------
+
+TESTS = ROOT / "tests"
+# The only tests still patching a gallery module or object, by (test file, attribute): the
+# storage ones, which go once a test can hand the app a storage engine of its own (a failing
+# query, a connection that cannot be opened, a shorter wait for erasing).
+PATCHES_ALLOWED = frozenset(
+    {
+        ("test_admin_access.py", "galleries"),
+        ("test_admin_curate.py", "_open"),
+        ("test_erase.py", "ERASE_PATIENCE"),
+    }
+)
+
+
+def _gallery_names(tree: ast.Module) -> tuple[set[str], set[str]]:
+    """(every name bound to a gallery module or object, the ones that are modules)."""
+    names: set[str] = set()
+    modules: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                if alias.name.split(".")[0] == "gallery":
+                    bound = alias.asname or alias.name.split(".")[0]
+                    names.add(bound)
+                    modules.add(bound)
+        elif isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] == "gallery":
+            for alias in node.names:
+                bound = alias.asname or alias.name
+                names.add(bound)
+                if f"{node.module}.{alias.name}" in MODULES:
+                    modules.add(bound)
+    return names, modules
+
+
+def _root(node: ast.expr) -> ast.expr:
+    while isinstance(node, ast.Attribute):
+        node = node.value
+    return node
+
+
+def _chain(node: ast.expr) -> list[str]:
+    """``app.services.renderer`` → ["renderer", "services", "app"]."""
+    parts = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    return [*parts, node.id] if isinstance(node, ast.Name) else parts
+
+
+def _is_monkeypatch(node: ast.expr) -> bool:
+    return (isinstance(node, ast.Name) and node.id == "monkeypatch") or (
+        isinstance(node, ast.Attribute) and node.attr == "monkeypatch"
+    )
+
+
+def gallery_patches(tree: ast.Module) -> list[tuple[int, str]]:
+    """(line, attribute) of each ``monkeypatch.setattr``/``delattr`` on a gallery module or object,
+    and of each plain assignment to an attribute of a gallery module."""
+    names, modules = _gallery_names(tree)
+
+    def ours(target: ast.expr) -> bool:
+        root = _root(target)
+        if isinstance(root, ast.Constant):
+            return isinstance(root.value, str) and root.value.split(".")[0] == "gallery"
+        # ``app.services.renderer``: the app's own parts are gallery objects too.
+        return (isinstance(root, ast.Name) and root.id in names) or "services" in _chain(target)
+
+    found = []
+    for node in ast.walk(tree):
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr in {"setattr", "delattr"}
+            and _is_monkeypatch(node.func.value)
+            and node.args
+            and ours(node.args[0])
+        ):
+            target = node.args[0]
+            if isinstance(target, ast.Constant):
+                attribute = str(target.value).rsplit(".", 1)[-1]
+            elif len(node.args) > 1 and isinstance(node.args[1], ast.Constant):
+                attribute = str(node.args[1].value)
+            else:
+                attribute = "?"
+            found.append((node.lineno, attribute))
+        elif isinstance(node, ast.Assign | ast.AugAssign):
+            for target in node.targets if isinstance(node, ast.Assign) else [node.target]:
+                if isinstance(target, ast.Attribute):
+                    root = _root(target)
+                    if (isinstance(root, ast.Name) and root.id in modules) or "services" in _chain(target):
+                        found.append((node.lineno, target.attr))
+    return found
+
+
+def test_tests_pass_objects_in_rather_than_patching_gallery() -> None:
+    """A test that needs another clock, policy, renderer, key derivation or deadline hands it to
+    the constructor (or ``create_app``) instead of patching what a gallery module holds."""
+    patched = [
+        f"{path.relative_to(ROOT)}:{line}: {attribute}"
+        for path in sorted(TESTS.rglob("*.py"))
+        for line, attribute in gallery_patches(ast.parse(path.read_text(encoding="utf-8")))
+        if (path.name, attribute) not in PATCHES_ALLOWED
+    ]
+    assert not patched, "pass an object in instead:\n" + "\n".join(patched)
+
+
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        ("from gallery.admin import passwords\nmonkeypatch.setattr(passwords, 'kdf', f)", [(2, "kdf")]),
+        ("from gallery.models import Image\nmonkeypatch.setattr(Image, 'of', f)", [(2, "of")]),
+        ("import gallery.admin.throttle as t\nself.monkeypatch.delattr(t, 'Policy')", [(2, "Policy")]),
+        ("monkeypatch.setattr('gallery.storage.queries.galleries', f)", [(1, "galleries")]),
+        ("monkeypatch.setattr(app.services.renderer, 'render', f)", [(1, "render")]),
+        ("app.services.renderer.render = f", [(1, "render")]),
+        ("services.renderer.render = f", [(1, "render")]),
+        ("from gallery.admin import passwords\npasswords.SCRYPT_N = 2", [(2, "SCRYPT_N")]),
+        # not ours: the standard library, process input, third-party clocks, a test's own objects
+        ("import os\nmonkeypatch.setattr(os, 'chmod', f)", []),
+        ("import sys\nmonkeypatch.setattr(sys, 'stdin', io.StringIO(''))", []),
+        ("import itsdangerous\nmonkeypatch.setattr(itsdangerous.timed.time, 'time', f)", []),
+        ("from gallery.vimeo.standin import StandIn\nstandin.fault = Fault.NONE", []),
+    ],
+)
+def test_the_patch_finder_finds_patches(source: str, expected: list[tuple[int, str]]) -> None:
+    assert gallery_patches(ast.parse(source)) == expected

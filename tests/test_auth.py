@@ -134,23 +134,22 @@ def test_wrong_password_and_unknown_user_look_exactly_alike(browser: AdminAction
     assert browser.client.get("/admin/", follow_redirects=False).status_code == 303
 
 
-def test_unknown_user_costs_one_scrypt_like_a_real_check(
-    browser: AdminActions, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_unknown_user_costs_one_scrypt_like_a_real_check(settings: Settings) -> None:
     calls: list[int] = []
-    real = passwords._scrypt
 
     def counting(password: str, salt: bytes, n: int, r: int, p: int) -> bytes:
         calls.append(n)
-        return real(password, salt, n, r, p)
+        return passwords.scrypt(password, salt, n, r, p)
 
-    passwords.verify_nobody("warm-up")  # the dummy hash is made once, lazily
-    monkeypatch.setattr(passwords, "_scrypt", counting)
-    browser.login("niemand", "falsches-passwort-123")
-    assert calls == [passwords.SCRYPT_N], "an unknown name is checked against a dummy hash of full cost"
-    calls.clear()
-    browser.login("anna", "falsches-passwort-123")
-    assert len(calls) == 1
+    create_editor(settings.database_path)
+    app = create_app(settings, passwords=passwords.PasswordChecker(counting))
+    with TestClient(app, base_url="https://gallery.test") as client:
+        browser = AdminActions(client)
+        browser.login("niemand", "falsches-passwort-123")
+        assert calls == [passwords.SCRYPT_N], "an unknown name is checked against a dummy hash of full cost"
+        calls.clear()
+        browser.login("anna", "falsches-passwort-123")
+        assert len(calls) == 1
 
 
 def test_sign_in_form_from_another_site_is_refused(browser: AdminActions) -> None:
@@ -180,7 +179,7 @@ def test_sign_in_page_is_labelled_and_german(browser: AdminActions) -> None:
 # --- throttling --------------------------------------------------------------------------
 
 
-POLICY = throttle.DEFAULT_POLICY
+POLICY = throttle.Policy()  # the policy an app's throttle has unless given another
 
 
 def test_repeated_failures_are_slowed_then_refused_per_account(

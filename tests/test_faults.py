@@ -6,19 +6,20 @@ never erases anything; only a definite answer (404, 403) hides a statement.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
+import httpx
 import pytest
 from starlette.testclient import TestClient
 
 from gallery.cli.demo.samples import sample_videos
-from gallery.content.curate import Outcome
+from gallery.content.curate import Curator, Outcome
 from gallery.content.status import status_line
 from gallery.models import FetchStatus, Video
 from gallery.settings import Settings
 from gallery.storage.store import Storage
-from gallery.vimeo import client as vimeo_module
+from gallery.vimeo.client import VimeoClient
 from gallery.vimeo.standin import Fault, StandIn
 from tests.conftest import STANDIN_URL
 from tests.htmlparse import parse
@@ -90,27 +91,44 @@ def videos(settings: Settings) -> dict[int, Video]:
         return {v.vimeo_id: v for v in conn.videos()}
 
 
-def refresh_all(client: TestClient) -> dict[int, Outcome]:
-    curator = client.app.state.services.curator  # type: ignore[attr-defined]
+def refresh_all(client: TestClient, curator: Curator | None = None) -> dict[int, Outcome]:
+    """Every sample refreshed, as the background refresher does: through the app's curator."""
+    curator = curator or client.app_state["runtime"].curator
     return {vimeo_id: client.portal.call(curator.refresh, vimeo_id) for vimeo_id in IDS}  # type: ignore[union-attr]
 
 
 @pytest.fixture
-def quick_deadline(monkeypatch: pytest.MonkeyPatch, standin: StandIn) -> Iterator[None]:
-    """Timeouts in tenths of a second rather than Vimeo's 30 s; the stand-in lets go afterwards."""
-    monkeypatch.setattr(vimeo_module, "TOTAL_DEADLINE", 0.3)
+def quick_refresh(
+    populated: TestClient, standin: StandIn, vimeo_transport: httpx.AsyncBaseTransport
+) -> Iterator[Callable[[], dict[int, Outcome]]]:
+    """``refresh_all`` through a curator whose Vimeo client gives up after tenths of a second
+    rather than Vimeo's 30 s, on the app's data; the stand-in lets go afterwards."""
+    services = populated.app.services  # type: ignore[attr-defined]
     standin.drip_interval = 0.05
-    yield
-    standin.fault = Fault.NONE
+
+    async def quick_client() -> VimeoClient:
+        return VimeoClient(services.settings, vimeo_transport, deadline=0.3)
+
+    vimeo = populated.portal.call(quick_client)
+    curator = Curator(services.storage, services.thumbnails, vimeo, services.refresh_policy)
+    try:
+        yield lambda: refresh_all(populated, curator)
+    finally:
+        standin.fault = Fault.NONE
+        populated.portal.call(vimeo.aclose)
 
 
 @pytest.mark.parametrize("fault", list(OEMBED_FAULTS))
 def test_oembed_faults_keep_the_last_good_data(
-    populated: TestClient, curated_settings: Settings, standin: StandIn, quick_deadline: None, fault: Fault
+    populated: TestClient,
+    curated_settings: Settings,
+    standin: StandIn,
+    quick_refresh: Callable[[], dict[int, Outcome]],
+    fault: Fault,
 ) -> None:
     before, stored = visit(populated), videos(curated_settings)
     standin.fault = fault
-    outcomes = refresh_all(populated)
+    outcomes = quick_refresh()
     for vimeo_id, outcome in outcomes.items():
         assert outcome.error is not None and not outcome.error.definite, vimeo_id
         assert OEMBED_FAULTS[fault] in outcome.error.message
@@ -131,7 +149,7 @@ def test_oembed_faults_keep_the_last_good_data(
     assert visit(populated) == before  # visitors see exactly what they saw before
 
     standin.fault = Fault.NONE  # Vimeo recovers: the next refresh brings everything back to ok
-    refresh_all(populated)
+    quick_refresh()
     assert {v.fetch_status for v in videos(curated_settings).values()} == {
         FetchStatus.OK,
         FetchStatus.RESTRICTED,

@@ -224,7 +224,7 @@ def test_any_link_gives_a_canonical_video_or_a_reason(text: str) -> None:
     try:
         ref = parse_video_link(text)
     except InvalidVideoLink as exc:
-        assert exc.reason and exc.reason.strip()
+        assert exc.message and exc.message.strip()
         return
     assert CANONICAL_RE.fullmatch(ref.canonical_url), (text, ref)
     assert parse_video_link(ref.canonical_url) == VideoRef(ref.vimeo_id, ref.unlisted_hash)
@@ -308,7 +308,7 @@ def check_consent_answer(r: object, signer: ConsentSigner) -> None:
 def test_consent_form_takes_any_input(guarded: TestClient, body: bytes, headers: dict[str, str]) -> None:
     guarded.cookies.clear()
     r = guarded.post("/consent", content=body, headers=latin1(headers), follow_redirects=False)
-    check_consent_answer(r, guarded.app.state.services.signer)  # type: ignore[attr-defined]
+    check_consent_answer(r, guarded.app.services.signer)  # type: ignore[attr-defined]
     if r.status_code in {200, 303}:
         same_origin = headers.get("sec-fetch-site") == "same-origin" or (
             "sec-fetch-site" not in headers
@@ -412,7 +412,7 @@ COOKIE_VALUES = st.one_of(
 def test_any_cookie_is_simply_no_consent(
     guarded: TestClient, how: int, position: int, text: str, other: str, extra: list[tuple[str, str]]
 ) -> None:
-    valid = ConsentSigner((TEST_KEY_SECRET,), guarded.app.state.services.notice.version, 3600).issue()  # type: ignore[attr-defined]
+    valid = ConsentSigner((TEST_KEY_SECRET,), guarded.app.services.notice.version, 3600).issue()  # type: ignore[attr-defined]
     value = mutate(valid, how, position, text) if how < 5 else other
     assume(value != valid)
     pairs = [f"{k}={v}" for k, v in extra] + [f"{COOKIE_NAME}={value}"]

@@ -5,12 +5,14 @@ from __future__ import annotations
 import re
 import time
 from dataclasses import replace
+from typing import Any
 
 import pytest
 from starlette.testclient import TestClient
 
 from gallery.app import create_app
 from gallery.settings import Settings
+from gallery.web.render import Renderer
 from tests.htmlparse import parse
 
 SAME_ORIGIN = {"sec-fetch-site": "same-origin"}
@@ -95,13 +97,13 @@ def test_hsts_only_over_https(settings: Settings) -> None:
         assert "strict-transport-security" not in client.get("/").headers
 
 
-def test_server_errors_get_a_page_with_headers_too(settings: Settings) -> None:
-    app = create_app(settings)
-
-    def broken(*args: object) -> str:
+class BrokenRenderer(Renderer):
+    def render(self, template: str, lang: str, **context: Any) -> str:
         raise RuntimeError("boom")
 
-    app.state.services.renderer.render = broken  # the 404 page uses the renderer as well
+
+def test_server_errors_get_a_page_with_headers_too(settings: Settings) -> None:
+    app = create_app(settings, renderer=BrokenRenderer)  # the error page uses the renderer as well
     with TestClient(app, base_url="https://gallery.test", raise_server_exceptions=False) as client:
         r = client.get("/privacy")
     assert r.status_code == 500

@@ -151,7 +151,7 @@ def keyed_app(curated_settings: Settings, populated_app: Starlette) -> Starlette
 
 def test_every_bad_consent_cookie_is_simply_no_consent(keyed_app: Starlette) -> None:
     with TestClient(keyed_app, base_url="https://gallery.test") as client:
-        version = keyed_app.state.services.notice.version
+        version = keyed_app.services.notice.version
         for name, value in consent_cookies(version).items():
             r = client.get(STATEMENT, headers={"cookie": f"{COOKIE_NAME}={value}"})
             assert r.status_code == 200, name

@@ -16,6 +16,7 @@ from gallery.content import colours
 from gallery.settings import Settings
 from tests.admin_helpers import AdminActions, field_error, snapshot
 from tests.htmlparse import Element, parse
+from tests.test_admin_curate import huge_png_header
 
 SETTINGS = "/admin/g/videos/settings"
 FORM = {"title": "Videostatements", "intro": "Einleitung", "lang": "de", "frame_ancestors": ""}
@@ -209,6 +210,8 @@ def test_without_its_own_text_the_logo_is_named_by_the_gallery_title(editor: Adm
         (SVG.replace(b'<?xml version="1.0"?>', b"  "), "logo.png", "SVG-Dateien werden nicht angenommen"),
         (b"kein Bild", "logo.png", "kein lesbares Bild"),
         (png_logo((20, 20)), "logo.png", "zu klein"),
+        (huge_png_header(60_000, 60_000), "bombe.png", "zu viele Pixel"),  # Pillow's own limit
+        (huge_png_header(9_000, 5_000), "riese.png", "zu viele Pixel"),  # ours
         (b"", "logo.png", "Bitte eine Bilddatei"),
     ],
 )

@@ -10,6 +10,7 @@ from contextlib import asynccontextmanager
 from dataclasses import replace
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -18,6 +19,7 @@ from starlette.testclient import TestClient
 
 from gallery.app import create_app
 from gallery.cli.demo.samples import sample_videos
+from gallery.content.curate import Curator
 from gallery.content.refresher import Refresher
 from gallery.content.schedule import RefreshPolicy
 from gallery.models import RefreshState
@@ -28,6 +30,7 @@ from gallery.storage.store import Storage
 from gallery.storage.thumbnails import ThumbnailStore
 from gallery.vimeo.client import VimeoClient
 from gallery.vimeo.standin import Fault, StandIn
+from gallery.web.render import Renderer
 from tests.conftest import sample_link
 from tests.htmlparse import parse
 from tests.sqlfile import raw_sql
@@ -45,7 +48,7 @@ async def refresher(
     db = Storage.sqlite(settings.database_path)
     db.migrate()
     async with VimeoClient(settings, transport) as vimeo:
-        yield Refresher(db, ThumbnailStore(settings.thumbnail_dir), vimeo, policy)
+        yield Refresher(Curator(db, ThumbnailStore(settings.thumbnail_dir), vimeo, policy))
 
 
 async def seed(refresher: Refresher, ids: list[int] | None = None) -> None:
@@ -307,7 +310,7 @@ def test_a_missing_thumbnail_is_fetched_again_by_the_next_pass_not_by_the_visito
     path = curated_settings.thumbnail_dir / src.rsplit("/", 1)[1]
     original = path.read_bytes()
     path.unlink()  # never served yet, so not in memory either
-    services = populated.app.state.services  # type: ignore[attr-defined]
+    refresher = populated.app_state["runtime"].refresher
     standin.requests.clear()
     probe = Storage.sqlite(curated_settings.database_path)
     before = probe.data_version()
@@ -316,7 +319,7 @@ def test_a_missing_thumbnail_is_fetched_again_by_the_next_pass_not_by_the_visito
         assert r.status_code == 200 and r.headers["content-type"] == "image/svg+xml"
     assert standin.requests == []  # the visitor caused nothing at Vimeo...
     assert probe.data_version() == before  # ...nor a write
-    report = populated.portal.call(services.refresher.run_once)  # type: ignore[union-attr]
+    report = populated.portal.call(refresher.run_once)
     assert report.refreshed == (PLAIN,)
     assert probe.data_version() != before  # (the probe does see writes)
     assert [r.url.path.split("/")[1] for r in standin.requests] == ["api", "video"]
@@ -324,7 +327,7 @@ def test_a_missing_thumbnail_is_fetched_again_by_the_next_pass_not_by_the_visito
     r = populated.get(src)
     assert r.status_code == 200 and r.content == original
     standin.requests.clear()
-    assert populated.portal.call(services.refresher.run_once).skipped == "nothing due"  # type: ignore[union-attr]
+    assert populated.portal.call(refresher.run_once).skipped == "nothing due"
 
 
 # --- in the app's lifespan ---------------------------------------------------------------
@@ -383,22 +386,25 @@ def test_settings_hours_become_the_interval(settings: Settings) -> None:
     assert resources.files("gallery.storage").joinpath("migrations/0004_refresh_schedule.sql").is_file()
 
 
-async def test_after_a_write_concurrent_visitors_share_one_render(populated_app: Starlette) -> None:
+class SlowCountingRenderer(Renderer):
+    """Counts its renders, each slow enough that visitors arriving together really overlap."""
+
+    renders = 0
+
+    def render(self, template: str, lang: str, **context: Any) -> str:
+        self.renders += 1
+        time.sleep(0.05)
+        return super().render(template, lang, **context)
+
+
+async def test_after_a_write_concurrent_visitors_share_one_render(
+    populated_app: Starlette, curated_settings: Settings
+) -> None:
     # Each refresh is a write, and a write drops every cached page: without sharing, 64 visitors
     # arriving together would render the same page 64 times (see bench/load.py).
-    services = populated_app.state.services
-    renders = 0
-    original = services.renderer.render
-
-    def counting(*args: object, **kwargs: object) -> str:
-        nonlocal renders
-        renders += 1
-        time.sleep(0.05)  # a slow render, so that the visitors really overlap
-        return original(*args, **kwargs)  # type: ignore[no-any-return]
-
-    services.renderer.render = counting
-    transport = httpx.ASGITransport(app=populated_app)
+    app = create_app(curated_settings, renderer=SlowCountingRenderer)
+    transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="https://gallery.test") as client:
         pages = await asyncio.gather(*(client.get("/") for _ in range(20)))
     assert {r.status_code for r in pages} == {200} and len({r.content for r in pages}) == 1
-    assert renders == 1
+    assert app.services.renderer.renders == 1  # type: ignore[attr-defined]

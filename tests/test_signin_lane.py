@@ -27,12 +27,20 @@ PATIENCE = 30.0  # seconds: how long a thread may take to do what it should on a
 
 
 class StuckHashing:
-    """Every password check waits for :meth:`release` (at most a minute); entries are counted."""
+    """The app's key derivation: every password check waits for :meth:`release` (at most a
+    minute); entries are counted."""
 
     def __init__(self) -> None:
         self.entered = 0
         self.changed = threading.Condition()
         self.released = threading.Event()
+
+    def __call__(self, password: str, salt: bytes, n: int, r: int, p: int) -> bytes:
+        with self.changed:
+            self.entered += 1
+            self.changed.notify_all()
+        self.released.wait(60)
+        return passwords.scrypt(password, salt, n, r, p)
 
     def release(self) -> None:
         self.released.set()
@@ -43,19 +51,8 @@ class StuckHashing:
 
 
 @pytest.fixture
-def stuck(app: Starlette, monkeypatch: pytest.MonkeyPatch) -> Iterator[StuckHashing]:
-    """After the app's accounts exist (making their hashes would get stuck too)."""
+def stuck() -> Iterator[StuckHashing]:
     state = StuckHashing()
-    real = passwords._scrypt
-
-    def blocked(password: str, salt: bytes, n: int, r: int, p: int) -> bytes:
-        with state.changed:
-            state.entered += 1
-            state.changed.notify_all()
-        state.released.wait(60)
-        return real(password, salt, n, r, p)
-
-    monkeypatch.setattr(passwords, "_scrypt", blocked)
     try:
         yield state
     finally:
@@ -75,12 +72,12 @@ def guests(settings: Settings, count: int) -> list[str]:
 
 
 @pytest.fixture
-def app(settings: Settings) -> Starlette:
+def app(settings: Settings, stuck: StuckHashing) -> Starlette:
     create_editor(settings.database_path, "anna")
     guests(settings, 50)
     # Every attempt comes from the test client's one address: its limit must not step in here.
     lenient = throttle.LoginThrottle(throttle.Policy(address_free=100_000))
-    return create_app(settings, throttle=lenient)
+    return create_app(settings, throttle=lenient, passwords=passwords.PasswordChecker(stuck))
 
 
 class Attempts:
@@ -186,8 +183,9 @@ def test_a_known_browser_finds_room_when_strangers_fill_the_queue(
 
 
 @pytest.mark.skipif(sys.platform != "linux", reason="per-thread CPU priority is a Linux feature")
-def test_password_checks_run_at_a_lower_cpu_priority_than_pages(app: Starlette) -> None:
-    with TestClient(app, base_url=BASE) as client:
+def test_password_checks_run_at_a_lower_cpu_priority_than_pages(settings: Settings) -> None:
+    create_editor(settings.database_path, "anna")
+    with TestClient(create_app(settings), base_url=BASE) as client:
         assert AdminActions(client).login().status_code == 303
     checkers = [t for t in threading.enumerate() if t.name.startswith("password-check")]
     assert checkers, "the check ran in the lane's own threads"

@@ -357,17 +357,17 @@ def guesses_until_refused(post: object, limit: int, series: int = 0) -> int | No
 
 
 @pytest.fixture
-def quick_policy(monkeypatch: pytest.MonkeyPatch) -> throttle.Policy:
-    policy = throttle.Policy(account_free=3, address_free=4, unit=5.0, longest=60.0)
-    monkeypatch.setattr(throttle, "DEFAULT_POLICY", policy)
-    return policy
+def quick_policy() -> throttle.Policy:
+    """Blocks an address after a few failures: the apps below get a throttle with this policy."""
+    return throttle.Policy(account_free=3, address_free=4, unit=5.0, longest=60.0)
 
 
 def test_without_trusted_proxies_forwarded_headers_are_ignored(
     settings: Settings, quick_policy: throttle.Policy
 ) -> None:
     """A process on this machine (or anyone, without a proxy in front) cannot pick its address."""
-    with client_for(settings, "http://gallery.test", client=("127.0.0.1", 5000)) as client:
+    app = create_app(settings, throttle=throttle.LoginThrottle(quick_policy))
+    with TestClient(app, base_url="http://gallery.test", client=("127.0.0.1", 5000)) as client:
         refused_at = guesses_until_refused(client.post, quick_policy.address_free + 4)
         assert refused_at is not None and refused_at <= quick_policy.address_free + 2
         r = client.get("/", headers={"x-forwarded-proto": "https"})
@@ -378,7 +378,7 @@ def test_trusted_proxies_are_believed_and_only_they(
     settings: Settings, quick_policy: throttle.Policy
 ) -> None:
     trusting = replace(settings, trusted_proxies=("127.0.0.1", "10.0.0.0/8")).checked()
-    app = create_app(trusting)
+    app = create_app(trusting, throttle=throttle.LoginThrottle(quick_policy))
     for series, proxy in enumerate(("127.0.0.1", "10.20.30.40")):
         with TestClient(app, base_url="http://gallery.test", client=(proxy, 5000)) as client:
             # each guess comes from another visitor behind the proxy: none is blocked for another's
@@ -397,7 +397,8 @@ def test_a_client_cannot_pretend_to_be_a_trusted_proxy_in_the_chain(
     settings: Settings, quick_policy: throttle.Policy
 ) -> None:
     """X-Forwarded-For: the nearest address that is not one of our proxies is the client."""
-    app: Starlette = create_app(replace(settings, trusted_proxies=("127.0.0.1",)).checked())
+    proxied = replace(settings, trusted_proxies=("127.0.0.1",)).checked()
+    app: Starlette = create_app(proxied, throttle=throttle.LoginThrottle(quick_policy))
     with TestClient(app, base_url="http://gallery.test", client=("127.0.0.1", 5000)) as client:
         for n in range(1, quick_policy.address_free + 5):
             r = client.post(
@@ -452,7 +453,7 @@ def test_gallery_serve_ignores_forwarded_headers_by_default(tmp_path: Path) -> N
     ):
         r = client.get("/", headers={"x-forwarded-proto": "https"})
         assert r.status_code == 200 and "strict-transport-security" not in r.headers
-        refused_at = guesses_until_refused(client.post, throttle.DEFAULT_POLICY.address_free + 6)
+        refused_at = guesses_until_refused(client.post, throttle.Policy().address_free + 6)
         assert refused_at is not None
 
 
@@ -471,7 +472,7 @@ def test_gallery_serve_believes_the_proxies_it_is_told_about(tmp_path: Path) -> 
         running(args, env, port, tmp_path / "serve.log") as base,
         httpx.Client(base_url=base, trust_env=False, timeout=30) as client,
     ):
-        assert guesses_until_refused(client.post, throttle.DEFAULT_POLICY.address_free + 3) is None
+        assert guesses_until_refused(client.post, throttle.Policy().address_free + 3) is None
         r = client.get("/admin", headers={"host": "videos.stadt.de"}, follow_redirects=False)
         assert r.status_code == 307 and r.headers["location"] == "/admin/"
         assert refused_as_unknown_host(client.get("/", headers={"host": "localhost"}))

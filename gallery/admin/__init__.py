@@ -15,15 +15,14 @@ from .gate import AdminGate
 from .looks import Looks
 from .signin import SignIn
 from .statements import Statements
-from .throttle import LoginThrottle
 
 if TYPE_CHECKING:  # handed in when the app is built: named here for annotations only
     from ..services import Services
 
 
-def mount(services: Services, throttle: LoginThrottle | None = None) -> Mount:
+def mount(services: Services) -> Mount:
     """``Mount("/admin", ...)`` with every admin route behind the :class:`AdminGate`."""
-    admin = Admin(services, throttle)
+    admin = Admin(services)
     statements = Statements(admin)
     galleries = Galleries(admin, statements)
     routes = [

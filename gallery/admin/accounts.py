@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import unicodedata
 
+from ..errors import UserError
 from ..i18n import gettext_noop as N_
 from ..models import Editor
 from ..storage.store import Reads, Transaction
@@ -12,12 +13,8 @@ MAX_NAME = 64
 NAME_PUNCTUATION = frozenset("._-@")
 
 
-class AccountError(ValueError):
+class AccountError(UserError, ValueError):
     """A name or password cannot be used; ``message`` (German msgid) says why."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
 
 
 def normalize_name(raw: str) -> tuple[str, str]:

@@ -96,7 +96,8 @@ class Actions:
         s, gallery = await self.statements.statement(request.path_params["id"])
         lang = session.lang
         try:
-            outcome = await self.a.s.curator.refresh(s.vimeo_id, actor=session.editor.name, statement_id=s.id)
+            curator = self.a.curator(request)
+            outcome = await curator.refresh(s.vimeo_id, actor=session.editor.name, statement_id=s.id)
         except CurateError as exc:
             raise HTTPException(404, exc.message) from None
         before, after = outcome.previous, outcome.video
@@ -171,7 +172,7 @@ class Actions:
         if form.get("confirm") != "1":
             raise HTTPException(400, N_("Bitte bestätigen Sie das Löschen mit der Schaltfläche der Seite."))
         try:
-            await self.a.s.curator.delete(
+            await self.a.curator(request).delete(
                 s.id, everywhere=form.get("everywhere") == "1", actor=session.editor.name
             )
         except CurateError:

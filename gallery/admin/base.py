@@ -18,19 +18,20 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from .. import i18n
+from ..content.curate import Curator
 from ..i18n import DEFAULT_LANGUAGE
 from ..i18n import gettext_noop as N_
 from ..models import Editor
 from ..web.checks import own_origin, safe_next
+from ..web.errors import error_heading
 from ..web.responses import Page, html_response
 from . import session_cookie, sessions
 from .devices import DeviceCookies
 from .hashing import HashingLane
-from .messages import DEFAULT_DETAILS, ERROR_HEADINGS, FORGED, FORM_LABELS, NOTICES
-from .throttle import LoginThrottle
+from .messages import DEFAULT_DETAILS, FORGED, FORM_LABELS, NOTICES
 
 if TYPE_CHECKING:  # handed in when the app is built: named here for annotations only
-    from ..services import Services
+    from ..services import Runtime, Services
 
 # Form limits per kind of request: small for forms, one file only where a poster is uploaded.
 FORM: dict[str, Any] = {"max_files": 0, "max_fields": 30, "max_part_size": 8 * 1024}
@@ -80,14 +81,19 @@ def local_time(value: str | None) -> str:
 class Admin:
     """Shared by every admin view: one per app, holding the app's services."""
 
-    def __init__(self, services: Services, throttle: LoginThrottle | None = None) -> None:
+    def __init__(self, services: Services) -> None:
         self.s = services
         settings = services.settings
         self.cookie = session_cookie.SessionCookie(settings.secret_keys, settings.session_idle_minutes * 60)
         self.devices = DeviceCookies(settings.secret_keys)
         self.max_age = settings.session_max_hours * 3600
-        self.throttle = throttle or LoginThrottle()
+        self.throttle = services.throttle
         self.hashing = HashingLane()
+
+    def curator(self, request: Request) -> Curator:
+        """The app's one curator, made with its Vimeo client when the app started."""
+        runtime: Runtime = request.state.runtime
+        return runtime.curator
 
     # --- sessions ------------------------------------------------------------------------
 
@@ -232,7 +238,7 @@ class Admin:
             idle_minutes=self.s.settings.session_idle_minutes,
             **context,
         )
-        return html_response(request, Page.of(html, status))
+        return html_response(request, Page.of(html, status), self.s.security)
 
     def done(self, route: str, notice: str, anchor: str = "", **params: Any) -> Response:
         """After a change: back to a page (303), with a fixed notice code, never user text."""
@@ -242,7 +248,7 @@ class Admin:
         lang = self.remembered_language(request)
         if not detail or detail == _phrase(status):
             detail = DEFAULT_DETAILS.get(status, "")
-        heading = ERROR_HEADINGS.get(status, N_("Fehler"))
+        heading = error_heading(status)
         return self.page(
             request,
             "admin/error.html",

@@ -146,9 +146,9 @@ class SignIn:
         with self.a.s.storage.read() as reads:
             found = accounts.editor_for_sign_in(reads, name) if name else None
         if found is None:
-            passwords.verify_nobody(password)  # as slow as a real check: timing tells nothing
+            self.a.s.passwords.verify_nobody(password)  # as slow as a real check: timing tells nothing
             return None
-        return found if passwords.verify_password(found[1], password) else None
+        return found if self.a.s.passwords.verify(found[1], password) else None
 
     def _refuse(
         self, request: Request, lang: str, status: int, error: str, wait: float, name: str, next_path: str

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import asdict, replace
 from typing import Any
 
 from anyio import to_thread
-from itsdangerous import BadData, URLSafeTimedSerializer
+from itsdangerous import BadData
 from starlette.datastructures import FormData
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -19,6 +18,7 @@ from ..content.curate import CurateError
 from ..content.editing import CAPTION_LANGUAGES, EDITABLE, LIMITS, EditError, StaleRevision
 from ..i18n import gettext_noop as N_
 from ..models import FetchStatus, Gallery, Statement, Video
+from ..web import signing
 from ..web.checks import body_limit, own_origin
 from .base import TEXT_BODY, TEXT_FORM, Admin, Session
 from .hints import CAPTIONS_REMINDER, hints, preview
@@ -33,11 +33,8 @@ MAX_ID = 2**62
 class Statements:
     def __init__(self, admin: Admin) -> None:
         self.a = admin
-        keys = [k.value for k in reversed(admin.s.settings.secret_keys)]
         # What Vimeo said, carried from the preview to the save, so Vimeo is asked only once.
-        self.previews = URLSafeTimedSerializer(
-            keys, salt=PREVIEW_SALT, signer_kwargs={"digest_method": hashlib.sha256}
-        )
+        self.previews = signing.serializer(admin.s.settings.secret_keys, PREVIEW_SALT)
 
     def routes(self) -> list[BaseRoute]:
         p = self.a.protect
@@ -121,7 +118,7 @@ class Statements:
         link = _text(form, "link")[:4096]
         if step == "preview":
             try:
-                fetched = await self.a.s.curator.fetch(link, gallery.slug)
+                fetched = await self.a.curator(request).fetch(link, gallery.slug)
             except CurateError as exc:
                 return self.link_error(request, session, gallery, link, exc.message)
             blob = self.previews.dumps({"video": _dump(fetched.video), "warnings": list(fetched.warnings)})
@@ -147,7 +144,7 @@ class Statements:
                 request, session, gallery, _draft(gallery, video, values), link, blob, warnings
             )
         try:
-            outcome = await self.a.s.curator.place(
+            outcome = await self.a.curator(request).place(
                 gallery.slug, video, published=step == "publish", texts=values, actor=session.editor.name
             )
         except CurateError as exc:

@@ -33,9 +33,6 @@ class Policy:
     max_keys: int = 10_000
 
 
-DEFAULT_POLICY = Policy()
-
-
 @dataclass(slots=True)
 class _Record:
     failures: int = 0
@@ -46,8 +43,8 @@ class _Record:
 class LoginThrottle:
     """``begin`` before checking a password, then ``failed`` or ``succeeded``."""
 
-    def __init__(self, policy: Policy | None = None, clock: Callable[[], float] = time.monotonic) -> None:
-        self.policy = policy or DEFAULT_POLICY
+    def __init__(self, policy: Policy = Policy(), clock: Callable[[], float] = time.monotonic) -> None:
+        self.policy = policy
         self.clock = clock
         self._key = secrets.token_bytes(32)
         self._records: OrderedDict[bytes, _Record] = OrderedDict()

@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from functools import cache
 from typing import Any
 
+from ..errors import UserError
 from ..i18n import LOCALE_VARIABLES, environ_language, fill, translate
 from ..i18n import gettext_noop as N_
 from ..private import secure_data_dir
@@ -24,12 +25,11 @@ from .demo.standin_note import VIMEO_PREFIX, demo_settings, recorded_standin
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
 
-class CommandError(Exception):
+class CommandError(UserError):
     """A one-line reason for the operator (a German message id and its values); exit code 1."""
 
     def __init__(self, message: str, /, **params: object) -> None:
-        self.message = fill(message, **params)
-        super().__init__(self.message)
+        super().__init__(fill(message, **params))
 
 
 class RefusedInput(CommandError):

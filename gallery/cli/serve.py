@@ -17,6 +17,18 @@ from ..settings import Settings, check_trusted_proxies
 from .common import EXIT_OK, _, add_command, settings_for
 
 DEMO_DATA_DIR = "demo-data"
+# How ``gallery serve`` runs uvicorn, besides the address.
+SERVER_OPTIONS: dict[str, Any] = {
+    # uvicorn's access log records visitors' IP addresses; we keep none.
+    "access_log": False,
+    "server_header": False,
+    # The app itself believes forwarded headers, and only from the proxies it was told about
+    # (uvicorn would believe any process on 127.0.0.1).
+    "proxy_headers": False,
+    # "auto" is uvloop and httptools, both dependencies: the loop and parser the benchmarks measure.
+    "loop": "auto",
+    "http": "auto",
+}
 HOST_HELP = N_("Adresse, auf der der Dienst antwortet (Standard: 127.0.0.1)")
 PORT_HELP = N_("Port (Standard: 8000)")
 
@@ -35,17 +47,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         settings = replace(settings, trusted_proxies=proxies)
     warn_missing(settings, logging.getLogger("gallery"))  # what visitors miss until the operator sets it
     app = create_app(settings)
-    # access_log=False: uvicorn's access log records visitors' IP addresses; we keep none.
-    # proxy_headers=False: the app itself believes forwarded headers, and only from the
-    # proxies it was told about (uvicorn would believe any process on 127.0.0.1).
-    uvicorn.run(
-        app,
-        host=args.host,
-        port=args.port,
-        access_log=False,
-        server_header=False,
-        proxy_headers=False,
-    )
+    uvicorn.run(app, host=args.host, port=args.port, **SERVER_OPTIONS)
     return EXIT_OK
 
 

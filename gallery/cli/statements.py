@@ -19,6 +19,7 @@ from ..i18n import gettext_noop as N_
 from ..settings import Settings
 from ..storage.thumbnails import ThumbnailStore
 from ..vimeo.client import VimeoClient
+from ..vimeo.links import video_id
 from .common import (
     EXIT_FAILED,
     EXIT_OK,
@@ -56,9 +57,10 @@ def _with_curator(settings: Settings, work: Callable[[Curator], Awaitable[int]])
 
 
 def _vimeo_id(raw: str) -> int:
-    if not (raw.isascii() and raw.isdigit()) or len(raw) > 12 or int(raw) == 0:
+    vimeo_id = video_id(raw)
+    if vimeo_id is None:
         raise CommandError(N_("„%(value)s“ ist keine Vimeo-Videonummer."), value=raw)
-    return int(raw)
+    return vimeo_id
 
 
 def _title(title: str) -> str:

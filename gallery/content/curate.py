@@ -12,6 +12,7 @@ from dataclasses import dataclass, replace
 
 from anyio import to_thread
 
+from ..errors import UserError
 from ..i18n import fill
 from ..i18n import gettext_noop as N_
 from ..models import FetchStatus, Gallery, Statement, Video
@@ -39,12 +40,8 @@ THUMBNAIL_FAILED = N_("Neues Vorschaubild nicht geladen:")
 NO_GALLERY = N_("Die Galerie „%(slug)s“ gibt es nicht.")
 
 
-class CurateError(Exception):
+class CurateError(UserError):
     """An editor's request cannot be done; ``message`` says why in words they can act on."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,7 +112,7 @@ class Curator:
         try:
             ref = parse_video_link(link)
         except InvalidVideoLink as exc:
-            raise CurateError(exc.reason) from None
+            raise CurateError(exc.message) from None
         gallery = await to_thread.run_sync(self._gallery, gallery_slug)
         await to_thread.run_sync(self._refuse_duplicate, gallery, ref.vimeo_id)
         try:

@@ -13,7 +13,7 @@ from ..i18n import gettext_noop as N_
 from ..models import FetchStatus
 from ..origins import OriginError, parse_frame_ancestor
 from ..storage.thumbnails import is_stored_name
-from ..vimeo.links import HASH_RE
+from ..vimeo.links import HASH_RE, MAX_VIDEO_ID
 from .editing import CAPTION_LANG_RE, LIMITS, TEXT_FIELDS
 from .galleries import GALLERY_LIMITS, SLUG_RE, check_accent
 from .logos import check_stored as check_logo
@@ -190,7 +190,7 @@ def _look(c: _Checker, g: dict[str, Any], where: str) -> None:
 
 
 def _statement(c: _Checker, s: dict[str, Any], where: str, seen: set[int], hashes: dict[int, Any]) -> None:
-    c.number(s, "vimeo_id", where, 1, 10**12 - 1)
+    c.number(s, "vimeo_id", where, 1, MAX_VIDEO_ID)
     vimeo_id = s.get("vimeo_id")
     unlisted = s.get("unlisted_hash")
     if unlisted is not None and (not isinstance(unlisted, str) or not HASH_RE.match(unlisted)):

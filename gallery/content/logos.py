@@ -8,11 +8,10 @@ links to other sites, and a clean copy of it would need a sanitiser of its own.
 from __future__ import annotations
 
 import io
-import warnings
 
 from ..i18n import gettext_noop as N_
 from ..models import Image as StoredImage
-from .posters import MAX_PIXELS, MAX_UPLOAD_BYTES, TOO_MANY_PIXELS, PosterError
+from .posters import MAX_UPLOAD_BYTES, TOO_MANY_PIXELS, PosterError, open_untrusted
 
 FORMATS = ("PNG", "JPEG", "WEBP")
 MIN_SIDE = 32
@@ -41,26 +40,14 @@ def reencode(data: bytes) -> StoredImage:
         raise PosterError(N_("Die Datei ist zu groß (höchstens 10 MB)."))
     if _looks_like_svg(data):
         raise PosterError(NO_SVG)
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            with Image.open(io.BytesIO(data), formats=FORMATS) as source:
-                width, height = source.size  # from the header: nothing decoded yet
-                if width * height > MAX_PIXELS:
-                    raise PosterError(TOO_MANY_PIXELS)
-                if min(width, height) < MIN_SIDE:
-                    raise PosterError(N_("Das Logo ist zu klein (mindestens 32 Pixel hoch und breit)."))
-                image = ImageOps.exif_transpose(source)
-                image = image.convert("RGBA" if _transparent(image) else "RGB")
-                image.thumbnail((LONGEST_SIDE, LONGEST_SIDE), Image.Resampling.LANCZOS)
-                out = io.BytesIO()
-                image.save(out, "PNG", optimize=True)  # no info given: no text chunks, no profile
-    except PosterError:
-        raise
-    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-        raise PosterError(TOO_MANY_PIXELS) from None
-    except Exception:  # any decoder failure on untrusted bytes means "not a usable image"
-        raise PosterError(NOT_AN_IMAGE) from None
+    with open_untrusted(data, FORMATS, NOT_AN_IMAGE) as source:
+        if min(source.size) < MIN_SIDE:
+            raise PosterError(N_("Das Logo ist zu klein (mindestens 32 Pixel hoch und breit)."))
+        image = ImageOps.exif_transpose(source)
+        image = image.convert("RGBA" if _transparent(image) else "RGB")
+        image.thumbnail((LONGEST_SIDE, LONGEST_SIDE), Image.Resampling.LANCZOS)
+        out = io.BytesIO()
+        image.save(out, "PNG", optimize=True)  # no info given: no text chunks, no profile
     return StoredImage(out.getvalue(), "image/png", "png")
 
 
@@ -72,19 +59,10 @@ def _transparent(image: object) -> bool:
 
 def check_stored(data: bytes) -> StoredImage:
     """A logo from an export file: an intact PNG as this service writes them, kept byte for byte."""
-    from PIL import Image  # Pillow, like reencode(): only when an image is checked
-
     if len(data) > MAX_STORED_BYTES:
         raise PosterError(NOT_AN_IMAGE)  # larger than any logo this service writes
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            with Image.open(io.BytesIO(data), formats=("PNG",)) as image:
-                if image.size[0] * image.size[1] > MAX_PIXELS or max(image.size) > LONGEST_SIDE:
-                    raise PosterError(TOO_MANY_PIXELS)
-                image.verify()
-    except PosterError:
-        raise
-    except Exception:
-        raise PosterError(NOT_AN_IMAGE) from None
+    with open_untrusted(data, ("PNG",), NOT_AN_IMAGE) as image:
+        if max(image.size) > LONGEST_SIDE:
+            raise PosterError(TOO_MANY_PIXELS)
+        image.verify()
     return StoredImage(data, "image/png", "png")

@@ -25,12 +25,8 @@ from dataclasses import dataclass
 
 from anyio import to_thread
 
-from ..storage.store import Storage
-from ..storage.thumbnails import ThumbnailStore
-from ..vimeo.client import VimeoClient
 from . import schedule
 from .curate import CurateError, Curator
-from .schedule import RefreshPolicy
 
 log = logging.getLogger("gallery.refresher")
 
@@ -47,13 +43,11 @@ class PassReport:
 class Refresher:
     """Owns the background task; ``run_once`` is one pass (tests call it directly)."""
 
-    def __init__(
-        self, storage: Storage, thumbnails: ThumbnailStore, vimeo: VimeoClient, policy: RefreshPolicy
-    ) -> None:
-        self.storage = storage
-        self.thumbnails = thumbnails
-        self.policy = policy
-        self.curator = Curator(storage, thumbnails, vimeo, policy)
+    def __init__(self, curator: Curator) -> None:
+        self.curator = curator  # the app's one curator: its database, thumbnails, client and timing
+        self.storage = curator.storage
+        self.thumbnails = curator.thumbnails
+        self.policy = curator.policy
         self.holder = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
         self._task: asyncio.Task[None] | None = None
         self._lease_until = 0.0

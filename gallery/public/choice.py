@@ -99,7 +99,7 @@ class ConsentChoice:
             return self.pages.render_statement(slug, vimeo_id, visit, True)
 
         html, ancestors = await to_thread.run_sync(render)
-        return html_response(request, Page.of(html, frame_ancestors=ancestors))
+        return html_response(request, Page.of(html, frame_ancestors=ancestors), self.s.security)
 
     async def revoke(self, request: Request) -> Response:
         form = await self.read_form(request)

@@ -13,7 +13,7 @@ from starlette.types import Receive, Scope, Send
 
 from ..models import Gallery
 from ..origins import valid_ancestors
-from ..web.assets import Asset, send_bytes, send_status
+from ..web.assets import Asset, refuse_other_methods, send_bytes, send_status
 from ..web.checks import own_origin
 from ..web.headers import SecurityHeaders
 from ..web.responses import Page, html_response
@@ -41,8 +41,7 @@ class EmbedScript:
         if scope["path_params"]["name"]:  # the lane matched a prefix: /embed.jsx is not us
             await send_status(scope, send, 404, "Diese Datei gibt es nicht.", extra)
             return
-        if scope["method"] not in {"GET", "HEAD"}:
-            await send_status(scope, send, 405, "Nur GET und HEAD sind hier erlaubt.", extra)
+        if await refuse_other_methods(scope, send, extra):
             return
         await send_bytes(
             scope,
@@ -91,4 +90,4 @@ class EmbedViews:
             own_list=bool(own),
             **page_context(self.s, visit, lang, self.s.renderer.url("embed", slug=slug), ancestors),
         )
-        return html_response(request, Page.of(html, frame_ancestors=ancestors))
+        return html_response(request, Page.of(html, frame_ancestors=ancestors), self.s.security)

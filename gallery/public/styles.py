@@ -12,7 +12,7 @@ from anyio import to_thread
 from starlette.types import Receive, Scope, Send
 
 from ..content.colours import AccentStyle
-from ..web.assets import IMMUTABLE, REVALIDATE, send_bytes, send_status
+from ..web.assets import cache_for, refuse_other_methods, send_bytes, send_status
 from ..web.headers import HEADERS_DONE_KEY
 
 if TYPE_CHECKING:  # handed in when the app is built: named here for annotations only
@@ -37,20 +37,18 @@ class GalleryStyle:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         extra = self.s.security.for_asset(scope)
         scope[HEADERS_DONE_KEY] = True
-        if scope["method"] not in {"GET", "HEAD"}:
-            await send_status(scope, send, 405, "Nur GET und HEAD sind hier erlaubt.", extra)
+        if await refuse_other_methods(scope, send, extra):
             return
         style = await to_thread.run_sync(self._style, scope["path_params"]["slug"])
         if style is None:
             await send_status(scope, send, 404, "Diese Galerie hat keine eigene Farbe.", extra)
             return
-        versioned = scope.get("query_string", b"") == f"v={style.version}".encode()
         await send_bytes(
             scope,
             send,
             style.css,
             content_type=b"text/css; charset=utf-8",
             etag=f'"{style.version}"'.encode(),
-            cache_control=IMMUTABLE if versioned else REVALIDATE,
+            cache_control=cache_for(scope, style.version),
             extra=extra,
         )

@@ -18,6 +18,7 @@ from ..i18n import gettext_noop as N_
 from ..models import Gallery, Statement
 from ..origins import valid_ancestors
 from ..storage.store import Reads
+from ..vimeo.links import video_id
 from ..web.responses import Page, html_response
 from .consent import COOKIE_NAME
 from .context import all_ancestors, page_context
@@ -27,7 +28,6 @@ from .visit import Visit, add_query, read_visit
 if TYPE_CHECKING:  # handed in when the app is built: named here for annotations only
     from ..services import Services
 
-MAX_VIMEO_ID_DIGITS = 12
 NOT_FOUND_STATEMENT = N_("Dieses Videostatement gibt es hier nicht (mehr).")
 NOT_FOUND_GALLERY = N_("Diese Galerie gibt es nicht.")
 RENDER_STRIPES = 64
@@ -37,9 +37,10 @@ PLAY_PARAM = "play"
 
 
 def parse_vimeo_id(raw: str) -> int:
-    if not (raw.isascii() and raw.isdigit()) or len(raw) > MAX_VIMEO_ID_DIGITS or int(raw) == 0:
+    vimeo_id = video_id(raw)
+    if vimeo_id is None:
         raise HTTPException(404, NOT_FOUND_STATEMENT)
-    return int(raw)
+    return vimeo_id
 
 
 class PublicViews:
@@ -222,7 +223,7 @@ class PublicViews:
         target = await self.chosen_card(request, slug, visit)
         key = ("gallery", slug, visit, target)
         page = await self.cached_page(key, self._render_gallery, slug, visit, target)
-        return html_response(request, page)
+        return html_response(request, page, self.s.security)
 
     async def statement(self, request: Request) -> Response:
         slug = request.path_params["slug"]
@@ -230,7 +231,7 @@ class PublicViews:
         visit = self.visit(request)
         key = ("statement", slug, vimeo_id, visit)
         page = await self.cached_page(key, self.render_statement, slug, vimeo_id, visit, False)
-        return html_response(request, page)
+        return html_response(request, page, self.s.security)
 
     async def statement_short(self, request: Request) -> Response:
         vimeo_id = parse_vimeo_id(request.path_params["vimeo_id"])
@@ -250,12 +251,12 @@ class PublicViews:
     async def privacy(self, request: Request) -> Response:
         visit = self.visit(request)
         page = await self.cached_page(("privacy", visit), self._render_privacy, visit)
-        return html_response(request, page)
+        return html_response(request, page, self.s.security)
 
     async def accessibility(self, request: Request) -> Response:
         visit = self.visit(request)
         page = await self.cached_page(("accessibility", visit), self._render_accessibility, visit)
-        return html_response(request, page)
+        return html_response(request, page, self.s.security)
 
     async def healthz(self, request: Request) -> Response:
         try:

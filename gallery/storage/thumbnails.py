@@ -8,6 +8,7 @@ import re
 import threading
 import time
 from collections import OrderedDict
+from collections.abc import Callable
 from pathlib import Path
 
 from .. import private
@@ -33,9 +34,17 @@ def is_stored_name(name: str) -> bool:
 class ThumbnailStore:
     """Files named by the hash of their bytes: a name never changes its content (immutable)."""
 
-    def __init__(self, folder: Path, memory_budget: int = 64 * 1024 * 1024) -> None:
+    def __init__(
+        self,
+        folder: Path,
+        memory_budget: int = 64 * 1024 * 1024,
+        *,
+        replace: Callable[[Path, Path], None] = os.replace,
+    ) -> None:
+        """``replace`` is the rename that makes a whole file visible (tests give one that fails)."""
         self.folder = folder
         self.memory_budget = memory_budget
+        self._replace = replace
         self._cache: OrderedDict[str, bytes] = OrderedDict()
         self._seen: dict[str, float] = {}  # when each cached file was last seen on disk
         self._cached_bytes = 0
@@ -54,7 +63,7 @@ class ThumbnailStore:
                 fh.write(image.data)
                 fh.flush()
                 os.fsync(fh.fileno())
-            os.replace(tmp, path)
+            self._replace(tmp, path)
         return name
 
     def cached(self, name: str) -> bytes | None:

@@ -57,8 +57,10 @@ class VimeoClient:
         transport: httpx.AsyncBaseTransport | None = None,
         *,
         resolver: Resolver | None = None,
+        deadline: float = TOTAL_DEADLINE,
     ) -> None:
         self.settings = settings
+        self.deadline = deadline
         self._slots = asyncio.Semaphore(MAX_CONCURRENT_REQUESTS)
         if transport is None:
             transport = GuardedTransport(_direct_transport, resolver or system_resolver, settings)
@@ -193,7 +195,7 @@ class VimeoClient:
         self, request: httpx.Request, limit: int, unsafe: type[VimeoError]
     ) -> tuple[int, httpx.Headers, bytes]:
         try:
-            async with asyncio.timeout(TOTAL_DEADLINE):
+            async with asyncio.timeout(self.deadline):
                 response = await self._client.send(request, stream=True)
                 try:
                     length = response.headers.get("content-length", "")

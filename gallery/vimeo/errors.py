@@ -12,11 +12,12 @@ The tree::
 
 from __future__ import annotations
 
+from ..errors import UserError
 from ..i18n import gettext_noop as N_
 from ..models import FetchStatus
 
 
-class VimeoError(Exception):
+class VimeoError(UserError):
     """Vimeo could not give us a usable answer; ``message`` is for editors, ``status`` for storage."""
 
     status = FetchStatus.ERROR
@@ -24,7 +25,6 @@ class VimeoError(Exception):
 
     def __init__(self, message: str, *, retry_after: float | None = None) -> None:
         super().__init__(message)
-        self.message = message
         self.retry_after = retry_after
 
 

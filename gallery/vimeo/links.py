@@ -6,11 +6,14 @@ import re
 from dataclasses import dataclass
 from urllib.parse import parse_qs, urlsplit
 
+from ..errors import UserError
 from ..i18n import gettext_noop as N_
 
 VIMEO_HOSTS = frozenset({"vimeo.com", "www.vimeo.com", "player.vimeo.com"})
 HASH_RE = re.compile(r"^[0-9a-f]{10}\Z")
-ID_RE = re.compile(r"^[0-9]{1,12}\Z")
+MAX_ID_DIGITS = 12  # a video number as links, pages, the command line and export files may carry it
+ID_RE = re.compile(rf"^[0-9]{{1,{MAX_ID_DIGITS}}}\Z")
+MAX_VIDEO_ID = 10**MAX_ID_DIGITS - 1
 START_RE = re.compile(r"^t=((?:\d+h)?(?:\d+m)?(?:\d+s?)?)\Z")
 MAX_LINK_LENGTH = 2048
 
@@ -32,12 +35,8 @@ COLLECTION = N_(
 )
 
 
-class InvalidVideoLink(ValueError):
-    """What an editor pasted is not a Vimeo video we can use; ``reason`` says why."""
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
+class InvalidVideoLink(UserError, ValueError):
+    """What an editor pasted is not a Vimeo video we can use; ``message`` says why."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,6 +102,11 @@ def parse_video_link(text: str) -> VideoRef:
     match = START_RE.match(parts.fragment)
     start = match.group(1) if match and match.group(1) else None
     return VideoRef(vimeo_id, unlisted_hash, start)
+
+
+def video_id(text: str) -> int | None:
+    """The video number ``text`` is (1 to 12 ASCII digits, not zero), or None: the one check for a bare id."""
+    return int(text) if ID_RE.match(text) and int(text) > 0 else None
 
 
 def _video_id(digits: str) -> int:

@@ -80,6 +80,19 @@ async def send_bytes(
     await send({"type": "http.response.body", "body": b"" if scope["method"] == "HEAD" else body})
 
 
+def cache_for(scope: Scope, version: str) -> bytes:
+    """Forever for the URL a page links (``?v=<version>``), briefly for any other spelling."""
+    return IMMUTABLE if scope.get("query_string", b"") == f"v={version}".encode() else REVALIDATE
+
+
+async def refuse_other_methods(scope: Scope, send: Send, extra: list[tuple[bytes, bytes]]) -> bool:
+    """Answers 405 unless the request is a GET or HEAD, the only methods a file has; True if it did."""
+    if scope["method"] in {"GET", "HEAD"}:
+        return False
+    await send_status(scope, send, 405, "Nur GET und HEAD sind hier erlaubt.", extra)
+    return True
+
+
 async def send_status(
     scope: Scope, send: Send, status: int, text: str, extra: list[tuple[bytes, bytes]]
 ) -> None:
@@ -148,21 +161,19 @@ class StaticAssets:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         extra = self.security.for_asset(scope)
-        if scope["method"] not in {"GET", "HEAD"}:
-            await send_status(scope, send, 405, "Nur GET und HEAD sind hier erlaubt.", extra)
+        if await refuse_other_methods(scope, send, extra):
             return
         asset = self.assets.get(scope["path_params"]["name"])
         if asset is None:
             await send_status(scope, send, 404, "Diese Datei gibt es nicht.", extra)
             return
-        versioned = scope.get("query_string", b"") == f"v={asset.version}".encode()
         await send_bytes(
             scope,
             send,
             asset.body,
             content_type=asset.media_type.encode(),
             etag=asset.etag,
-            cache_control=IMMUTABLE if versioned else REVALIDATE,
+            cache_control=cache_for(scope, asset.version),
             gzipped=asset.gzipped,
             extra=extra,
         )
@@ -178,8 +189,7 @@ class ThumbnailEndpoint:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         extra = self.security.for_asset(scope)
-        if scope["method"] not in {"GET", "HEAD"}:
-            await send_status(scope, send, 405, "Nur GET und HEAD sind hier erlaubt.", extra)
+        if await refuse_other_methods(scope, send, extra):
             return
         name = scope["path_params"]["name"]
         if not is_stored_name(name):

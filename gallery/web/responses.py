@@ -60,11 +60,13 @@ PAGE_HEADERS[True] = [*PAGE_HEADERS[False], (b"content-encoding", b"gzip")]
 
 
 def html_response(
-    request: Request, page: Page, extra_headers: list[tuple[bytes, bytes]] | None = None
+    request: Request,
+    page: Page,
+    security: SecurityHeaders,
+    extra_headers: list[tuple[bytes, bytes]] | None = None,
 ) -> Response:
     """Send a rendered page, gzipped when the browser accepts it; never cached by anyone."""
     scope = request.scope
-    security: SecurityHeaders = request.app.state.services.security
     gzip_ok = accepts_gzip(scope)
     body = page.gzipped if gzip_ok else page.body
     key = (gzip_ok, security.https(scope))
