@@ -93,10 +93,11 @@ def build_services(
     throttle: LoginThrottle | None = None,
     passwords: PasswordChecker | None = None,
     renderer: type[Renderer] = Renderer,
+    storage: Storage | None = None,
 ) -> Services:
     """Open the database (migrating it), load the notice, and prepare everything pages need."""
     secure_data_dir(settings.data_dir)
-    storage = Storage.sqlite(settings.database_path)
+    storage = storage or Storage.sqlite(settings.database_path)
     storage.migrate()
     security = SecurityHeaders(settings)
     notice = load_notice(settings.data_dir, LANGUAGES)
@@ -133,13 +134,15 @@ def create_app(
     throttle: LoginThrottle | None = None,
     passwords: PasswordChecker | None = None,
     renderer: type[Renderer] = Renderer,
+    storage: Storage | None = None,
 ) -> Starlette:
     """The ASGI app. ``demo`` is only ever set by ``gallery demo``, never by settings.
 
     The other keywords replace a part for tests and benchmarks: ``refresh_policy`` the timing of
     the background refresh (seconds where production uses GALLERY_REFRESH_HOURS), ``throttle``
     the sign-in throttle (with a clock moved by hand, or its own policy), ``passwords`` the
-    password checker (one that counts or holds its checks), ``renderer`` the page renderer.
+    password checker (one that counts or holds its checks), ``renderer`` the page renderer,
+    ``storage`` the data (an engine that fails, or erases with less patience).
     """
     settings = settings or Settings.from_environ()
     # The renderer links to routes whose endpoints need the finished services: it is given the
@@ -153,6 +156,7 @@ def create_app(
         throttle=throttle,
         passwords=passwords,
         renderer=renderer,
+        storage=storage,
     )
     public = PublicViews(services)
 

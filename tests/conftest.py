@@ -19,6 +19,7 @@ from gallery.cli.demo.samples import sample_videos
 from gallery.cli.demo.standin_note import demo_settings
 from gallery.content.curate import Curator
 from gallery.settings import Secret, Settings
+from gallery.storage.sqlite import SQLiteEngine
 from gallery.storage.store import Storage
 from gallery.storage.thumbnails import ThumbnailStore
 from gallery.vimeo.client import VimeoClient
@@ -125,8 +126,16 @@ def sample_link(video: FakeVideo) -> str:
 
 
 @pytest.fixture
+def storage_engine() -> Callable[[Path], SQLiteEngine]:
+    """What the test app keeps its data in: the service's own engine, unless a test module or
+    test hands it another (one that behaves like other SQLite builds, or waits less to erase)."""
+    return SQLiteEngine
+
+
+@pytest.fixture
 def populated_app(
     curated_settings: Settings,
+    storage_engine: Callable[[Path], SQLiteEngine],
     curator_factory: Callable[[], AbstractAsyncContextManager[Curator]],
     vimeo_transport: httpx.AsyncBaseTransport,
 ) -> Starlette:
@@ -138,7 +147,8 @@ def populated_app(
                 await curator.add(sample_link(video), texts=texts)
 
     asyncio.run(seed())
-    return create_app(curated_settings, vimeo_transport=vimeo_transport)
+    storage = Storage(storage_engine(curated_settings.database_path))
+    return create_app(curated_settings, vimeo_transport=vimeo_transport, storage=storage)
 
 
 @pytest.fixture
@@ -147,7 +157,7 @@ def populated(populated_app: Starlette) -> Iterator[TestClient]:
         yield client
 
 
-# --- editors (issue 4) -------------------------------------------------------------------
+# --- editors ----------------------------------------------------------------------------
 
 
 @pytest.fixture

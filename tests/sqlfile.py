@@ -7,6 +7,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from gallery.storage.sqlite import SQLiteEngine, _Connection
+
 
 @contextmanager
 def raw_sql(path: Path) -> Iterator[sqlite3.Connection]:
@@ -24,3 +26,24 @@ def raw_sql(path: Path) -> Iterator[sqlite3.Connection]:
         conn.execute("COMMIT")
     finally:
         conn.close()
+
+
+class PlainSQLite(SQLiteEngine):
+    """SQLite builds differ: Debian's zeroes deleted content by default, others do not. This engine
+    opens every connection like the latter, so a test shows what the service itself erases."""
+
+    def _open(self) -> _Connection:
+        conn = super()._open()
+        conn.execute("PRAGMA secure_delete = OFF")
+        return conn
+
+
+class FailingSQLite(SQLiteEngine):
+    """Opens connections until ``broken`` is set, then fails as a broken disk would."""
+
+    broken = False
+
+    def _open(self) -> _Connection:
+        if self.broken:
+            raise sqlite3.OperationalError("disk I/O error")
+        return super()._open()

@@ -14,10 +14,11 @@ from gallery.app import create_app
 from gallery.cli.demo.samples import sample_videos
 from gallery.content.curate import MAX_TEXT
 from gallery.settings import Settings
-from gallery.storage.galleries import GalleryReads
+from gallery.storage.store import Storage
 from gallery.web.render import Renderer
 from tests.admin_helpers import SAME_ORIGIN, AdminActions, snapshot, statement_id
 from tests.htmlparse import parse
+from tests.sqlfile import FailingSQLite
 
 FIRST = sample_videos()[0][0]
 
@@ -189,27 +190,27 @@ def test_a_server_error_in_the_admin_is_never_framed_or_cached(
     editor: AdminActions,
     curated_settings: Settings,
     vimeo_transport: httpx.AsyncBaseTransport,
-    monkeypatch: pytest.MonkeyPatch,
     renderer_too: bool,
 ) -> None:
-    def broken(*args: object, **kwargs: object) -> None:
-        raise sqlite3.OperationalError("disk I/O error")
+    engine = FailingSQLite(curated_settings.database_path)
 
-    signed_in = False
+    def broken() -> None:
+        raise sqlite3.OperationalError("disk I/O error")
 
     class FailingRenderer(Renderer):
         """Renders until the editor has signed in; then, if asked to, fails as a broken disk would."""
 
         def render(self, template: str, lang: str, **context: Any) -> str:
-            if signed_in and renderer_too:  # then the app's own 500 page answers, with the admin's rules
+            if engine.broken and renderer_too:  # then the app's own 500 page answers, with the admin's rules
                 broken()
             return super().render(template, lang, **context)
 
-    app = create_app(curated_settings, vimeo_transport=vimeo_transport, renderer=FailingRenderer)
+    app = create_app(
+        curated_settings, vimeo_transport=vimeo_transport, renderer=FailingRenderer, storage=Storage(engine)
+    )
     with TestClient(app, base_url="https://gallery.test", raise_server_exceptions=False) as client:
         assert AdminActions(client).login().status_code == 303
-        signed_in = True
-        monkeypatch.setattr(GalleryReads, "galleries", broken)
+        engine.broken = True  # the admin's own reads fail from here on
         r = client.get("/admin/")
     assert r.status_code == 500
     assert "frame-ancestors 'none'" in r.headers["content-security-policy"]

@@ -14,10 +14,10 @@ from PIL import Image
 
 from gallery.cli.demo.samples import sample_videos
 from gallery.settings import Settings
-from gallery.storage.sqlite import SQLiteEngine
 from gallery.vimeo.standin import FakeVideo, StandIn
 from tests.admin_helpers import AdminActions, field_error, respellings, snapshot, statement_id
 from tests.htmlparse import Element, parse
+from tests.sqlfile import PlainSQLite
 
 SAMPLES = [video for video, _ in sample_videos()]
 FIRST, SECOND = SAMPLES[0], SAMPLES[1]
@@ -481,22 +481,9 @@ def database_bytes(settings: Settings) -> bytes:
     return b"".join(p.read_bytes() for p in settings.data_dir.glob("gallery.sqlite3*"))
 
 
-@pytest.fixture
-def no_secure_delete(monkeypatch: pytest.MonkeyPatch) -> None:
-    """SQLite builds differ: Debian's zeroes deleted content by default, others do not. Make
-    every connection behave like the latter, so the test shows what the service itself does."""
-    opened = SQLiteEngine._open
-
-    def plain(self: SQLiteEngine) -> sqlite3.Connection:
-        conn = opened(self)
-        conn.execute("PRAGMA secure_delete = OFF")
-        return conn
-
-    monkeypatch.setattr(SQLiteEngine, "_open", plain)
-
-
+@pytest.mark.parametrize("storage_engine", [PlainSQLite], ids=["plain SQLite"])  # not Debian's default
 def test_delete_asks_first_then_removes_texts_and_images_everywhere(
-    no_secure_delete: None, editor: AdminActions, curated_settings: Settings
+    editor: AdminActions, curated_settings: Settings
 ) -> None:
     sid = statement_id(curated_settings.database_path, SECOND.vimeo_id)
     revision = int(editor.page(f"/admin/s/{sid}").find("input", name="revision").attrs["value"])

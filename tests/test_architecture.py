@@ -346,16 +346,6 @@ def test_the_sql_finders_find_sql(source: str, imports: list[int], literals: lis
 # --- tests pass objects in -----------------------------------------------------------------
 
 TESTS = ROOT / "tests"
-# The only tests still patching a gallery module or object, by (test file, attribute): the
-# storage ones, which go once a test can hand the app a storage engine of its own (a failing
-# query, a connection that cannot be opened, a shorter wait for erasing).
-PATCHES_ALLOWED = frozenset(
-    {
-        ("test_admin_access.py", "galleries"),
-        ("test_admin_curate.py", "_open"),
-        ("test_erase.py", "ERASE_PATIENCE"),
-    }
-)
 
 
 def _gallery_names(tree: ast.Module) -> tuple[set[str], set[str]]:
@@ -445,7 +435,6 @@ def test_tests_pass_objects_in_rather_than_patching_gallery() -> None:
         f"{path.relative_to(ROOT)}:{line}: {attribute}"
         for path in sorted(TESTS.rglob("*.py"))
         for line, attribute in gallery_patches(ast.parse(path.read_text(encoding="utf-8")))
-        if (path.name, attribute) not in PATCHES_ALLOWED
     ]
     assert not patched, "pass an object in instead:\n" + "\n".join(patched)
 

@@ -11,6 +11,8 @@ import logging
 import sqlite3
 import threading
 import uuid
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 import httpx
@@ -18,16 +20,22 @@ import pytest
 
 from gallery.cli.demo.samples import sample_videos
 from gallery.settings import Settings
-from gallery.storage import sqlite as db_module
+from gallery.storage.sqlite import SQLiteEngine
 from tests.admin_helpers import AdminActions, statement_id
 from tests.htmlparse import parse
-from tests.test_admin_curate import no_secure_delete, texts  # noqa: F401 - a fixture
+from tests.sqlfile import PlainSQLite
 from tests.test_admin_editing import form_values
 from tests.test_backup import Operator
 
 FIRST = sample_videos()[0][0]
 FILES = ("gallery.sqlite3", "gallery.sqlite3-wal", "gallery.sqlite3-shm")
-pytestmark = pytest.mark.usefixtures("no_secure_delete")  # what the service does, not Debian's default
+
+
+@pytest.fixture
+def storage_engine() -> Callable[[Path], SQLiteEngine]:
+    """Connections as on SQLite builds that do not zero deleted content (Debian's does): what the
+    service itself erases, not what the platform happens to add."""
+    return PlainSQLite
 
 
 def on_disk(settings: Settings) -> dict[str, bytes]:
@@ -181,14 +189,13 @@ def test_a_save_waits_for_a_reader_on_an_older_snapshot_then_erases(
     assert found(curated_settings, words(old)) == {}
 
 
+@pytest.mark.parametrize("storage_engine", [partial(PlainSQLite, erase_patience=0.5)], ids=["half a second"])
 def test_a_reader_holding_on_past_the_patience_delays_the_erase_to_the_next_write(
     editor: AdminActions,
     curated_settings: Settings,
-    monkeypatch: pytest.MonkeyPatch,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     sid, old = written(editor, curated_settings, "festgehalten")
-    monkeypatch.setattr(db_module, "ERASE_PATIENCE", 0.5)
     form = form_values(editor.page(f"/admin/s/{sid}"))
     reader = reader_on(curated_settings)
     try:

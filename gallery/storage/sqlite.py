@@ -65,8 +65,9 @@ class SQLiteEngine:
 
     errors: tuple[type[Exception], ...] = (sqlite3.Error,)
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, *, erase_patience: float = ERASE_PATIENCE) -> None:
         self.path = path
+        self.erase_patience = erase_patience  # how long an erase waits for an older reader
         self._probe: sqlite3.Connection | None = None
         self.writes = 0  # committed transactions through this object: seen at once by caches
         self._probe_lock = threading.Lock()
@@ -145,12 +146,12 @@ class SQLiteEngine:
         ``VACUUM`` writes the live rows into fresh pages; the ``TRUNCATE`` checkpoint copies those
         over the old pages and empties the write-ahead log, which held the old pages too. A reader
         still on an older snapshot blocks the checkpoint (it may need those pages): wait for it up
-        to ``patience`` seconds (default :data:`ERASE_PATIENCE`), else warn and finish after the
+        to ``patience`` seconds (default: the engine's ``erase_patience``), else warn and finish after the
         next write through this object. True when nothing is owed.
         """
         with self._erase_lock:
             self._unerased = "vacuum"
-            problem = self._finish(ERASE_PATIENCE if patience is None else patience)
+            problem = self._finish(self.erase_patience if patience is None else patience)
         if problem is None:
             return True
         log.warning(
