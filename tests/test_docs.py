@@ -19,8 +19,8 @@ import pytest
 from gallery.cli.demo.run import default_demo_dir
 from gallery.cli.main import build_parser
 from gallery.settings import Settings
+from tests.cli.test_demo import running
 from tests.processes import clean_env
-from tests.test_demo import running
 
 ROOT = Path(__file__).resolve().parent.parent
 README = ROOT / "README.md"

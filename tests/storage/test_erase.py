@@ -21,11 +21,11 @@ import pytest
 from gallery.cli.demo.samples import sample_videos
 from gallery.settings import Settings
 from gallery.storage.sqlite import SQLiteEngine
+from tests.admin.test_editing import form_values
 from tests.admin_helpers import AdminActions, statement_id
+from tests.cli.test_copies import Operator
 from tests.htmlparse import parse
 from tests.sqlfile import PlainSQLite
-from tests.test_admin_editing import form_values
-from tests.test_backup import Operator
 
 FIRST = sample_videos()[0][0]
 FILES = ("gallery.sqlite3", "gallery.sqlite3-wal", "gallery.sqlite3-shm")

@@ -19,11 +19,11 @@ from starlette.applications import Starlette
 from gallery.admin.session_cookie import COOKIE_NAME
 from gallery.cli.demo.samples import sample_videos
 from gallery.settings import Settings
+from tests.admin.test_editing import form_values
 from tests.admin_helpers import PASSWORD, create_editor, statement_id
 from tests.conftest import TEST_KEY
 from tests.htmlparse import parse
 from tests.processes import free_port, gallery_running
-from tests.test_admin_editing import form_values
 
 FIRST = sample_videos()[0][0]
 

@@ -189,7 +189,7 @@ def test_demo_host_page_embeds_the_gallery_from_another_origin() -> None:
 
 # --- the snippet: one function, escaped, the same everywhere ----------------------------------
 
-EMBEDDING_GUIDE = Path(__file__).resolve().parent.parent / "docs" / "embedding.md"
+EMBEDDING_GUIDE = Path(__file__).resolve().parents[2] / "docs" / "embedding.md"
 HOSTILE_TITLES = [
     'Say "hi"',
     "It's ours",

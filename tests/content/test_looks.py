@@ -14,9 +14,9 @@ from starlette.testclient import TestClient
 
 from gallery.content import colours
 from gallery.settings import Settings
+from tests.admin.test_curate import huge_png_header
 from tests.admin_helpers import AdminActions, field_error, snapshot
 from tests.htmlparse import Element, parse
-from tests.test_admin_curate import huge_png_header
 
 SETTINGS = "/admin/g/videos/settings"
 FORM = {"title": "Videostatements", "intro": "Einleitung", "lang": "de", "frame_ancestors": ""}

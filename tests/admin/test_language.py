@@ -18,7 +18,7 @@ from gallery.settings import Settings
 from tests.admin_helpers import AdminActions, create_editor, statement_id
 from tests.htmlparse import Element, own_language_text, parse
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 ENGLISH_PO = ROOT / "gallery" / "locale" / "en" / "LC_MESSAGES" / "messages.po"
 ADMIN_SOURCES = ("gallery/admin/", "templates/admin/", "gallery/content/audit.py")
 FIRST = sample_videos()[0][0]

@@ -24,8 +24,7 @@ from babel.messages.pofile import read_po
 from gallery.cli.demo.samples import sample_videos
 from gallery.i18n import environ_language
 from gallery.vimeo.standin import OEMBED_PATH
-from tests.helpers import locale_env
-from tests.test_cli import (  # noqa: F401 - fixtures
+from tests.cli.test_cli import (  # noqa: F401 - fixtures
     BY_ID,
     PLAIN,
     RESTRICTED,
@@ -37,8 +36,9 @@ from tests.test_cli import (  # noqa: F401 - fixtures
     make_operator,
     standin,
 )
+from tests.helpers import locale_env
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 ARGPARSE_CATALOGS = ROOT / "gallery" / "locale"
 
 ENGLISH = [

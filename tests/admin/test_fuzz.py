@@ -24,8 +24,8 @@ from gallery.origins import OriginError, parse_frame_ancestor
 from gallery.storage.store import Storage
 from gallery.vimeo.standin import FakeVideo, StandIn
 from tests.admin_helpers import SAME_ORIGIN, AdminActions, snapshot, statement_id
-from tests.test_fuzz import NASTY, ORIGIN_HEADERS, TEXT, latin1
-from tests.test_fuzz import assert_sane as assert_sane_public
+from tests.public.test_fuzz import NASTY, ORIGIN_HEADERS, TEXT, latin1
+from tests.public.test_fuzz import assert_sane as assert_sane_public
 
 CASES = {"edit": 400, "save": 300, "add": 300, "gallery": 400, "actions": 400, "poster": 120, "login": 150}
 IDS = [900000001, 900000002, 900000003, 900000004, 900000005, 900000006]

@@ -22,10 +22,10 @@ from gallery.app import create_app
 from gallery.cli.demo.samples import sample_videos
 from gallery.settings import Settings, SettingsError
 from tests.admin_helpers import PASSWORD, SAME_ORIGIN, AdminActions, create_editor
+from tests.cli.test_demo import running
 from tests.conftest import TEST_KEY
 from tests.htmlparse import parse
 from tests.processes import clean_env, free_port
-from tests.test_demo import running
 
 EVIL = "evil.example"
 FIRST = sample_videos()[0][0]

@@ -19,10 +19,10 @@ import pytest
 from gallery.cli.demo.samples import sample_videos
 from gallery.cli.main import main
 from gallery.settings import Settings
+from tests.admin.test_curate import blob, jpeg_with_metadata, new_gallery, preview, texts
 from tests.admin_helpers import AdminActions, snapshot, statement_id
 from tests.conftest import TEST_KEY
-from tests.test_admin_curate import blob, jpeg_with_metadata, new_gallery, preview, texts
-from tests.test_looks import png_logo
+from tests.content.test_looks import png_logo
 
 SAMPLES = [video for video, _ in sample_videos()]
 FIRST, SECOND, RESTRICTED = SAMPLES[0], SAMPLES[1], SAMPLES[5]

@@ -1,5 +1,5 @@
 """Two editors at once, hostile text, galleries and their embed snippet and the audit trail,
-through the real app (the admin's language: tests/test_admin_language.py)."""
+through the real app (the admin's language: tests/admin/test_language.py)."""
 
 from __future__ import annotations
 

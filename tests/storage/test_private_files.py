@@ -25,11 +25,11 @@ from gallery.storage.store import Storage
 from gallery.storage.thumbnails import ThumbnailStore
 from gallery.vimeo.client import VimeoClient
 from gallery.vimeo.standin import StandIn
+from tests.admin.test_curate import jpeg_with_metadata, texts
 from tests.admin_helpers import AdminActions, create_editor, statement_id
+from tests.cli.test_cli import LiveStandIn, Operator, live_standin, make_operator  # noqa: F401 - fixture
 from tests.conftest import sample_link, standin_settings
 from tests.processes import free_port, gallery_running
-from tests.test_admin_curate import jpeg_with_metadata, texts
-from tests.test_cli import LiveStandIn, Operator, live_standin, make_operator  # noqa: F401 - fixture
 
 FIRST = sample_videos()[0][0]
 LOOSE_WARNING = "Other local users could read the data dir"

@@ -26,12 +26,12 @@ from starlette.applications import Starlette
 from gallery.admin.session_cookie import COOKIE_NAME
 from gallery.cli.demo.samples import sample_videos
 from gallery.settings import Settings
+from tests.admin.test_editing import form_values
 from tests.admin_helpers import PASSWORD, create_editor, statement_id
+from tests.cli.test_backup_live import free_port
 from tests.conftest import TEST_KEY
 from tests.htmlparse import parse
 from tests.sqlfile import raw_sql
-from tests.test_admin_editing import form_values
-from tests.test_backup_live import free_port
 
 pytestmark = pytest.mark.slow
 SAMPLE_IDS = [v.vimeo_id for v, _ in sample_videos()]

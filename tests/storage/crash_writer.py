@@ -1,6 +1,6 @@
-"""A stream of editor writes for tests/test_crash.py, meant to be killed with SIGKILL at any moment.
+"""A stream of editor writes for tests/storage/test_crash.py, meant to be killed with SIGKILL at any moment.
 
-    python tests/crash_writer.py DATA_DIR FIRST_ID MODE
+    python tests/storage/crash_writer.py DATA_DIR FIRST_ID MODE
 
 ``adds``: adds videos FIRST_ID, FIRST_ID+1, … through the real curating code (an in-process
 Vimeo stand-in answers), every third one followed by a refresh that renames an earlier one.

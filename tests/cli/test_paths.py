@@ -28,8 +28,7 @@ from gallery.models import FetchStatus, Video
 from gallery.settings import DEFAULT_OEMBED_URL, Settings
 from gallery.storage.engine import utcnow
 from gallery.storage.store import Storage
-from tests.processes import clean_env, free_port, gallery_running
-from tests.test_cli import (  # noqa: F401 - fixtures
+from tests.cli.test_cli import (  # noqa: F401 - fixtures
     CLI_KEY,
     PLAIN,
     LiveStandIn,
@@ -41,6 +40,7 @@ from tests.test_cli import (  # noqa: F401 - fixtures
     make_operator,
     standin,
 )
+from tests.processes import clean_env, free_port, gallery_running
 
 SAMPLE_TITLES = {video.vimeo_id: video.title for video, _ in sample_videos()}
 START_TIMEOUT = 30.0
