@@ -62,7 +62,7 @@ def main() -> None:
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--thumbnail", type=Path, required=True)
     args = parser.parse_args()
-    # The same uvicorn.run() options as gallery.cli.cmd_serve.
+    # The same uvicorn.run() options as gallery.cli.main.cmd_serve.
     uvicorn.run(
         create_app(args.thumbnail),
         host=args.host,

@@ -27,12 +27,12 @@ import os
 import re
 import shutil
 import signal
-import sqlite3
 import subprocess
 import sys
 import tempfile
 import time
 import urllib.request
+from collections import Counter
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -128,20 +128,20 @@ def control(port: int, mode: str | None = None) -> dict[str, int]:
 
 
 def seed(settings_env: dict[str, str], refresh_seconds: float) -> None:
-    from gallery.curate import Curator
-    from gallery.db import Database
+    from gallery.content.curate import Curator
     from gallery.settings import Settings
-    from gallery.thumbnails import ThumbnailStore
-    from gallery.vimeo import VimeoClient
+    from gallery.storage.store import Storage
+    from gallery.storage.thumbnails import ThumbnailStore
+    from gallery.vimeo.client import VimeoClient
 
     settings = Settings.from_environ(settings_env)
 
     async def add_all() -> None:
-        db = Database(settings.database_path)
-        db.migrate()
+        storage = Storage.sqlite(settings.database_path)
+        storage.migrate()
         async with VimeoClient(settings) as vimeo:
             policy = refresh_policy(refresh_seconds)  # the service's clock: due within seconds
-            curator = Curator(db, ThumbnailStore(settings.thumbnail_dir), vimeo, policy)
+            curator = Curator(storage, ThumbnailStore(settings.thumbnail_dir), vimeo, policy)
             for s in load_statements():
                 link = f"https://vimeo.com/{s.vimeo_id}" + (f"/{s.unlisted_hash}" if s.unlisted_hash else "")
                 texts = {
@@ -157,12 +157,14 @@ def seed(settings_env: dict[str, str], refresh_seconds: float) -> None:
 
 
 def fetch_statuses(database: Path) -> dict[str, int]:
-    conn = sqlite3.connect(f"file:{database}?mode=ro", uri=True, timeout=10)
+    from gallery.storage.store import Storage
+
+    storage = Storage.sqlite(database)
     try:
-        rows = conn.execute("SELECT fetch_status, COUNT(*) FROM videos GROUP BY 1 ORDER BY 1").fetchall()
+        found = Counter(v.fetch_status.value for v in storage.videos())
     finally:
-        conn.close()
-    return {str(status): int(n) for status, n in rows}
+        storage.close()
+    return dict(sorted(found.items()))
 
 
 def check_pages(port: int, titles: list[str], statements: list[str], thumbnails: list[str]) -> list[str]:

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import uvicorn
 
-from gallery.schedule import RefreshPolicy
+from gallery.content.schedule import RefreshPolicy
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
@@ -40,7 +40,7 @@ def load_statements() -> list[SampleStatement]:
 
 
 def serve_standin(port: int) -> None:
-    from gallery.standin import FakeVideo, StandIn
+    from gallery.vimeo.standin import FakeVideo, StandIn
 
     standin = StandIn(base_url=f"http://127.0.0.1:{port}", control=True, keep_requests=False)
     for n, sample in enumerate(load_statements()):

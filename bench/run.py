@@ -241,15 +241,15 @@ def sample_thumbnails(count: int, use_pillow: bool) -> tuple[list[bytes], str]:
         made = [pillow_thumbnail(1000 + n) for n in range(count)]
         if all(made):
             return [m for m in made if m], "generated with Pillow"
-    import gallery
+    import gallery.vimeo
 
-    media = Path(gallery.__file__).resolve().parent / "standin_media"
+    media = Path(gallery.vimeo.__file__).resolve().parent / "standin_media"
     files = sorted(media.glob("sample*.jpg"))
     if not files:
         raise BenchError(f"Pillow is missing and no sample JPEG was found in {media}.")
     pictures = [p.read_bytes() for p in files]
     return [pictures[n % len(pictures)] for n in range(count)], (
-        f"Pillow not available: gallery/standin_media/{files[0].name} (smaller than a real still)"
+        f"Pillow not available: gallery/vimeo/standin_media/{files[0].name} (smaller than a real still)"
     )
 
 
@@ -266,27 +266,25 @@ class Seeded:
 
 
 def seed(data_dir: Path, secret_key: str, use_pillow: bool) -> Seeded:
-    from gallery import store
-    from gallery.db import Database, utcnow
-    from gallery.models import FetchStatus, Video
+    from gallery.models import FetchStatus, Image, Video, sniff_image
     from gallery.settings import Settings
-    from gallery.thumbnails import ThumbnailStore
-    from gallery.vimeo import Image, sniff_image
+    from gallery.storage.engine import utcnow
+    from gallery.storage.store import Storage
+    from gallery.storage.thumbnails import ThumbnailStore
 
     settings = Settings.from_environ(
         {"GALLERY_DATA_DIR": str(data_dir), "GALLERY_SECRET_KEYS": secret_key}
     )
-    db = Database(settings.database_path)
-    db.migrate()
+    storage = Storage.sqlite(settings.database_path)
+    storage.migrate()
     thumbs = ThumbnailStore(settings.thumbnail_dir)
     samples = sample_statements()
     pictures, source = sample_thumbnails(len(samples), use_pillow)
     names = []
     now = utcnow()
-    with db.transaction() as conn:
-        gallery = store.default_gallery(conn)
-        store.update_gallery(
-            conn,
+    with storage.transaction() as tx:
+        gallery = tx.default_gallery()
+        tx.update_gallery(
             gallery.id,
             title="Herz einschalten – Rassismus ausschalten",
             intro=(
@@ -299,8 +297,7 @@ def seed(data_dir: Path, secret_key: str, use_pillow: bool) -> Seeded:
             assert kind is not None, "sample thumbnails are images"
             name = thumbs.save(Image(data=picture, media_type=kind[0], extension=kind[1]))
             names.append(name)
-            store.save_video(
-                conn,
+            tx.save_video(
                 Video(
                     vimeo_id=sample.vimeo_id,
                     unlisted_hash=sample.unlisted_hash,
@@ -318,8 +315,7 @@ def seed(data_dir: Path, secret_key: str, use_pillow: bool) -> Seeded:
                     good_at=now,
                 ),
             )
-            store.add_statement(
-                conn,
+            tx.add_statement(
                 gallery.id,
                 sample.vimeo_id,
                 published=True,
@@ -329,8 +325,8 @@ def seed(data_dir: Path, secret_key: str, use_pillow: bool) -> Seeded:
                 transcript=sample.transcript,
                 alt_text=sample.alt_text,
             )
-        slug = store.default_gallery(conn).slug
-    db.close()
+        slug = tx.default_gallery().slug
+    storage.close()
     return Seeded(
         gallery_slug=slug,
         vimeo_ids=[s.vimeo_id for s in samples],

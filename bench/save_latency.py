@@ -64,16 +64,17 @@ def text(rng: random.Random, chars: int) -> str:
 
 
 def seed(data_dir: Path, count: int, transcript_chars: int) -> None:
-    from gallery import auth, store
-    from gallery.db import Database, utcnow
+    from gallery.admin import accounts, passwords
     from gallery.models import FetchStatus, Video
+    from gallery.storage.engine import utcnow
+    from gallery.storage.store import Storage
 
     rng = random.Random(count)
-    db = Database(data_dir / "gallery.sqlite3")
-    db.migrate()
+    storage = Storage.sqlite(data_dir / "gallery.sqlite3")
+    storage.migrate()
     now = utcnow()
-    with db.transaction() as conn:
-        gallery = store.default_gallery(conn)
+    with storage.transaction() as tx:
+        gallery = tx.default_gallery()
         for n in range(count):
             vimeo_id = 800_000_001 + n
             video = Video(
@@ -92,9 +93,8 @@ def seed(data_dir: Path, count: int, transcript_chars: int) -> None:
                 fetched_at=now,
                 good_at=now,
             )
-            store.save_video(conn, video)
-            store.add_statement(
-                conn,
+            tx.save_video(video)
+            tx.add_statement(
                 gallery.id,
                 vimeo_id,
                 published=True,
@@ -105,8 +105,8 @@ def seed(data_dir: Path, count: int, transcript_chars: int) -> None:
                 alt_text=text(rng, 60),
             )
         # Cheap hash parameters: signing in is not what is measured.
-        auth.add_editor(conn, "bench", auth.hash_password("bench-passwort-lang", n=2**10, r=8, p=1))
-    db.close()
+        accounts.add_editor(tx, "bench", passwords.hash_password("bench-passwort-lang", n=2**10, r=8, p=1))
+    storage.close()
 
 
 def measure(count: int, transcript_chars: int, saves: int) -> Timing:

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import logging
-import sqlite3
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import replace
 from http import HTTPStatus
@@ -16,41 +15,37 @@ from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import BaseRoute, Route
+from starlette.routing import Route, Router
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from . import admin, store
-from .assets import AssetLane, StaticAssets, ThumbnailEndpoint
-from .consent import ConsentSigner
-from .db import Database
-from .embed import EmbedScript, EmbedViews
+from . import admin
+from .admin.passwords import PasswordChecker
+from .admin.throttle import LoginThrottle
+from .content.schedule import RefreshPolicy
 from .i18n import DEFAULT_LANGUAGE, LANGUAGES, translate, translations
 from .i18n import gettext_noop as N_
-from .notice import load_notice
-from .pages import all_ancestors, html_response, page_context
-from .paths import STATIC_DIR
 from .private import secure_data_dir
-from .refresher import Refresher
-from .render import PLACEHOLDER, Page, PageCache, Renderer
-from .schedule import RefreshPolicy
-from .security import (
-    FRAME_ANCESTORS_KEY,
-    AllowedHosts,
-    ForwardedHeaders,
-    HostGate,
-    SecurityHeaders,
-    SecurityHeadersMiddleware,
-    TrustedProxies,
-    relative_slash_redirects,
-)
-from .services import Services
+from .public.choice import ConsentChoice
+from .public.consent import ConsentSigner
+from .public.context import all_ancestors, page_context
+from .public.embed import EmbedScript, EmbedViews
+from .public.notice import load_notice
+from .public.styles import GalleryStyle
+from .public.views import PublicViews
+from .public.visit import read_visit
+from .services import Runtime, Services, State
 from .settings import Settings
-from .styles import GalleryStyle
-from .throttle import LoginThrottle
-from .thumbnails import ThumbnailStore
-from .views import PublicViews
-from .vimeo import VimeoClient
-from .visit import read_visit
+from .storage.store import Storage
+from .storage.thumbnails import ThumbnailStore
+from .web.assets import AssetLane, StaticAssets, ThumbnailEndpoint
+from .web.cache import PageCache
+from .web.checks import relative_slash_redirects
+from .web.errors import error_heading
+from .web.headers import FRAME_ANCESTORS_KEY, SecurityHeaders, SecurityHeadersMiddleware
+from .web.hosts import AllowedHosts, ForwardedHeaders, HostGate, TrustedProxies
+from .web.paths import STATIC_DIR
+from .web.render import PLACEHOLDER, Renderer
+from .web.responses import Page, html_response
 
 log = logging.getLogger("gallery")
 
@@ -60,20 +55,10 @@ DEFAULT_MESSAGES = {
     413: N_("Die Anfrage ist zu groß."),
 }
 TRY_LATER = N_("Bitte versuchen Sie es später noch einmal.")
-FALLBACK_HEADING = N_("Fehler")
 FALLBACK_ERROR = (
     '<!doctype html><html lang="{lang}"><meta charset="utf-8">'
     "<title>{heading}</title><h1>{heading}</h1><p>{message}</p></html>"
 )
-ERROR_HEADINGS = {
-    400: N_("Ungültige Anfrage"),
-    403: N_("Nicht erlaubt"),
-    404: N_("Nicht gefunden"),
-    405: N_("Methode nicht erlaubt"),
-    413: N_("Anfrage zu groß"),
-    415: N_("Falsches Format"),
-    500: N_("Ein Fehler ist aufgetreten"),
-}
 
 
 class GalleryApp(Starlette):
@@ -99,30 +84,44 @@ class GalleryApp(Starlette):
         return ForwardedHeaders(gated, proxies) if proxies else gated
 
 
-def build_services(settings: Settings, *, demo: bool = False) -> Services:
+def build_services(
+    settings: Settings,
+    url_path_for: Callable[..., str],
+    *,
+    demo: bool = False,
+    refresh_policy: RefreshPolicy | None = None,
+    throttle: LoginThrottle | None = None,
+    passwords: PasswordChecker | None = None,
+    renderer: type[Renderer] = Renderer,
+    storage: Storage | None = None,
+) -> Services:
     """Open the database (migrating it), load the notice, and prepare everything pages need."""
     secure_data_dir(settings.data_dir)
-    db = Database(settings.database_path)
-    db.migrate()
+    storage = storage or Storage.sqlite(settings.database_path)
+    storage.migrate()
     security = SecurityHeaders(settings)
     notice = load_notice(settings.data_dir, LANGUAGES)
-    with db.transaction() as conn:
-        notice_date = store.record_notice_version(
-            conn,
+    with storage.transaction() as tx:
+        notice_date = tx.record_notice_version(
             notice.version,
             notice.short_for(DEFAULT_LANGUAGE),
             notice.full_for(DEFAULT_LANGUAGE),
         )
+    static = StaticAssets(STATIC_DIR, security)
     return Services(
         settings=settings,
-        db=db,
+        storage=storage,
         notice=notice,
         notice_date=notice_date,
         signer=ConsentSigner(settings.secret_keys, notice.version, settings.consent_max_age_seconds),
-        static=StaticAssets(STATIC_DIR, security),
+        static=static,
         security=security,
         thumbnails=ThumbnailStore(settings.thumbnail_dir),
-        pages=PageCache(db),
+        pages=PageCache(storage),
+        renderer=renderer(settings, url_path_for, static.url, demo=demo),
+        refresh_policy=refresh_policy or RefreshPolicy.from_settings(settings),
+        throttle=throttle or LoginThrottle(),
+        passwords=passwords or PasswordChecker(),
     )
 
 
@@ -133,57 +132,68 @@ def create_app(
     demo: bool = False,
     refresh_policy: RefreshPolicy | None = None,
     throttle: LoginThrottle | None = None,
+    passwords: PasswordChecker | None = None,
+    renderer: type[Renderer] = Renderer,
+    storage: Storage | None = None,
 ) -> Starlette:
     """The ASGI app. ``demo`` is only ever set by ``gallery demo``, never by settings.
 
-    ``refresh_policy`` replaces the timing of the background refresh (tests and bench/load.py
-    use seconds where production uses GALLERY_REFRESH_HOURS); ``throttle`` the sign-in throttle
-    (tests give it a clock they move by hand).
+    The other keywords replace a part for tests and benchmarks: ``refresh_policy`` the timing of
+    the background refresh (seconds where production uses GALLERY_REFRESH_HOURS), ``throttle``
+    the sign-in throttle (with a clock moved by hand, or its own policy), ``passwords`` the
+    password checker (one that counts or holds its checks), ``renderer`` the page renderer,
+    ``storage`` the data (an engine that fails, or erases with less patience).
     """
     settings = settings or Settings.from_environ()
-    services = build_services(settings, demo=demo)
-    services.refresh_policy = refresh_policy or RefreshPolicy.from_settings(settings)
+    # The renderer links to routes whose endpoints need the finished services: it is given the
+    # route table's lookup now, and the table is filled just below, before any page is rendered.
+    router = Router()
+    services = build_services(
+        settings,
+        router.url_path_for,
+        demo=demo,
+        refresh_policy=refresh_policy,
+        throttle=throttle,
+        passwords=passwords,
+        renderer=renderer,
+        storage=storage,
+    )
     public = PublicViews(services)
 
     @asynccontextmanager
-    async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        vimeo = services.vimeo = VimeoClient(settings, vimeo_transport)
-        refresher = services.refresher = Refresher(
-            services.db, services.thumbnails, vimeo, services.refresh_policy
-        )
-        refresher.start()  # returns at once; the first pass comes after a delay
+    async def lifespan(app: Starlette) -> AsyncIterator[State]:
+        runtime = Runtime.start(services, vimeo_transport)
         try:
-            yield
+            yield {"runtime": runtime}
         finally:
-            await refresher.stop()
-            await vimeo.aclose()
-            services.db.close()
+            await runtime.stop()
+            services.storage.close()
 
-    routes: list[BaseRoute] = [
-        *public.routes(),
-        admin.mount(services, throttle),
-        *EmbedViews(services).routes(),
-        Route("/g/{slug}/style.css", GalleryStyle(services), name="gallery_style"),
-        # Served by the AssetLane before routing; listed so that url_path_for knows them.
-        Route("/thumbs/{name}", _never, name="thumbnail"),
-        Route("/static/{name:path}", _never, name="static"),
-        Route("/embed.js", _never, name="embed_script"),
-    ]
+    router.routes.extend(
+        [
+            *public.routes(),
+            *ConsentChoice(services, public).routes(),
+            admin.mount(services),
+            *EmbedViews(services).routes(),
+            Route("/g/{slug}/style.css", GalleryStyle(services), name="gallery_style"),
+            # Served by the AssetLane before routing; listed so that url_path_for knows them.
+            Route("/thumbs/{name}", _never, name="thumbnail"),
+            Route("/static/{name:path}", _never, name="static"),
+            Route("/embed.js", _never, name="embed_script"),
+        ]
+    )
 
     async def http_error(request: Request, exc: Exception) -> Response:
         status = exc.status_code if isinstance(exc, HTTPException) else 500
         detail = exc.detail if isinstance(exc, HTTPException) else ""
         return error_page(services, request, status, detail)
 
-    app = GalleryApp(
-        routes=routes,
+    return GalleryApp(
+        routes=router.routes,
         services=services,
         exception_handlers={HTTPException: http_error, 500: http_error},
         lifespan=lifespan,
     )
-    services.renderer = Renderer(settings, app.url_path_for, services.static.url, demo=demo)
-    app.state.services = services
-    return app
 
 
 async def _never(scope: Scope, receive: Receive, send: Send) -> None:  # pragma: no cover
@@ -195,7 +205,7 @@ def error_page(services: Services, request: Request, status: int, detail: str) -
     visit = replace(read_visit(request.scope, services.signer), note=None)
     lang = visit.language()
     gettext = translations(lang).gettext
-    heading = gettext(ERROR_HEADINGS.get(status, FALLBACK_HEADING))
+    heading = gettext(error_heading(status))
     if status >= 500:
         detail = TRY_LATER
     elif not detail or detail == HTTPStatus(status).phrase:
@@ -203,7 +213,7 @@ def error_page(services: Services, request: Request, status: int, detail: str) -
     try:
         # An area that narrowed who may frame it (the admin: nobody) keeps that for its errors.
         ancestors = request.scope.get(FRAME_ANCESTORS_KEY) or all_ancestors(services)
-    except sqlite3.Error:  # the very reason for a 500, perhaps: fall back to the global list
+    except services.storage.errors:  # the very reason for a 500, perhaps: fall back to the global list
         ancestors = services.settings.frame_ancestors
     try:
         html = services.renderer.render(
@@ -219,4 +229,4 @@ def error_page(services: Services, request: Request, status: int, detail: str) -
             lang=lang, heading=escape(heading), message=escape(translate(lang, detail))
         )
     headers = [(b"allow", b"GET, HEAD")] if status == 405 else None
-    return html_response(request, Page.of(html, status, ancestors), headers)
+    return html_response(request, Page.of(html, status, ancestors), services.security, headers)

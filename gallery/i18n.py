@@ -9,6 +9,7 @@ from __future__ import annotations
 import errno
 import gettext
 from collections.abc import Mapping
+from datetime import datetime
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -50,6 +51,24 @@ def decimal(value: float, lang: str) -> str:
     """A number with one decimal as that language writes it (3,2 in German, 3.2 in English)."""
     text = f"{value:.1f}"
     return text.replace(".", ",") if lang == DEFAULT_LANGUAGE else text
+
+
+DATE_FORMATS = {"de": "{d.day:02d}.{d.month:02d}.{d.year}", "en": "{d.day} {month} {d.year}"}
+MONTHS_EN = (
+    "January", "February", "March", "April", "May", "June",
+    "July", "August", "September", "October", "November", "December",
+)
+
+
+def format_date(value: str | None, lang: str = "de") -> str:
+    """A date as people of that language write it (no locale settings needed)."""
+    if not value:
+        return ""
+    try:
+        d = datetime.fromisoformat(value)
+    except ValueError:
+        return value
+    return DATE_FORMATS.get(lang, DATE_FORMATS["de"]).format(d=d, month=MONTHS_EN[d.month - 1])
 
 
 # --- texts made from message ids, shown later in another language ---------------------------

@@ -113,3 +113,49 @@ class AuditEntry:
     revision: int | None
     fields: tuple[str, ...]
     subject: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ScheduledVideo:
+    """A video some gallery shows, with its row of the refresh schedule (None: never scheduled)."""
+
+    vimeo_id: int
+    fetched_at: str | None
+    thumbnail: str | None
+    next_check: float | None
+    failures: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class RefreshState:
+    """The one refresh state of the service: who holds the lease, and the pause after trouble."""
+
+    holder: str
+    lease_until: float
+    paused_until: float
+    failures: int
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class Image:
+    """An image's bytes with the media type and file extension its bytes show."""
+
+    data: bytes
+    media_type: str
+    extension: str
+
+
+def sniff_image(data: bytes) -> tuple[str, str] | None:
+    """(media type, extension) judged by the bytes alone, or None if not a known image."""
+    if data.startswith(b"\xff\xd8\xff"):
+        return "image/jpeg", "jpg"
+    if data.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "image/png", "png"
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "image/webp", "webp"
+    if data[:6] in {b"GIF87a", b"GIF89a"}:
+        return "image/gif", "gif"
+    if data[4:12] in {b"ftypavif", b"ftypavis"}:
+        return "image/avif", "avif"
+    return None

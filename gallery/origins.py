@@ -4,6 +4,7 @@ Every origin the service is given (settings, the editors' lists of sites, import
 ``Referer``) goes through :func:`parse_origin`, or :func:`origin_of_url` for a whole URL, so a
 malformed one is answered everywhere with the same one sentence, never with whatever ``urllib`` or
 ``ipaddress`` happen to raise for it.
+Stored lists of them reach a CSP ``frame-ancestors`` only through :func:`valid_ancestors`.
 """
 
 from __future__ import annotations
@@ -159,3 +160,25 @@ def _checked_host(value: str, host: str) -> str:
                 value, N_("hat einen Host, der weder ein Name noch eine IPv4-Adresse ist")
             ) from None
     return host
+
+
+def valid_ancestors(values: tuple[str, ...]) -> tuple[str, ...]:
+    """Only exact origins, 'self' and 'none' reach the CSP header: a stored value is never trusted."""
+    good = []
+    for value in values:
+        try:
+            good.append(parse_frame_ancestor(value))
+        except OriginError:
+            continue
+    return tuple(good)
+
+
+def union_ancestors(lists: list[tuple[str, ...]]) -> tuple[str, ...]:
+    """Everyone allowed to embed any gallery; 'none' only if nobody else is."""
+    seen: dict[str, None] = {}
+    for values in lists:
+        for value in values:
+            seen.setdefault(value, None)
+    if len(seen) > 1:
+        seen.pop("'none'", None)
+    return tuple(seen) or ("'none'",)

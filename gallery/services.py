@@ -1,27 +1,40 @@
-"""Everything the endpoints share, built once per app and passed explicitly (no globals)."""
+"""Everything the endpoints share, built once per app and passed explicitly (no globals).
+
+:class:`Services` is complete and frozen when the app is made; what is bound to the event loop
+(the Vimeo client, the curator using it, the background refresher) is the :class:`Runtime`, made
+when the app starts and closed when it stops. Views reach it as ``request.state.runtime``.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from typing import TypedDict
 
-from .assets import StaticAssets
-from .consent import ConsentSigner
-from .curate import Curator
-from .db import Database
-from .notice import Notice
-from .refresher import Refresher
-from .render import PageCache, Renderer
-from .schedule import RefreshPolicy
-from .security import SecurityHeaders
+import httpx
+
+from .admin.passwords import PasswordChecker
+from .admin.throttle import LoginThrottle
+from .content.curate import Curator
+from .content.refresher import Refresher
+from .content.schedule import RefreshPolicy
+from .public.consent import ConsentSigner
+from .public.notice import Notice
 from .settings import Settings
-from .thumbnails import ThumbnailStore
-from .vimeo import VimeoClient
+from .storage.store import Storage
+from .storage.thumbnails import ThumbnailStore
+from .vimeo.client import VimeoClient
+from .web.assets import StaticAssets
+from .web.cache import PageCache
+from .web.headers import SecurityHeaders
+from .web.render import Renderer
 
 
-@dataclass
+@dataclass(frozen=True, slots=True)
 class Services:
+    """Made complete by ``build_services`` when the app is built; nothing is added later."""
+
     settings: Settings
-    db: Database
+    storage: Storage
     notice: Notice
     notice_date: str
     signer: ConsentSigner
@@ -29,13 +42,35 @@ class Services:
     thumbnails: ThumbnailStore
     pages: PageCache
     security: SecurityHeaders
-    renderer: Renderer = field(init=False)
-    refresh_policy: RefreshPolicy = field(default_factory=RefreshPolicy)
-    # Bound to the event loop, so created in the lifespan, not at build time.
-    vimeo: VimeoClient | None = None
-    refresher: Refresher | None = None
+    renderer: Renderer
+    refresh_policy: RefreshPolicy
+    throttle: LoginThrottle
+    passwords: PasswordChecker
 
-    @property
-    def curator(self) -> Curator:
-        assert self.vimeo is not None, "the Vimeo client exists while the app runs"
-        return Curator(self.db, self.thumbnails, self.vimeo, self.refresh_policy)
+
+@dataclass(frozen=True, slots=True)
+class Runtime:
+    """What needs a running event loop: one Vimeo client and one curator for the app's life."""
+
+    vimeo: VimeoClient
+    curator: Curator
+    refresher: Refresher
+
+    @classmethod
+    def start(cls, services: Services, transport: httpx.AsyncBaseTransport | None = None) -> Runtime:
+        """Open the Vimeo client and start the background refresher (its first pass comes later)."""
+        vimeo = VimeoClient(services.settings, transport)
+        curator = Curator(services.storage, services.thumbnails, vimeo, services.refresh_policy)
+        refresher = Refresher(curator)
+        refresher.start()  # returns at once; the first pass comes after a delay
+        return cls(vimeo, curator, refresher)
+
+    async def stop(self) -> None:
+        await self.refresher.stop()
+        await self.vimeo.aclose()
+
+
+class State(TypedDict):
+    """The lifespan's state, copied into every request as ``request.state``."""
+
+    runtime: Runtime

@@ -1,4 +1,8 @@
-"""Typed, frozen settings read from ``GALLERY_*`` environment variables at start-up."""
+"""Typed, frozen settings read from ``GALLERY_*`` environment variables at start-up.
+
+One module although past 300 lines: every setting, its default and its check side by side, the
+one place the settings table in docs/operations.md is held against.
+"""
 
 from __future__ import annotations
 
@@ -14,6 +18,7 @@ from pathlib import Path
 from urllib.parse import SplitResult, urlsplit
 
 from . import private
+from .errors import UserError
 from .i18n import fill, os_reason
 from .i18n import gettext_noop as N_
 from .origins import OriginError, origin_of_url, parse_frame_ancestor
@@ -31,7 +36,7 @@ HOST_RE = re.compile(
 )
 
 
-class SettingsError(ValueError):
+class SettingsError(UserError, ValueError):
     """A setting has a value the service cannot start with; the message is one sentence.
 
     ``message`` is German, made with :func:`~gallery.i18n.fill`, so the command line can show it
@@ -39,8 +44,7 @@ class SettingsError(ValueError):
     """
 
     def __init__(self, message: str, /, **params: object) -> None:
-        self.message = fill(message, **params)
-        super().__init__(self.message)
+        super().__init__(fill(message, **params))
 
 
 class MissingDataDir(SettingsError):

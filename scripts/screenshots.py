@@ -24,9 +24,11 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from gallery.app import create_app  # noqa: E402
-from gallery.demo import demo_settings, sample_videos, seed  # noqa: E402
+from gallery.cli.demo.run import seed  # noqa: E402
+from gallery.cli.demo.samples import sample_videos  # noqa: E402
+from gallery.cli.demo.standin_note import demo_settings  # noqa: E402
 from gallery.settings import Secret, Settings  # noqa: E402
-from gallery.standin import StandIn  # noqa: E402
+from gallery.vimeo.standin import StandIn  # noqa: E402
 
 CHROMIUM = os.environ.get("GALLERY_TEST_CHROMIUM", "/usr/bin/chromium")
 SCREENS = {"desktop": {"width": 1280, "height": 900}, "phone": {"width": 390, "height": 844}}

@@ -11,8 +11,8 @@ from typing import Any
 import httpx
 from starlette.testclient import TestClient
 
-from gallery import auth
-from gallery.db import Database
+from gallery.admin import accounts, passwords
+from gallery.storage.store import Storage
 from tests.htmlparse import Element, parse
 
 PASSWORD = "richtig-langes-passwort"
@@ -54,10 +54,10 @@ class FakeClock:
 def create_editor(db_path: Path, name: str = "anna", password: str = PASSWORD) -> None:
     """An account as `gallery editor add` makes it, with cheap scrypt parameters to keep tests fast
     (the parameters travel in the hash; the default ones are tested on their own)."""
-    db = Database(db_path)
+    db = Storage.sqlite(db_path)
     db.migrate()
     with db.transaction() as conn:
-        auth.add_editor(conn, name, auth.hash_password(password, n=2**10, r=8, p=1))
+        accounts.add_editor(conn, name, passwords.hash_password(password, n=2**10, r=8, p=1))
 
 
 class AdminActions:

@@ -15,13 +15,15 @@ from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
 from gallery.app import create_app
-from gallery.curate import Curator
-from gallery.db import Database
-from gallery.demo import demo_settings, sample_videos
+from gallery.cli.demo.samples import sample_videos
+from gallery.cli.demo.standin_note import demo_settings
+from gallery.content.curate import Curator
 from gallery.settings import Secret, Settings
-from gallery.standin import FakeVideo, StandIn
-from gallery.thumbnails import ThumbnailStore
-from gallery.vimeo import VimeoClient
+from gallery.storage.sqlite import SQLiteEngine
+from gallery.storage.store import Storage
+from gallery.storage.thumbnails import ThumbnailStore
+from gallery.vimeo.client import VimeoClient
+from gallery.vimeo.standin import FakeVideo, StandIn
 from tests.admin_helpers import AdminActions, create_editor
 from tests.helpers import LOCALE_VARIABLES
 
@@ -105,7 +107,7 @@ def curator_factory(
 
     @asynccontextmanager
     async def make() -> AsyncIterator[Curator]:
-        db = Database(curated_settings.database_path)
+        db = Storage.sqlite(curated_settings.database_path)
         db.migrate()
         async with VimeoClient(curated_settings, vimeo_transport) as vimeo:
             yield Curator(db, ThumbnailStore(curated_settings.thumbnail_dir), vimeo)
@@ -124,8 +126,16 @@ def sample_link(video: FakeVideo) -> str:
 
 
 @pytest.fixture
+def storage_engine() -> Callable[[Path], SQLiteEngine]:
+    """What the test app keeps its data in: the service's own engine, unless a test module or
+    test hands it another (one that behaves like other SQLite builds, or waits less to erase)."""
+    return SQLiteEngine
+
+
+@pytest.fixture
 def populated_app(
     curated_settings: Settings,
+    storage_engine: Callable[[Path], SQLiteEngine],
     curator_factory: Callable[[], AbstractAsyncContextManager[Curator]],
     vimeo_transport: httpx.AsyncBaseTransport,
 ) -> Starlette:
@@ -137,7 +147,8 @@ def populated_app(
                 await curator.add(sample_link(video), texts=texts)
 
     asyncio.run(seed())
-    return create_app(curated_settings, vimeo_transport=vimeo_transport)
+    storage = Storage(storage_engine(curated_settings.database_path))
+    return create_app(curated_settings, vimeo_transport=vimeo_transport, storage=storage)
 
 
 @pytest.fixture
@@ -146,7 +157,7 @@ def populated(populated_app: Starlette) -> Iterator[TestClient]:
         yield client
 
 
-# --- editors (issue 4) -------------------------------------------------------------------
+# --- editors ----------------------------------------------------------------------------
 
 
 @pytest.fixture

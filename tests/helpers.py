@@ -5,9 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from urllib.parse import parse_qs, urlsplit
 
-from gallery import store
-from gallery.db import Database, utcnow
 from gallery.settings import Settings
+from gallery.storage.store import Storage
 from tests.htmlparse import Element
 
 SAME_ORIGIN = {"sec-fetch-site": "same-origin"}
@@ -23,27 +22,19 @@ def add_gallery(
     vimeo_ids: tuple[int, ...] = (),
 ) -> None:
     """A second gallery (the admin area of a later issue makes these), holding existing videos."""
-    db = Database(settings.database_path)
-    with db.transaction() as conn:
-        now = utcnow()
-        conn.execute(
-            "INSERT INTO galleries (slug, title, intro, is_default, created_at, updated_at)"
-            " VALUES (?, ?, '', 0, ?, ?)",
-            (slug, title, now, now),
-        )
-        gallery = store.gallery_by_slug(conn, slug)
-        assert gallery is not None
-        store.update_gallery(conn, gallery.id, lang=lang, frame_ancestors=frame_ancestors)
+    storage = Storage.sqlite(settings.database_path)
+    with storage.transaction() as tx:
+        gallery = tx.add_gallery(slug, title, lang=lang, frame_ancestors=frame_ancestors)
         for vimeo_id in vimeo_ids:
-            store.add_statement(conn, gallery.id, vimeo_id, published=True, speaker_name="Sprecherin")
-    db.close()
+            tx.add_statement(gallery.id, vimeo_id, published=True, speaker_name="Sprecherin")
+    storage.close()
 
 
 def set_default_gallery(settings: Settings, **fields: object) -> None:
-    db = Database(settings.database_path)
-    with db.transaction() as conn:
-        store.update_gallery(conn, store.default_gallery(conn).id, **fields)
-    db.close()
+    storage = Storage.sqlite(settings.database_path)
+    with storage.transaction() as tx:
+        tx.update_gallery(tx.default_gallery().id, **fields)
+    storage.close()
 
 
 def csp(header: str) -> dict[str, str]:

@@ -16,11 +16,11 @@ from pathlib import Path
 
 import pytest
 
-from gallery.cli import build_parser
-from gallery.demo import default_demo_dir
+from gallery.cli.demo.run import default_demo_dir
+from gallery.cli.main import build_parser
 from gallery.settings import Settings
+from tests.cli.test_demo import running
 from tests.processes import clean_env
-from tests.test_demo import running
 
 ROOT = Path(__file__).resolve().parent.parent
 README = ROOT / "README.md"
@@ -127,7 +127,7 @@ def test_the_readme_gives_exactly_the_two_set_up_commands() -> None:
 def test_the_run_command_installs_the_gallery_command_and_starts_the_demo_where_the_tour_looks() -> None:
     """``pip install .`` puts ``gallery`` into .venv/bin; ``gallery demo`` serves where the tour says."""
     project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
-    assert project["scripts"]["gallery"] == "gallery.cli:main"
+    assert project["scripts"]["gallery"] == "gallery.cli.main:main"
     readme = README.read_text(encoding="utf-8")
     assert f"Python {project['requires-python'].removeprefix('>=')} or newer" in readme
     demo = build_parser().parse_args(["demo"])

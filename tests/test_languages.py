@@ -16,9 +16,9 @@ from babel.messages.pofile import read_po
 from starlette.testclient import TestClient
 
 from gallery.app import create_app
-from gallery.consent import COOKIE_NAME
-from gallery.demo import sample_videos
+from gallery.cli.demo.samples import sample_videos
 from gallery.i18n import LANGUAGES, translations
+from gallery.public.consent import COOKIE_NAME
 from gallery.settings import Settings
 from tests.helpers import SAME_ORIGIN, internal_links, query_of, set_default_gallery
 from tests.htmlparse import Element, parse

@@ -15,9 +15,9 @@ from starlette.testclient import TestClient
 from gallery.app import create_app
 from gallery.settings import Settings
 from tests.admin_helpers import AdminActions, create_editor
+from tests.cli.test_demo import running
 from tests.htmlparse import Element, parse
 from tests.processes import clean_env, free_port
-from tests.test_demo import running
 
 VARIABLES = [
     "GALLERY_IMPRINT_URL",

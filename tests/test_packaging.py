@@ -22,8 +22,9 @@ SHIPPED = [
     "gallery/_templates/base.html",
     "gallery/_templates/notice/de/short.html",
     "gallery/_static/gallery.css",
-    "gallery/standin_media/sample1.jpg",
-    "gallery/migrations/0001_initial.sql",
+    "gallery/vimeo/standin_media/sample1.jpg",
+    "gallery/storage/migrations/0001_initial.sql",
+    "gallery/cli/demo/media/logo.png",
 ]
 
 
@@ -52,11 +53,11 @@ def test_wheel_installs_and_runs_outside_the_checkout(tmp_path: Path) -> None:
         for path in SHIPPED:
             assert path in names, path
         assert archive.read("gallery/_templates/base.html").startswith(b"<!doctype html>")
-        assert archive.read("gallery/standin_media/sample1.jpg").startswith(b"\xff\xd8\xff")
+        assert archive.read("gallery/vimeo/standin_media/sample1.jpg").startswith(b"\xff\xd8\xff")
         entry_points = archive.read(
             next(n for n in names if n.endswith(".dist-info/entry_points.txt"))
         ).decode()
-    assert "gallery = gallery.cli:main" in entry_points
+    assert "gallery = gallery.cli.main:main" in entry_points
     assert not any(n.startswith(("tests/", "bench/")) for n in names)
 
     # A fresh venv; the dependencies come from the test environment's site-packages, added
@@ -90,7 +91,7 @@ def test_wheel_installs_and_runs_outside_the_checkout(tmp_path: Path) -> None:
         [
             str(python),
             "-c",
-            "import gallery, gallery.paths as p; print(gallery.__file__); "
+            "import gallery, gallery.web.paths as p; print(gallery.__file__); "
             "print(p.TEMPLATES_DIR); print(p.STATIC_DIR)",
         ],
         cwd=tmp_path,

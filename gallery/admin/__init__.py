@@ -2,23 +2,27 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from starlette.middleware import Middleware
 from starlette.routing import Mount, Router
 
-from ..security import relative_slash_redirects
-from ..services import Services
-from ..throttle import LoginThrottle
+from ..web.checks import relative_slash_redirects
 from .actions import Actions
-from .base import Admin, AdminGate
+from .base import Admin
 from .galleries import Galleries
+from .gate import AdminGate
 from .looks import Looks
 from .signin import SignIn
 from .statements import Statements
 
+if TYPE_CHECKING:  # handed in when the app is built: named here for annotations only
+    from ..services import Services
 
-def mount(services: Services, throttle: LoginThrottle | None = None) -> Mount:
+
+def mount(services: Services) -> Mount:
     """``Mount("/admin", ...)`` with every admin route behind the :class:`AdminGate`."""
-    admin = Admin(services, throttle)
+    admin = Admin(services)
     statements = Statements(admin)
     galleries = Galleries(admin, statements)
     routes = [

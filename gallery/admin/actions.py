@@ -9,13 +9,14 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from .. import editing, store
-from ..curate import STATUS_LABELS as STATUS_LABELS  # also what the gallery page shows
-from ..curate import CurateError
+from ..content import editing
+from ..content.audit import FIELD_LABELS
+from ..content.curate import CurateError
+from ..content.posters import MAX_UPLOAD_BYTES, PosterError, reencode
+from ..content.status import STATUS_LABELS
 from ..i18n import gettext_noop as N_
-from ..posters import MAX_UPLOAD_BYTES, PosterError, reencode
-from ..render import duration
-from ..security import body_limit
+from ..web.checks import body_limit
+from ..web.render import duration
 from .base import SMALL_BODY, UPLOAD_BODY, UPLOAD_FORM, Admin, Session
 from .statements import NOT_FOUND, Statements
 
@@ -65,8 +66,8 @@ class Actions:
             raise HTTPException(400, N_("Bitte nutzen Sie die Schaltflächen der Seite."))
 
         def work() -> None:
-            with self.a.s.db.transaction() as conn:
-                editing.set_published(conn, s, wanted == "1", session.editor.name)
+            with self.a.s.storage.transaction() as tx:
+                editing.set_published(tx, s, wanted == "1", session.editor.name)
 
         await to_thread.run_sync(work)
         back = _text(form, "back")
@@ -82,8 +83,8 @@ class Actions:
             raise HTTPException(400, N_("Bitte nutzen Sie die Schaltflächen der Seite."))
 
         def work() -> bool:
-            with self.a.s.db.transaction() as conn:
-                return editing.move(conn, s, str(direction), session.editor.name)
+            with self.a.s.storage.transaction() as tx:
+                return editing.move(tx, s, str(direction), session.editor.name)
 
         moved = await to_thread.run_sync(work)
         return self.a.done(
@@ -95,7 +96,8 @@ class Actions:
         s, gallery = await self.statements.statement(request.path_params["id"])
         lang = session.lang
         try:
-            outcome = await self.a.s.curator.refresh(s.vimeo_id, actor=session.editor.name, statement_id=s.id)
+            curator = self.a.curator(request)
+            outcome = await curator.refresh(s.vimeo_id, actor=session.editor.name, statement_id=s.id)
         except CurateError as exc:
             raise HTTPException(404, exc.message) from None
         before, after = outcome.previous, outcome.video
@@ -139,9 +141,9 @@ class Actions:
             name = await to_thread.run_sync(self.a.s.thumbnails.save, image)
 
         def work() -> set[str]:
-            with self.a.s.db.transaction() as conn:
-                old = editing.set_poster(conn, s, name, session.editor.name)
-                keep = store.referenced_thumbnails(conn)
+            with self.a.s.storage.transaction() as tx:
+                old = editing.set_poster(tx, s, name, session.editor.name)
+                keep = tx.referenced_thumbnails()
             return {old} - keep if old else set()
 
         for unused in await to_thread.run_sync(work):
@@ -152,11 +154,11 @@ class Actions:
         s, gallery = await self.statements.statement(request.path_params["id"])
 
         def others() -> list[str]:
-            with self.a.s.db.connect() as conn:
+            with self.a.s.storage.read() as reads:
                 return [
                     g.title
-                    for g in store.galleries(conn)
-                    if g.id != s.gallery_id and store.statement(conn, g.id, s.vimeo_id)
+                    for g in reads.galleries()
+                    if g.id != s.gallery_id and reads.statement(g.id, s.vimeo_id)
                 ]
 
         context = self.statements.context(request, session, s, gallery)
@@ -170,7 +172,7 @@ class Actions:
         if form.get("confirm") != "1":
             raise HTTPException(400, N_("Bitte bestätigen Sie das Löschen mit der Schaltfläche der Seite."))
         try:
-            await self.a.s.curator.delete(
+            await self.a.curator(request).delete(
                 s.id, everywhere=form.get("everywhere") == "1", actor=session.editor.name
             )
         except CurateError:
@@ -179,8 +181,6 @@ class Actions:
 
 
 def _label(name: str) -> str:
-    from ..audit import FIELD_LABELS
-
     return FIELD_LABELS.get(name, name)
 
 

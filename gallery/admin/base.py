@@ -6,7 +6,8 @@ import hmac
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from http import HTTPStatus
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -15,20 +16,22 @@ from starlette.datastructures import FormData
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from .. import auth, i18n
-from ..devices import DeviceCookies
-from ..hashing import HashingLane
+from .. import i18n
+from ..content.curate import Curator
 from ..i18n import DEFAULT_LANGUAGE
 from ..i18n import gettext_noop as N_
 from ..models import Editor
-from ..render import Page
-from ..security import FRAME_ANCESTORS_KEY, own_origin, safe_next
-from ..services import Services
-from ..throttle import LoginThrottle
-from ..views import html_response
-from .messages import DEFAULT_DETAILS, ERROR_HEADINGS, FORGED, FORM_LABELS, NOTICES
+from ..web.checks import own_origin, safe_next
+from ..web.errors import error_heading
+from ..web.responses import Page, html_response
+from . import session_cookie, sessions
+from .devices import DeviceCookies
+from .hashing import HashingLane
+from .messages import DEFAULT_DETAILS, FORGED, FORM_LABELS, NOTICES
+
+if TYPE_CHECKING:  # handed in when the app is built: named here for annotations only
+    from ..services import Runtime, Services
 
 # Form limits per kind of request: small for forms, one file only where a poster is uploaded.
 FORM: dict[str, Any] = {"max_files": 0, "max_fields": 30, "max_part_size": 8 * 1024}
@@ -78,36 +81,41 @@ def local_time(value: str | None) -> str:
 class Admin:
     """Shared by every admin view: one per app, holding the app's services."""
 
-    def __init__(self, services: Services, throttle: LoginThrottle | None = None) -> None:
+    def __init__(self, services: Services) -> None:
         self.s = services
         settings = services.settings
-        self.cookie = auth.SessionCookie(settings.secret_keys, settings.session_idle_minutes * 60)
+        self.cookie = session_cookie.SessionCookie(settings.secret_keys, settings.session_idle_minutes * 60)
         self.devices = DeviceCookies(settings.secret_keys)
         self.max_age = settings.session_max_hours * 3600
-        self.throttle = throttle or LoginThrottle()
+        self.throttle = services.throttle
         self.hashing = HashingLane()
+
+    def curator(self, request: Request) -> Curator:
+        """The app's one curator, made with its Vimeo client when the app started."""
+        runtime: Runtime = request.state.runtime
+        return runtime.curator
 
     # --- sessions ------------------------------------------------------------------------
 
     def remembered_language(self, request: Request) -> str:
         """The language from the cookie's signed content, without asking the database."""
-        content = self.cookie.read(request.cookies.get(auth.COOKIE_NAME), max_age=self.max_age)
+        content = self.cookie.read(request.cookies.get(session_cookie.COOKIE_NAME), max_age=self.max_age)
         return pick_language(request.query_params.get("lang"), content.lang if content else None)
 
     async def session(self, request: Request) -> Session | None:
-        content = self.cookie.read(request.cookies.get(auth.COOKIE_NAME))
+        content = self.cookie.read(request.cookies.get(session_cookie.COOKIE_NAME))
         if content is None:
             return None
 
         def find() -> Editor | None:
-            with self.s.db.connect() as conn:
-                return auth.session_editor(conn, content.token, self.max_age)
+            with self.s.storage.read() as reads:
+                return sessions.session_editor(reads, content.token, self.max_age)
 
         editor = await to_thread.run_sync(find)
         if editor is None:
             return None
         lang = pick_language(request.query_params.get("lang"), content.lang)
-        return Session(content.token, editor, lang, auth.csrf_token(content.token))
+        return Session(content.token, editor, lang, sessions.csrf_token(content.token))
 
     def protect(
         self, endpoint: Endpoint, form: dict[str, Any] = FORM
@@ -131,12 +139,12 @@ class Admin:
             finally:
                 await request.close()  # uploaded files spooled to disk go at once, also on a refusal
             if not any(
-                name == b"set-cookie" and value.startswith(auth.COOKIE_NAME.encode())
+                name == b"set-cookie" and value.startswith(session_cookie.COOKIE_NAME.encode())
                 for name, value in response.raw_headers
             ):
                 # Re-signing moves the idle limit on: the session lives while the editor works.
                 response.raw_headers.append(
-                    self.cookie.header(auth.CookieContent(session.token, session.lang))
+                    self.cookie.header(session_cookie.CookieContent(session.token, session.lang))
                 )
             return response
 
@@ -159,14 +167,14 @@ class Admin:
         params = {}
         if request.method == "GET" and request.url.path != self.url("admin:index"):
             params["next"] = request.url.path
-        if request.cookies.get(auth.COOKIE_NAME):
+        if request.cookies.get(session_cookie.COOKIE_NAME):
             params["expired"] = "1"
             lang = self.remembered_language(request)
             if lang != DEFAULT_LANGUAGE:  # the sign-in page stays in the editor's language
                 params["lang"] = lang
         query = f"?{urlencode(params)}" if params else ""
         response = RedirectResponse(self.url("admin:login") + query, status_code=303)
-        if request.cookies.get(auth.COOKIE_NAME):
+        if request.cookies.get(session_cookie.COOKIE_NAME):
             response.raw_headers.append(self.cookie.header(None))
         return response
 
@@ -230,7 +238,7 @@ class Admin:
             idle_minutes=self.s.settings.session_idle_minutes,
             **context,
         )
-        return html_response(request, Page.of(html, status))
+        return html_response(request, Page.of(html, status), self.s.security)
 
     def done(self, route: str, notice: str, anchor: str = "", **params: Any) -> Response:
         """After a change: back to a page (303), with a fixed notice code, never user text."""
@@ -240,7 +248,7 @@ class Admin:
         lang = self.remembered_language(request)
         if not detail or detail == _phrase(status):
             detail = DEFAULT_DETAILS.get(status, "")
-        heading = ERROR_HEADINGS.get(status, N_("Fehler"))
+        heading = error_heading(status)
         return self.page(
             request,
             "admin/error.html",
@@ -271,49 +279,7 @@ def _content_type(request: Request) -> str:
 
 
 def _phrase(status: int) -> str:
-    from http import HTTPStatus
-
     try:
         return HTTPStatus(status).phrase
     except ValueError:
         return ""
-
-
-class AdminGate:
-    """Around every /admin route: never framed, never stored by any cache, errors in admin look."""
-
-    def __init__(self, app: ASGIApp, admin: Admin) -> None:
-        self.app = app
-        self.admin = admin
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        scope[FRAME_ANCESTORS_KEY] = ("'none'",)
-        started = False
-
-        async def send_no_store(message: Message) -> None:
-            nonlocal started
-            if message["type"] == "http.response.start":
-                started = True
-                headers = [(k, v) for k, v in message.get("headers", ()) if k.lower() != b"cache-control"]
-                message["headers"] = [*headers, (b"cache-control", b"no-store")]
-            await send(message)
-
-        try:
-            await self.app(scope, receive, send_no_store)
-        except HTTPException as exc:
-            if started:
-                raise
-            request = Request(scope)
-            response = self.admin.error_page(request, exc.status_code, exc.detail)
-            if exc.status_code == 405:
-                response.raw_headers.append((b"allow", b"GET, POST"))
-            await response(scope, receive, send_no_store)
-        except Exception:
-            if started:
-                raise
-            # Answered here, not by the app's 500 page: that one may be framed like public pages.
-            await self.admin.error_page(Request(scope), 500, "")(scope, receive, send_no_store)
-            raise  # on to the server's error log, as every other 500

@@ -10,17 +10,17 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from .. import audit, editing, store
-from ..curate import status_line
-from ..editing import GALLERY_LIMITS, EditError
+from ..content import audit
+from ..content.editing import EditError
+from ..content.galleries import GALLERY_LIMITS, check_gallery_values, create_gallery, edit_gallery
+from ..content.status import STATUS_LABELS, status_line
 from ..i18n import LANGUAGES, decimal
 from ..i18n import gettext_noop as N_
 from ..models import AuditEntry, FetchStatus, Gallery, Statement
 from ..obligations import missing
-from ..security import body_limit, own_origin
-from ..snippet import embed_snippet
-from ..visit import valid_ancestors
-from .actions import STATUS_LABELS
+from ..origins import valid_ancestors
+from ..web.checks import body_limit, own_origin
+from ..web.snippet import embed_snippet
 from .base import SMALL_BODY, TEXT_FORM, Admin, Session
 from .statements import Statements
 
@@ -63,16 +63,15 @@ class Galleries:
 
     async def index(self, request: Request, session: Session) -> Response:
         def load() -> list[tuple[Gallery, int, int]]:
-            with self.a.s.db.connect() as conn:
+            with self.a.s.storage.read() as reads:
                 found = []
-                for g in store.galleries(conn):
-                    items = store.statements(conn, g.id)
+                for g in reads.galleries():
+                    items = reads.statements(g.id)
                     found.append((g, sum(s.published for s in items), sum(not s.published for s in items)))
                 return found
 
         def troubled() -> list[tuple[Statement, str]]:
-            with self.a.s.db.connect() as conn:
-                items = store.statements(conn)
+            items = self.a.s.storage.statements()
             return [(s, status_line(s.video)) for s in items if s.video.fetch_status in TROUBLE]
 
         galleries = await to_thread.run_sync(load)
@@ -90,8 +89,7 @@ class Galleries:
         gallery = await self.statements.gallery(request.path_params["slug"])
 
         def load() -> list[Statement]:
-            with self.a.s.db.connect() as conn:
-                return store.statements(conn, gallery.id)
+            return self.a.s.storage.statements(gallery.id)
 
         items = await to_thread.run_sync(load)
         settings = self.a.s.settings
@@ -158,11 +156,11 @@ class Galleries:
         form = await request.form()
         raw = {k: str(form.get(k) or "") for k in ("slug", *FORM_FIELDS)}
         try:
-            values = editing.check_gallery_values(raw)
+            values = check_gallery_values(raw)
 
             def work() -> Gallery:
-                with self.a.s.db.transaction() as conn:
-                    return editing.create_gallery(conn, values, session.editor.name)
+                with self.a.s.storage.transaction() as tx:
+                    return create_gallery(tx, values, session.editor.name)
 
             gallery = await to_thread.run_sync(work)
         except EditError as exc:
@@ -180,18 +178,18 @@ class Galleries:
         form = await request.form()
         raw = {k: str(form.get(k) or "") for k in FORM_FIELDS}
         try:
-            values = editing.check_gallery_values(raw, slug=gallery.slug)
+            values = check_gallery_values(raw, slug=gallery.slug)
         except EditError as exc:
             return self.form_page(
                 request, session, gallery, raw, status=400, errors=self.errors(session.lang, exc)
             )
 
         def work() -> tuple[str, ...]:
-            with self.a.s.db.transaction() as conn:
-                current = store.gallery_by_slug(conn, gallery.slug)
+            with self.a.s.storage.transaction() as tx:
+                current = tx.gallery_by_slug(gallery.slug)
                 if current is None:
                     raise HTTPException(404, N_("Diese Galerie gibt es nicht."))
-                return editing.edit_gallery(conn, current, values, session.editor.name)
+                return edit_gallery(tx, current, values, session.editor.name)
 
         changed = await to_thread.run_sync(work)
         return self.a.done("admin:gallery", "gallery-saved" if changed else "unchanged", slug=gallery.slug)
@@ -203,9 +201,9 @@ class Galleries:
         before = int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 18 else None
 
         def load() -> tuple[list[AuditEntry], set[int]]:
-            with self.a.s.db.connect() as conn:
-                found = audit.entries(conn, PAGE_SIZE, before)
-                live = {r[0] for r in conn.execute("SELECT id FROM statements")}
+            with self.a.s.storage.read() as reads:
+                found = reads.audit_entries(PAGE_SIZE, before)
+                live = reads.statement_ids()
             return found, live
 
         entries, live = await to_thread.run_sync(load)

@@ -5,16 +5,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 from html import escape
 from html.parser import HTMLParser
+from typing import TYPE_CHECKING
 
 from markupsafe import Markup
 
-from ..curate import NO_THUMBNAIL
-from ..editing import LONG_TITLE
+from ..content.curate import NO_THUMBNAIL
+from ..content.editing import LONG_TITLE
+from ..i18n import format_date
 from ..i18n import gettext_noop as N_
 from ..models import FetchStatus, Gallery, Statement
-from ..render import format_date
-from ..services import Services
-from ..vimeo import RESTRICTED_WARNING
+from ..vimeo.answers import RESTRICTED_WARNING
+
+if TYPE_CHECKING:  # handed in when the app is built: named here for annotations only
+    from ..services import Services
 
 RESTRICTED = N_(
     "Eingeschränkt: Vimeo gibt für dieses Video weder Titel noch Vorschaubild heraus – meist, weil es "

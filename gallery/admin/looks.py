@@ -9,11 +9,11 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from .. import editing, store
+from ..content.galleries import set_logo
+from ..content.logos import reencode
+from ..content.posters import MAX_UPLOAD_BYTES, PosterError
 from ..i18n import gettext_noop as N_
-from ..logos import reencode
-from ..posters import MAX_UPLOAD_BYTES, PosterError
-from ..security import body_limit
+from ..web.checks import body_limit
 from .base import UPLOAD_BODY, UPLOAD_FORM, Admin, Session
 from .galleries import Galleries
 
@@ -52,12 +52,12 @@ class Looks:
             name = await to_thread.run_sync(self.a.s.thumbnails.save, image)
 
         def work() -> set[str]:
-            with self.a.s.db.transaction() as conn:
-                current = store.gallery_by_slug(conn, gallery.slug)
+            with self.a.s.storage.transaction() as tx:
+                current = tx.gallery_by_slug(gallery.slug)
                 if current is None:
                     raise HTTPException(404, N_("Diese Galerie gibt es nicht."))
-                old = editing.set_logo(conn, current, name, session.editor.name)
-                keep = store.referenced_thumbnails(conn)
+                old = set_logo(tx, current, name, session.editor.name)
+                keep = tx.referenced_thumbnails()
             return {old} - keep if old else set()
 
         for unused in await to_thread.run_sync(work):

@@ -8,16 +8,6 @@ FORGED = N_(
     "Das Formular ist abgelaufen oder kam nicht von dieser Seite. Es wurde nichts geändert. "
     "Bitte laden Sie die Seite neu und versuchen Sie es noch einmal."
 )
-ERROR_HEADINGS = {
-    400: N_("Ungültige Anfrage"),
-    403: N_("Nicht erlaubt"),
-    404: N_("Nicht gefunden"),
-    405: N_("Methode nicht erlaubt"),
-    409: N_("Konflikt"),
-    413: N_("Anfrage zu groß"),
-    415: N_("Falsches Format"),
-    500: N_("Ein Fehler ist aufgetreten"),
-}
 DEFAULT_DETAILS = {
     404: N_("Diese Seite gibt es im Redaktionsbereich nicht."),
     405: N_("Diese Adresse kann so nicht aufgerufen werden."),

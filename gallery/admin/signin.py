@@ -10,13 +10,14 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from .. import audit, auth, devices
-from ..devices import Device
+from ..content import audit
 from ..i18n import DEFAULT_LANGUAGE
 from ..i18n import gettext_noop as N_
 from ..models import Editor
-from ..security import body_limit, is_same_origin_post
+from ..web.checks import body_limit, is_same_origin_post
+from . import accounts, devices, passwords, session_cookie, sessions
 from .base import FORM, SMALL_BODY, Admin, Session, pick_language
+from .devices import Device
 
 WRONG = N_("Name oder Passwort ist falsch.")  # the same words whether or not the name exists
 TOO_MANY = N_(
@@ -80,7 +81,7 @@ class SignIn:
             return RedirectResponse(self.a.url("admin:index"), status_code=303)
         lang = self.a.remembered_language(request)
         response = self.render(request, lang, next_path=request.query_params.get("next", ""))
-        if request.cookies.get(auth.COOKIE_NAME):
+        if request.cookies.get(session_cookie.COOKIE_NAME):
             response.raw_headers.append(self.a.cookie.header(None))  # a dead session's cookie goes
         return response
 
@@ -91,12 +92,12 @@ class SignIn:
                 403, N_("Diese Anfrage kam nicht von dieser Seite und wurde deshalb abgelehnt.")
             )
         form = await self.a.read_form(request, FORM)
-        name = _field(form.get("username"))[: auth.MAX_NAME * 4]
-        password = _field(form.get("password"))[: auth.MAX_PASSWORD + 1]
+        name = _field(form.get("username"))[: accounts.MAX_NAME * 4]
+        password = _field(form.get("password"))[: passwords.MAX_PASSWORD + 1]
         lang = pick_language(_field(form.get("lang")))
         next_path = _field(form.get("next"))
         client = request.client.host if request.client else None
-        key = auth.lookup_key(name)
+        key = accounts.lookup_key(name)
         device = await self._known_device(request, name, key)
         seat = self.a.hashing.seat(known=device is not None)
         if seat is None:  # refused before counting: a full lane is no failed attempt
@@ -114,14 +115,14 @@ class SignIn:
         editor, password_hash = found
 
         def open_session() -> str:
-            with self.a.s.db.transaction() as conn:
-                token = auth.open_session(conn, editor.id, self.a.max_age)
-                audit.record(conn, editor.name, "signin")
+            with self.a.s.storage.transaction() as tx:
+                token = sessions.open_session(tx, editor.id, self.a.max_age)
+                audit.record(tx, editor.name, "signin")
             return token
 
         token = await to_thread.run_sync(open_session)
         response = RedirectResponse(self.a.safe_admin_next(next_path), status_code=303)
-        response.raw_headers.append(self.a.cookie.header(auth.CookieContent(token, lang)))
+        response.raw_headers.append(self.a.cookie.header(session_cookie.CookieContent(token, lang)))
         response.raw_headers.append(self.a.devices.header(key, password_hash))  # a fresh nonce each time
         return response
 
@@ -133,8 +134,8 @@ class SignIn:
             return None
 
         def stored_hash() -> str | None:
-            with self.a.s.db.connect() as conn:
-                found = auth.editor_for_sign_in(conn, name)
+            with self.a.s.storage.read() as reads:
+                found = accounts.editor_for_sign_in(reads, name)
             return found[1] if found else None
 
         password_hash = await to_thread.run_sync(stored_hash)
@@ -142,12 +143,12 @@ class SignIn:
 
     def _check(self, name: str, password: str) -> tuple[Editor, str] | None:
         """In the hashing lane: the editor and their stored hash if the password is right."""
-        with self.a.s.db.connect() as conn:
-            found = auth.editor_for_sign_in(conn, name) if name else None
+        with self.a.s.storage.read() as reads:
+            found = accounts.editor_for_sign_in(reads, name) if name else None
         if found is None:
-            auth.verify_nobody(password)  # as slow as a real check: timing tells nothing
+            self.a.s.passwords.verify_nobody(password)  # as slow as a real check: timing tells nothing
             return None
-        return found if auth.verify_password(found[1], password) else None
+        return found if self.a.s.passwords.verify(found[1], password) else None
 
     def _refuse(
         self, request: Request, lang: str, status: int, error: str, wait: float, name: str, next_path: str
@@ -165,9 +166,9 @@ class SignIn:
 
     async def sign_out(self, request: Request, session: Session) -> Response:
         def close() -> None:
-            with self.a.s.db.transaction() as conn:
-                auth.close_session(conn, session.token)
-                audit.record(conn, session.editor.name, "signout")
+            with self.a.s.storage.transaction() as tx:
+                sessions.close_session(tx, session.token)
+                audit.record(tx, session.editor.name, "signout")
 
         await to_thread.run_sync(close)
         query = "?done=signed-out" + (f"&lang={session.lang}" if session.lang != DEFAULT_LANGUAGE else "")

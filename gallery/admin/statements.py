@@ -2,24 +2,24 @@
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import asdict, replace
 from typing import Any
 
 from anyio import to_thread
-from itsdangerous import BadData, URLSafeTimedSerializer
+from itsdangerous import BadData
 from starlette.datastructures import FormData
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from .. import audit, editing, store
-from ..curate import CurateError
-from ..editing import CAPTION_LANGUAGES, EDITABLE, LIMITS, EditError, StaleRevision
+from ..content import audit, editing
+from ..content.curate import CurateError
+from ..content.editing import CAPTION_LANGUAGES, EDITABLE, LIMITS, EditError, StaleRevision
 from ..i18n import gettext_noop as N_
 from ..models import FetchStatus, Gallery, Statement, Video
-from ..security import body_limit, own_origin
+from ..web import signing
+from ..web.checks import body_limit, own_origin
 from .base import TEXT_BODY, TEXT_FORM, Admin, Session
 from .hints import CAPTIONS_REMINDER, hints, preview
 
@@ -33,11 +33,8 @@ MAX_ID = 2**62
 class Statements:
     def __init__(self, admin: Admin) -> None:
         self.a = admin
-        keys = [k.value for k in reversed(admin.s.settings.secret_keys)]
         # What Vimeo said, carried from the preview to the save, so Vimeo is asked only once.
-        self.previews = URLSafeTimedSerializer(
-            keys, salt=PREVIEW_SALT, signer_kwargs={"digest_method": hashlib.sha256}
-        )
+        self.previews = signing.serializer(admin.s.settings.secret_keys, PREVIEW_SALT)
 
     def routes(self) -> list[BaseRoute]:
         p = self.a.protect
@@ -54,8 +51,7 @@ class Statements:
 
     async def gallery(self, slug: str) -> Gallery:
         def find() -> Gallery | None:
-            with self.a.s.db.connect() as conn:
-                return store.gallery_by_slug(conn, slug)
+            return self.a.s.storage.gallery_by_slug(slug)
 
         gallery = await to_thread.run_sync(find)
         if gallery is None:
@@ -66,9 +62,9 @@ class Statements:
         def find() -> tuple[Statement, Gallery] | None:
             if not 0 < statement_id < MAX_ID:
                 return None
-            with self.a.s.db.connect() as conn:
-                s = editing.statement_by_id(conn, statement_id)
-                gallery = store.gallery_by_slug(conn, s.gallery_slug) if s else None
+            with self.a.s.storage.read() as reads:
+                s = reads.statement_by_id(statement_id)
+                gallery = reads.gallery_by_slug(s.gallery_slug) if s else None
             return (s, gallery) if s and gallery else None
 
         found = await to_thread.run_sync(find)
@@ -122,7 +118,7 @@ class Statements:
         link = _text(form, "link")[:4096]
         if step == "preview":
             try:
-                fetched = await self.a.s.curator.fetch(link, gallery.slug)
+                fetched = await self.a.curator(request).fetch(link, gallery.slug)
             except CurateError as exc:
                 return self.link_error(request, session, gallery, link, exc.message)
             blob = self.previews.dumps({"video": _dump(fetched.video), "warnings": list(fetched.warnings)})
@@ -148,7 +144,7 @@ class Statements:
                 request, session, gallery, _draft(gallery, video, values), link, blob, warnings
             )
         try:
-            outcome = await self.a.s.curator.place(
+            outcome = await self.a.curator(request).place(
                 gallery.slug, video, published=step == "publish", texts=values, actor=session.editor.name
             )
         except CurateError as exc:
@@ -214,8 +210,8 @@ class Statements:
             return self.a.page(request, "admin/edit.html", session, status=400, **context)
 
         def work() -> editing.Saved:
-            with self.a.s.db.transaction() as conn:
-                return editing.save_statement(conn, s.id, loaded, values, session.editor.name)
+            with self.a.s.storage.transaction() as tx:
+                return editing.save_statement(tx, s.id, loaded, values, session.editor.name)
 
         try:
             saved = await to_thread.run_sync(work)

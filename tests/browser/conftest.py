@@ -32,10 +32,12 @@ from starlette.routing import Mount, Route
 from starlette.types import ASGIApp
 
 from gallery.app import create_app
-from gallery.demo import DEMO_TITLE, demo_settings, sample_videos, seed
-from gallery.embed import host_page_app
+from gallery.cli.demo.run import seed
+from gallery.cli.demo.samples import DEMO_TITLE, sample_videos
+from gallery.cli.demo.standin_note import demo_settings
+from gallery.cli.demo.town import host_page_app
 from gallery.settings import Secret, Settings
-from gallery.standin import StandIn
+from gallery.vimeo.standin import StandIn
 
 CHROMIUM = os.environ.get("GALLERY_TEST_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [

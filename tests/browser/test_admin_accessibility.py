@@ -13,7 +13,8 @@ import pytest
 from playwright.sync_api import Page, Response
 
 from gallery.app import create_app
-from gallery.demo import demo_settings, seed
+from gallery.cli.demo.run import seed
+from gallery.cli.demo.standin_note import demo_settings
 from gallery.settings import Secret, Settings
 from tests.admin_helpers import PASSWORD, create_editor
 from tests.browser.actions import axe, no_horizontal_scroll

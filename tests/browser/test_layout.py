@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 from playwright.sync_api import Page
 
-from gallery.demo import DEMO_ACCENT, DEMO_LOGO_ALT
+from gallery.cli.demo.samples import DEMO_ACCENT, DEMO_LOGO_ALT
 from tests.browser.actions import focused, tab_to, wait_for_status
 from tests.browser.conftest import SAMPLES, Stack, Tab
 

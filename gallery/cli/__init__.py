@@ -1,0 +1,1 @@
+"""The ``gallery`` command, grouped as the README groups it, and the offline demo."""

@@ -1,0 +1,1 @@
+"""What visitors see: the gallery pages, consent and the notice, embedding, a gallery's colours."""

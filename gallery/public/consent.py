@@ -1,0 +1,105 @@
+"""The signed consent record: what it holds, how it is checked, how its cookie looks."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from itsdangerous import BadSignature
+
+from ..settings import Secret
+from ..web import signing
+
+COOKIE_NAME = "__Host-gallery-consent"
+PROVIDER = "vimeo"
+SALT = "gallery.consent"  # one salt per purpose: an admin session can never pass as consent
+MAX_COOKIE_LENGTH = 512  # a real record is ~150 characters; anything huge is not ours
+CLOCK_SKEW = 300  # seconds an issued-at may lie in the future (clock drift between hosts)
+CHECK_SALT = "gallery.consent-check"
+CHECK_MAX_AGE = 300  # the "did the cookie arrive?" marker is read right after the redirect
+
+
+class ConsentSigner:
+    """Issues and checks ``{notice version, provider, issued-at}``; nothing about the visitor."""
+
+    def __init__(self, keys: tuple[Secret, ...], notice_version: str, max_age: int) -> None:
+        self._serializer = signing.serializer(keys, SALT)
+        self.notice_version = notice_version
+        self.max_age = max_age
+        self._check = signing.signer(keys, CHECK_SALT)
+
+    def issue(self, now: float | None = None) -> str:
+        issued_at = int(time.time() if now is None else now)
+        record = {"v": self.notice_version, "p": PROVIDER, "iat": issued_at}
+        return str(self._serializer.dumps(record))
+
+    def is_valid(self, value: str | None, now: float | None = None) -> bool:
+        """True only for an intact, current, unexpired record; anything else is "no consent"."""
+        if not value or len(value) > MAX_COOKIE_LENGTH:
+            return False
+        current = time.time() if now is None else now
+        try:
+            record: Any = self._serializer.loads(value, max_age=self.max_age)
+        except Exception:
+            return False
+        if not isinstance(record, dict) or set(record) != {"v", "p", "iat"}:
+            return False
+        issued_at = record["iat"]
+        return (
+            record["v"] == self.notice_version
+            and record["p"] == PROVIDER
+            and isinstance(issued_at, int)
+            and not isinstance(issued_at, bool)
+            and current - self.max_age <= issued_at <= current + CLOCK_SKEW
+        )
+
+
+    def issue_check(self, purpose: str) -> str:
+        """A marker for the page after a choice: lets it say what happened, e.g. whether the
+        browser kept the cookie after "always" (inside another site's iframe it may not).
+
+        It grants nothing (it is not a play token). Signed and short-lived, so that a shared
+        link does not show the message to someone else.
+        """
+        return self._check.sign(purpose.encode("ascii")).decode("ascii")
+
+    def check_is_valid(self, value: str | None, purpose: str) -> bool:
+        if not value or len(value) > 100:
+            return False
+        try:
+            signed = self._check.unsign(value, max_age=CHECK_MAX_AGE)
+        except (BadSignature, ValueError):
+            return False
+        return signed == purpose.encode("ascii")
+
+
+COOKIE_MODES = ("same-site", "cross-site")
+
+
+def _cookie(value: str, max_age: int, mode: str) -> tuple[bytes, bytes]:
+    # ``__Host-`` demands Secure, Path=/ and no Domain; HttpOnly because no script needs it.
+    attributes = "SameSite=Lax"
+    if mode == "cross-site":
+        # Inside another site's iframe only a partitioned (CHIPS) cookie is kept, and only with
+        # SameSite=None. Written by hand: Starlette's set_cookie(partitioned=True) raises on
+        # Python < 3.14.
+        attributes = "SameSite=None; Partitioned"
+    cookie = f"{COOKIE_NAME}={value}; Max-Age={max_age}; Path=/; Secure; HttpOnly; {attributes}"
+    return b"set-cookie", cookie.encode("latin-1")
+
+
+def set_cookie_header(value: str, max_age: int, mode: str = "same-site") -> tuple[bytes, bytes]:
+    """The consent cookie for ``mode`` (GALLERY_COOKIE_MODE)."""
+    return _cookie(value, max_age, mode)
+
+
+def delete_cookie_headers(mode: str = "same-site") -> list[tuple[bytes, bytes]]:
+    """Deletions with the same attributes as when set, for both modes.
+
+    A partitioned cookie is only matched by a deletion that says Partitioned, and an
+    unpartitioned one only by one that does not. Sending both means withdrawal still works for
+    a choice remembered before the operator switched GALLERY_COOKIE_MODE; the current mode's
+    deletion comes first.
+    """
+    other = COOKIE_MODES[1] if mode == COOKIE_MODES[0] else COOKIE_MODES[0]
+    return [_cookie("", 0, mode), _cookie("", 0, other)]

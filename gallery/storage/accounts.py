@@ -1,0 +1,72 @@
+"""Editors' accounts and their signed-in sessions (only a hash of each session token is kept)."""
+
+from __future__ import annotations
+
+from ..models import Editor
+from .engine import Queries, Row, Writing, utcnow
+
+
+def editor_of(row: Row) -> Editor:
+    """The account of an ``editors`` row (its password hash stays behind)."""
+    return Editor(row["id"], row["name"], row["created_at"], row["password_changed_at"])
+
+
+class AccountReads(Queries):
+    def editor_by_key(self, key: str) -> tuple[Editor, str] | None:
+        """The account with this lookup key, and its password hash."""
+        row = self._row("SELECT * FROM editors WHERE name_key = ?", (key,))
+        return (editor_of(row), row["password_hash"]) if row else None
+
+    def editors(self) -> list[tuple[Editor, int]]:
+        """Every editor with the number of sessions they have open."""
+        rows = self._rows(
+            "SELECT e.*, (SELECT COUNT(*) FROM editor_sessions s WHERE s.editor_id = e.id) AS sessions"
+            " FROM editors e ORDER BY e.name_key"
+        )
+        return [(editor_of(r), int(r["sessions"])) for r in rows]
+
+    def session(self, token_hash: str) -> tuple[Editor, str] | None:
+        """The editor of a stored session, and when it began."""
+        row = self._row(
+            "SELECT e.*, s.created_at AS session_created FROM editor_sessions s"
+            " JOIN editors e ON e.id = s.editor_id WHERE s.token_hash = ?",
+            (token_hash,),
+        )
+        return (editor_of(row), row["session_created"]) if row else None
+
+
+class AccountWrites(AccountReads, Writing):
+    def add_editor(self, name: str, key: str, password_hash: str) -> Editor:
+        now = utcnow()
+        editor_id = self._insert(
+            "INSERT INTO editors (name, name_key, password_hash, created_at, password_changed_at)"
+            " VALUES (?, ?, ?, ?, ?)",
+            (name, key, password_hash, now, now),
+        )
+        return Editor(editor_id, name, now, now)
+
+    def remove_editor(self, editor_id: int) -> None:
+        """The account and its sessions."""
+        self.end_sessions(editor_id)
+        self._run("DELETE FROM editors WHERE id = ?", (editor_id,))
+
+    def set_password_hash(self, editor_id: int, password_hash: str) -> None:
+        self._run(
+            "UPDATE editors SET password_hash = ?, password_changed_at = ? WHERE id = ?",
+            (password_hash, utcnow(), editor_id),
+        )
+
+    def end_sessions(self, editor_id: int) -> None:
+        """Every session of one editor."""
+        self._run("DELETE FROM editor_sessions WHERE editor_id = ?", (editor_id,))
+
+    def open_session(self, token_hash: str, editor_id: int, expired_before: str) -> None:
+        """Store a new session; sessions begun before ``expired_before`` are swept here."""
+        self._run("DELETE FROM editor_sessions WHERE created_at < ?", (expired_before,))
+        self._run(
+            "INSERT INTO editor_sessions (token_hash, editor_id, created_at) VALUES (?, ?, ?)",
+            (token_hash, editor_id, utcnow()),
+        )
+
+    def close_session(self, token_hash: str) -> None:
+        self._run("DELETE FROM editor_sessions WHERE token_hash = ?", (token_hash,))

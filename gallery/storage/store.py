@@ -1,0 +1,138 @@
+"""The one way into the data: :class:`Storage`, its reads, and its transactions.
+
+Callers ask by name (``storage.statements(gallery.id)``) and get frozen models back, never rows.
+Reads may run on their own (each its own short connection) or together (``with storage.read()``);
+writes run only inside ``with storage.transaction() as tx:``, all or nothing. The SQL is written
+once in the query groups below, for any engine; an engine (:class:`~.sqlite.SQLiteEngine`) runs it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from .accounts import AccountReads, AccountWrites
+from .audit import AuditReads, AuditWrites
+from .engine import Connection, Engine, Params, Row
+from .galleries import GalleryReads, GalleryWrites
+from .notices import NoticeWrites
+from .schedule import ScheduleReads, ScheduleWrites
+from .sqlite import SQLiteEngine
+from .statements import StatementReads, StatementWrites
+
+
+@dataclass(frozen=True, slots=True)
+class BackupInfo:
+    path: Path
+    size: int
+    galleries: int
+    statements: int
+
+
+class Reads(GalleryReads, StatementReads, AccountReads, AuditReads, ScheduleReads):
+    """Every question the data answers, grouped by what it serves."""
+
+
+class Writes(Reads, GalleryWrites, StatementWrites, NoticeWrites, AccountWrites, AuditWrites, ScheduleWrites):
+    """Every change, for use inside one transaction."""
+
+
+class Reader(Reads):
+    """Reads on one connection (inside :meth:`Storage.read`: one consistent state)."""
+
+    def __init__(self, engine: Engine, conn: Connection) -> None:
+        self._engine = engine
+        self._conn = conn
+
+    def _rows(self, sql: str, params: Params = ()) -> list[Row]:
+        return list(self._conn.execute(sql, params).fetchall())
+
+
+class Transaction(Writes, Reader):
+    """Reads and writes inside one all-or-nothing transaction (:meth:`Storage.transaction`)."""
+
+    def _run(self, sql: str, params: Params = ()) -> int:
+        return int(self._conn.execute(sql, params).rowcount)
+
+    def _run_many(self, sql: str, params: Iterable[Params]) -> None:
+        self._conn.executemany(sql, params)
+
+    def _insert(self, sql: str, params: Params) -> int:
+        return self._engine.inserted_id(self._conn, sql, params)
+
+    def _erase_after_commit(self) -> None:
+        self._engine.erase_after_commit(self._conn)
+
+    def delete_for_good(self) -> None:
+        """Rows deleted from here on are overwritten, not only unlinked; freed pages are erased on commit."""
+        self._engine.delete_for_good(self._conn)
+        self._erase_after_commit()
+
+
+class Storage(Reads):
+    """The data of one installation. Reads asked of it directly each use a connection of their own."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    @classmethod
+    def sqlite(cls, path: Path) -> Storage:
+        """The embedded default: one SQLite file (nothing is opened until first used)."""
+        return cls(SQLiteEngine(path))
+
+    def _rows(self, sql: str, params: Params = ()) -> list[Row]:
+        with self.engine.connect() as conn:
+            return list(conn.execute(sql, params).fetchall())
+
+    @contextmanager
+    def read(self) -> Iterator[Reader]:
+        """Several reads on one connection."""
+        with self.engine.connect() as conn:
+            yield Reader(self.engine, conn)
+
+    @contextmanager
+    def snapshot(self) -> Iterator[Reader]:
+        """Several reads that all see one consistent state (an export)."""
+        with self.engine.snapshot() as conn:
+            yield Reader(self.engine, conn)
+
+    @contextmanager
+    def transaction(self) -> Iterator[Transaction]:
+        """All-or-nothing writes: committed when the block ends, rolled back if it raises."""
+        with self.engine.transaction() as conn:
+            yield Transaction(self.engine, conn)
+
+    @property
+    def errors(self) -> tuple[type[Exception], ...]:
+        """What the engine raises when the database fails (locked, gone, corrupt)."""
+        return self.engine.errors
+
+    @property
+    def writes(self) -> int:
+        """Transactions committed through this object: a cache sees them at once."""
+        return self.engine.writes
+
+    def data_version(self) -> int:
+        """Moves whenever anyone else (another process too) commits a write: the change probe."""
+        return self.engine.data_version()
+
+    def migrate(self) -> int:
+        """Apply the migrations not yet applied (and make the default gallery); the schema version."""
+        return self.engine.migrate(lambda conn: Transaction(self.engine, conn).ensure_default_gallery())
+
+    def schema_version(self) -> int:
+        return self.engine.schema_version()
+
+    def erase(self, patience: float | None = None) -> bool:
+        """Leave no replaced or deleted text anywhere on disk; True when nothing is owed."""
+        return self.engine.erase(patience)
+
+    def backup(self, target: Path) -> BackupInfo:
+        """A consistent, checked copy of the live data at ``target`` (written whole, then renamed)."""
+        galleries, statements = self.engine.backup(target)
+        return BackupInfo(target, target.stat().st_size, galleries, statements)
+
+    def close(self) -> None:
+        self.engine.close()

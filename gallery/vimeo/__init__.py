@@ -1,0 +1,1 @@
+"""The only door to Vimeo: links, the oEmbed client, the address guard, and the offline stand-in."""

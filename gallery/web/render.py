@@ -1,0 +1,171 @@
+"""Jinja environments (one per language), their filters and globals."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, pass_context, select_autoescape
+from jinja2.runtime import Context
+from markupsafe import Markup, escape
+
+from ..content.colours import AccentStyle
+from ..i18n import LANG_PARAM, LANGUAGE_NAMES, LANGUAGES, format_date, translations
+from ..models import Statement
+from ..settings import Settings
+from .paths import TEMPLATES_DIR
+
+RATIOS = {"16x9": 16 / 9, "4x3": 4 / 3, "1x1": 1.0, "4x5": 4 / 5, "9x16": 9 / 16, "21x9": 21 / 9}
+PLACEHOLDER = "placeholder.svg"
+
+
+def duration(seconds: int | None) -> str:
+    if not seconds:
+        return ""
+    minutes, secs = divmod(int(seconds), 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
+
+def paragraphs(text: str) -> Markup:
+    """Plain editor text to escaped paragraphs: blank lines split, single newlines break."""
+    blocks = [b.strip() for b in re.split(r"\n\s*\n", text.replace("\r\n", "\n")) if b.strip()]
+    return Markup("").join(
+        Markup("<p>{}</p>").format(Markup("<br>").join(escape(line) for line in b.split("\n")))
+        for b in blocks
+    )
+
+
+SECTION = re.compile(r'<h2\b[^>]*\bid="([^"]+)"[^>]*>(.*?)</h2>', re.S)
+
+
+def sections(html: str) -> list[tuple[str, str]]:
+    """(id, text) of every second-level heading with an id: a page's table of contents."""
+    # Markup here only reads rendered HTML back into plain text, which the template escapes again.
+    found = SECTION.finditer(str(html))
+    return [(Markup(m[1]).unescape(), Markup(m[2]).striptags()) for m in found]  # noqa: S704
+
+
+def ratio_class(s: Statement) -> str:
+    w, h = s.aspect_ratio
+    actual = w / h
+    best = min(RATIOS, key=lambda name: abs(RATIOS[name] - actual))
+    return f"ratio-{best}"
+
+
+class Renderer:
+    """Renders templates; everything a page needs besides its data comes from here."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        url_path_for: Callable[..., str],
+        static_url: Callable[[str], str],
+        *,
+        demo: bool = False,
+    ) -> None:
+        self.settings = settings
+        self.demo = demo
+        self._url_path_for = url_path_for
+        self.static_url = static_url
+        self.environments = {lang: self._environment(lang) for lang in LANGUAGES}
+
+    def _environment(self, lang: str) -> Environment:
+        env = Environment(
+            loader=FileSystemLoader(TEMPLATES_DIR),
+            autoescape=select_autoescape(["html"]),
+            extensions=["jinja2.ext.i18n"],
+            undefined=StrictUndefined,
+            trim_blocks=True,
+            lstrip_blocks=True,
+            auto_reload=False,
+        )
+        env.install_gettext_translations(translations(lang), newstyle=True)  # type: ignore[attr-defined]
+        env.filters.update(
+            duration=duration, paragraphs=paragraphs, date=lambda value: format_date(value, lang)
+        )
+        env.globals.update(
+            url=self.url,
+            static=self.static_url,
+            thumb_url=self.thumb_url,
+            thumb_size=self.thumb_size,
+            player_src=self.player_src,
+            title_of=lambda s: self.title_of(s, lang),
+            ratio_class=ratio_class,
+            sections_of=sections,
+            accent_version=lambda accent: AccentStyle.of(accent).version,
+            demo=self.demo,
+            lang=lang,
+            languages=LANGUAGE_NAMES,
+            link=self.link,
+            switch_language=switch_language,
+            imprint_url=self.settings.imprint_url,
+            privacy_policy_url=self.settings.privacy_policy_url,
+            operator_name=self.settings.operator_name,
+        )
+        return env
+
+    def url(self, route: str, /, **params: Any) -> str:
+        """A root-relative path: pages never depend on the Host header they were asked with."""
+        return str(self._url_path_for(route, **params))
+
+    @pass_context
+    def link(
+        self, context: Context, route: str, /, _query: str = "", _anchor: str = "", **params: Any
+    ) -> str:
+        """A link to one of our pages that keeps the visitor's language (no cookie needed)."""
+        path = self.url(route, **params) + (f"?{_query}" if _query else "")
+        return with_language(path + (f"#{_anchor}" if _anchor else ""), context.get("lang_query", ""))
+
+    def thumb_url(self, s: Statement) -> str:
+        """The editor's poster, else Vimeo's thumbnail (both from our origin), else a placeholder."""
+        if s.poster:
+            return self.url("thumbnail", name=s.poster)
+        if s.video.thumbnail:
+            return self.url("thumbnail", name=s.video.thumbnail)
+        return self.static_url(PLACEHOLDER)
+
+    def thumb_size(self, s: Statement) -> tuple[int, int]:
+        w, h = s.aspect_ratio
+        scale = 640 / w
+        return 640, max(1, round(h * scale))
+
+    def player_src(self, s: Statement, autoplay: bool = False) -> str:
+        """The player URL: our configured base, the id, the unlisted hash, and dnt=1 always;
+        captions switched on in the language the editor noted.
+
+        ``autoplay`` only where the visitor has just clicked to play (no sound before a click).
+        """
+        query = f"h={s.video.unlisted_hash}&dnt=1" if s.video.unlisted_hash else "dnt=1"
+        if s.caption_lang:
+            query += f"&texttrack={s.caption_lang}"
+        if autoplay:
+            query += "&autoplay=1"
+        return f"{self.settings.vimeo_player_url}{s.vimeo_id}?{query}"
+
+    def title_of(self, s: Statement, lang: str) -> str:
+        """The editor's title, else Vimeo's, else a neutral one (restricted videos come without)."""
+        if s.title_override:
+            return s.title_override
+        if s.title:
+            return s.title
+        fallback = translations(lang).gettext("Videostatement")
+        return f"{fallback} – {s.speaker_name}" if s.speaker_name else fallback
+
+    def render(self, template: str, lang: str, **context: Any) -> str:
+        env = self.environments.get(lang) or self.environments[LANGUAGES[0]]
+        return env.get_template(template).render(**context)
+
+
+def with_language(path: str, lang_query: str) -> str:
+    """``path`` with ``lang=…`` added to its query (before any fragment)."""
+    if not lang_query:
+        return path
+    path, hash_, fragment = path.partition("#")
+    return f"{path}{'&' if '?' in path else '?'}{lang_query}{hash_}{fragment}"
+
+
+def switch_language(path: str, lang: str) -> str:
+    """The current page in another language."""
+    return f"{path}?{LANG_PARAM}={lang}"
