@@ -57,7 +57,10 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
     # Its own folder by default, never GALLERY_DATA_DIR: a demo must not seed a real gallery.
     data_dir = Path(args.data_dir or DEMO_DATA_DIR).resolve()
-    environ = {k: v for k, v in os.environ.items() if k.startswith("GALLERY_")}
+    # Nor a real database: the demo's data stays in its folder, in SQLite.
+    environ = {
+        k: v for k, v in os.environ.items() if k.startswith("GALLERY_") and k != "GALLERY_DATABASE_URL"
+    }
     environ["GALLERY_DATA_DIR"] = str(data_dir)
     base = Settings.from_environ(environ)
     with contextlib.suppress(KeyboardInterrupt):  # Ctrl+C is how a demo ends
