@@ -127,7 +127,14 @@ def fresh_database(server_url: str) -> Iterator[str]:
     """A new, empty database on the server; dropped afterwards (connections still open are ended)."""
     name = f"gallery_{os.getpid()}_{next(_numbers)}"
     with psycopg.connect(server_url, autocommit=True) as admin:
-        admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+        # German rules for sorting text, as a town's server may well have: the service must not
+        # depend on the server's collation (its migrations sort the texts it lists byte by byte).
+        admin.execute(
+            sql.SQL(
+                "CREATE DATABASE {} TEMPLATE template0 ENCODING 'UTF8' LOCALE 'C'"
+                " LOCALE_PROVIDER icu ICU_LOCALE 'de-DE'"
+            ).format(sql.Identifier(name))
+        )
     try:
         yield with_database(server_url, name)
     finally:

@@ -179,3 +179,32 @@ def test_a_failing_database_raises_what_errors_names(settings: Settings, tmp_pat
             storage.galleries()
     finally:
         storage.close()
+
+
+def test_the_change_probe_moves_when_another_instance_writes_and_not_on_reads(
+    storage: Storage, settings: Settings
+) -> None:
+    before = storage.data_version()
+    storage.galleries()
+    with storage.read() as reads:
+        reads.default_gallery()
+    other = Storage.from_settings(settings)  # another instance, or the command line
+    try:
+        other.statements()
+        assert storage.data_version() == before, "reads are no change"
+        with other.transaction() as tx:
+            tx.add_gallery("schule", "Schule")
+    finally:
+        other.close()
+    after = storage.data_version()
+    assert after != before
+    assert storage.data_version() == after
+
+
+def test_texts_sort_alike_on_every_engine(storage: Storage) -> None:
+    titles = ["b", "B", "a", "Ä", "z", "ä", "10", "9"]
+    with storage.transaction() as tx:
+        for n, title in enumerate(titles):
+            tx.add_gallery(f"g{n}", title)
+    shown = [g.title for g in storage.galleries() if not g.is_default]
+    assert shown == sorted(titles), "byte order (SQLite's), whatever the server's locale"
