@@ -97,7 +97,7 @@ def build_services(
 ) -> Services:
     """Open the database (migrating it), load the notice, and prepare everything pages need."""
     secure_data_dir(settings.data_dir)
-    storage = storage or Storage.sqlite(settings.database_path)
+    storage = storage or Storage.from_settings(settings)
     storage.migrate()
     security = SecurityHeaders(settings)
     notice = load_notice(settings.data_dir, LANGUAGES)

@@ -118,6 +118,9 @@ class Settings:
     allowed_hosts: tuple[str, ...] = ()
     # Peers whose X-Forwarded-For/-Proto are believed: IP addresses or networks, none by default.
     trusted_proxies: tuple[str, ...] = ()
+    # postgresql://… for PostgreSQL; None keeps the data in the SQLite file in data_dir. A secret:
+    # the URL may carry the password.
+    database_url: Secret | None = None
 
     @property
     def player_origin(self) -> str:
@@ -130,6 +133,15 @@ class Settings:
     @property
     def database_path(self) -> Path:
         return self.data_dir / "gallery.sqlite3"
+
+    @property
+    def database_place(self) -> str:
+        """Where the PostgreSQL database is, for messages: ``host:port/database``, never user or password."""
+        if self.database_url is None:
+            return str(self.database_path)
+        parts = urlsplit(self.database_url.value)
+        hosts = parts.netloc.rpartition("@")[2] or "localhost"
+        return f"{hosts}{parts.path}"
 
     @property
     def thumbnail_dir(self) -> Path:
@@ -171,6 +183,7 @@ class Settings:
             refresh_hours=_int(get, "REFRESH_HOURS", 24, "hours"),
             allowed_hosts=_split(get("ALLOWED_HOSTS") or ""),
             trusted_proxies=_split(get("TRUSTED_PROXIES") or ""),
+            database_url=Secret(url) if (url := get("DATABASE_URL")) else None,
         )
         settings = settings.checked()
         if not create and not data_dir.is_dir():
@@ -246,6 +259,16 @@ class Settings:
             public_url = public_url.rstrip("/")
         if self.vimeo_referer is not None:
             _split_url(self.vimeo_referer, "GALLERY_VIMEO_REFERER", URL_SUCH_AS, "https://www.stadt.de/")
+        if self.database_url is not None:
+            check_database_url(self.database_url.value)
+            if not self.secret_keys:
+                raise SettingsError(
+                    N_(
+                        "Mit GALLERY_DATABASE_URL braucht jede Instanz dieselben Schlüssel in "
+                        "GALLERY_SECRET_KEYS: Mit je einem selbst erzeugten würde jede die Cookies der "
+                        "anderen ablehnen."
+                    )
+                )
         return replace(
             self,
             frame_ancestors=frame_ancestors,
@@ -294,6 +317,35 @@ def _split_url(url: str, name: str, sentence: str, example: str = "") -> SplitRe
             sentence, name=name, value=exc.shown, reason=fill(exc.reason), example=example
         ) from None
     return urlsplit(url)
+
+
+DATABASE_URL = N_(
+    "GALLERY_DATABASE_URL muss eine Adresse wie postgresql://nutzer@host:5432/gallery sein "
+    "(ohne die Variable liegen die Daten in SQLite im Datenordner), aber sie %(reason)s."
+)
+DATABASE_SCHEMES = ("postgresql", "postgres")
+
+
+def check_database_url(url: str) -> None:
+    """A PostgreSQL connection URL as libpq reads it; the message never repeats the URL (its password)."""
+
+    def refuse(reason: str, **params: object) -> SettingsError:
+        return SettingsError(DATABASE_URL, reason=fill(reason, **params))
+
+    if any(char.isspace() or not char.isprintable() for char in url):
+        raise refuse(N_("enthält Leer- oder Steuerzeichen"))
+    scheme, separator, rest = url.partition("://")
+    if not separator or not re.fullmatch(r"[A-Za-z][A-Za-z0-9+.-]*", scheme):
+        raise refuse(N_("beginnt nicht mit postgresql://"))
+    if scheme.lower() not in DATABASE_SCHEMES:
+        raise refuse(N_("beginnt mit %(scheme)s:// statt postgresql://"), scheme=scheme)
+    hosts = rest.partition("/")[0].partition("?")[0].rpartition("@")[2]
+    # libpq takes several hosts for fail-over: host1:5432,host2:5432; IPv6 addresses in brackets.
+    for host in hosts.split(",") if hosts else ():
+        found = re.fullmatch(r"(\[[0-9A-Fa-f:.]+\]|[^:\[\]]*)(?::([0-9]*))?", host)
+        port = found.group(2) if found else "x"
+        if found is None or (port is not None and not (port.isdigit() and 0 < int(port) < 65536)):
+            raise refuse(N_("hat einen ungültigen Host oder Port"))
 
 
 def check_allowed_host(entry: str) -> str:

@@ -12,6 +12,7 @@ import httpx
 from starlette.testclient import TestClient
 
 from gallery.admin import accounts, passwords
+from gallery.settings import Settings
 from gallery.storage.store import Storage
 from tests.htmlparse import Element, parse
 
@@ -51,13 +52,17 @@ class FakeClock:
         self.now += seconds
 
 
-def create_editor(db_path: Path, name: str = "anna", password: str = PASSWORD) -> None:
+def create_editor(where: Path | Settings, name: str = "anna", password: str = PASSWORD) -> None:
     """An account as `gallery editor add` makes it, with cheap scrypt parameters to keep tests fast
-    (the parameters travel in the hash; the default ones are tested on their own)."""
-    db = Storage.sqlite(db_path)
-    db.migrate()
-    with db.transaction() as conn:
-        accounts.add_editor(conn, name, passwords.hash_password(password, n=2**10, r=8, p=1))
+    (the parameters travel in the hash; the default ones are tested on their own). ``where``: the
+    SQLite file, or the settings naming the database."""
+    db = Storage.from_settings(where) if isinstance(where, Settings) else Storage.sqlite(where)
+    try:
+        db.migrate()
+        with db.transaction() as conn:
+            accounts.add_editor(conn, name, passwords.hash_password(password, n=2**10, r=8, p=1))
+    finally:
+        db.close()
 
 
 class AdminActions:
@@ -115,8 +120,18 @@ def snapshot(db_path: Path) -> list[tuple[str, list[tuple[Any, ...]]]]:
         conn.close()
 
 
-def statement_id(db_path: Path, vimeo_id: int, slug: str = "videos") -> int:
-    conn = sqlite3.connect(db_path)
+def statement_id(where: Path | Settings, vimeo_id: int, slug: str = "videos") -> int:
+    """The id of the statement showing ``vimeo_id`` in gallery ``slug`` (the SQLite file, or the settings)."""
+    if isinstance(where, Settings):
+        db = Storage.from_settings(where)
+        try:
+            gallery = db.gallery_by_slug(slug)
+            found = db.statement(gallery.id, vimeo_id) if gallery else None
+        finally:
+            db.close()
+        assert found is not None, (vimeo_id, slug)
+        return found.id
+    conn = sqlite3.connect(where)
     try:
         row = conn.execute(
             "SELECT s.id FROM statements s JOIN galleries g ON g.id = s.gallery_id"

@@ -1,4 +1,4 @@
-"""Fixtures: settings on a temporary data dir, the app, and a client speaking https."""
+"""Fixtures: settings on a temporary data dir (and database), the app, and a client speaking https."""
 
 from __future__ import annotations
 
@@ -26,6 +26,7 @@ from gallery.vimeo.client import VimeoClient
 from gallery.vimeo.standin import FakeVideo, StandIn
 from tests.admin_helpers import AdminActions, create_editor
 from tests.helpers import LOCALE_VARIABLES
+from tests.postgres import SERVER_VARIABLE, fresh_database, throwaway_cluster
 
 TEST_KEY = "test-key-0123456789abcdef"
 # The host name the test clients use (base_url https://gallery.test): configured like a real one.
@@ -51,10 +52,46 @@ def german_locale() -> Iterator[None]:
         yield
 
 
+# --- the storage engine --------------------------------------------------------------------
+
+
 @pytest.fixture
-def settings(tmp_path: Path) -> Settings:
+def engine_name(request: pytest.FixtureRequest) -> str:
+    """The engine a test's storage runs on: SQLite, unless the test is parametrized over both
+    (``tests.postgres.both_engines``; every test in tests/storage/ is)."""
+    return str(getattr(request, "param", "sqlite"))
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[str]:
+    """One PostgreSQL server for the whole session: GALLERY_TEST_DATABASE_URL's, or a throwaway
+    cluster started on first use and removed at the end."""
+    given = os.environ.get(SERVER_VARIABLE)
+    if given:
+        yield given
+        return
+    with throwaway_cluster() as url:
+        yield url
+
+
+@pytest.fixture
+def database_url(engine_name: str, request: pytest.FixtureRequest) -> Iterator[str | None]:
+    """None for SQLite (the file in the data folder); for PostgreSQL a fresh, empty database."""
+    if engine_name == "sqlite":
+        yield None
+        return
+    assert engine_name == "postgres", engine_name
+    with fresh_database(request.getfixturevalue("postgres_server")) as url:
+        yield url
+
+
+@pytest.fixture
+def settings(tmp_path: Path, database_url: str | None) -> Settings:
     return Settings(
-        data_dir=tmp_path / "data", secret_keys=(Secret(TEST_KEY),), allowed_hosts=(TEST_HOST,)
+        data_dir=tmp_path / "data",
+        secret_keys=(Secret(TEST_KEY),),
+        allowed_hosts=(TEST_HOST,),
+        database_url=Secret(database_url) if database_url else None,
     ).checked()
 
 
@@ -107,10 +144,13 @@ def curator_factory(
 
     @asynccontextmanager
     async def make() -> AsyncIterator[Curator]:
-        db = Storage.sqlite(curated_settings.database_path)
+        db = Storage.from_settings(curated_settings)
         db.migrate()
-        async with VimeoClient(curated_settings, vimeo_transport) as vimeo:
-            yield Curator(db, ThumbnailStore(curated_settings.thumbnail_dir), vimeo)
+        try:
+            async with VimeoClient(curated_settings, vimeo_transport) as vimeo:
+                yield Curator(db, ThumbnailStore(curated_settings.thumbnail_dir), vimeo)
+        finally:
+            db.close()
 
     return make
 
@@ -147,7 +187,10 @@ def populated_app(
                 await curator.add(sample_link(video), texts=texts)
 
     asyncio.run(seed())
-    storage = Storage(storage_engine(curated_settings.database_path))
+    if curated_settings.database_url is not None:
+        storage = Storage.from_settings(curated_settings)
+    else:
+        storage = Storage(storage_engine(curated_settings.database_path))
     return create_app(curated_settings, vimeo_transport=vimeo_transport, storage=storage)
 
 
@@ -163,7 +206,7 @@ def populated(populated_app: Starlette) -> Iterator[TestClient]:
 @pytest.fixture
 def editor(curated_settings: Settings, populated_app: Starlette) -> Iterator[AdminActions]:
     """The populated app with editor "anna", signed in; ``editor.client`` is her browser."""
-    create_editor(curated_settings.database_path)
+    create_editor(curated_settings)
     with TestClient(populated_app, base_url="https://gallery.test") as client:
         actions = AdminActions(client)
         assert actions.login().status_code == 303

@@ -282,8 +282,11 @@ def outside_storage() -> dict[str, Path]:
     return found
 
 
-def sqlite_imports(source: str) -> list[int]:
-    """Lines that import the sqlite3 module (or something from it)."""
+DRIVERS = frozenset({"sqlite3", "psycopg", "psycopg_pool"})
+
+
+def driver_imports(source: str) -> list[int]:
+    """Lines that import a database driver: sqlite3, psycopg or its pool (or something from them)."""
     lines = []
     for node in ast.walk(ast.parse(source)):
         if isinstance(node, ast.Import):
@@ -292,7 +295,7 @@ def sqlite_imports(source: str) -> list[int]:
             modules = [node.module or ""]
         else:
             continue
-        if any(name.split(".")[0] == "sqlite3" for name in modules):
+        if any(name.split(".")[0] in DRIVERS for name in modules):
             lines.append(node.lineno)
     return lines
 
@@ -306,13 +309,13 @@ def sql_literals(source: str) -> list[tuple[int, str]]:
     ]
 
 
-def test_only_storage_imports_sqlite3() -> None:
+def test_only_storage_imports_a_database_driver() -> None:
     wrong = [
         f"{name}:{line}"
         for name, path in outside_storage().items()
-        for line in sqlite_imports(path.read_text(encoding="utf-8"))
+        for line in driver_imports(path.read_text(encoding="utf-8"))
     ]
-    assert not wrong, f"ask gallery.storage instead of opening SQLite here: {wrong}"
+    assert not wrong, f"ask gallery.storage instead of opening SQLite or PostgreSQL here: {wrong}"
 
 
 def test_only_storage_writes_sql() -> None:
@@ -330,6 +333,9 @@ def test_only_storage_writes_sql() -> None:
         ("import sqlite3", [1], []),
         ("from sqlite3 import Row", [1], []),
         ("import sqlite3.dbapi2 as db", [1], []),
+        ("import psycopg", [1], []),
+        ("from psycopg.rows import dict_row", [1], []),
+        ("from psycopg_pool import ConnectionPool", [1], []),
         ('q = "SELECT * FROM galleries"', [], [(1, "SELECT * FROM galleries")]),
         ('q = f"""\n  UPDATE statements SET {x} = ?"""', [], [(1, "UPDATE statements SET")]),
         ('q = "VACUUM"', [], [(1, "VACUUM")]),
@@ -339,7 +345,7 @@ def test_only_storage_writes_sql() -> None:
     ],
 )
 def test_the_sql_finders_find_sql(source: str, imports: list[int], literals: list[tuple[int, str]]) -> None:
-    assert sqlite_imports(source) == imports
+    assert driver_imports(source) == imports
     assert sql_literals(source) == literals
 
 

@@ -23,10 +23,10 @@ def normal(name: str) -> str:
     return re.sub(r"[-_.]+", "-", name).lower()
 
 
-def declared() -> dict[str, str]:
-    """Name → the whole requirement, for every runtime dependency."""
+def declared(extra: str | None = None) -> dict[str, str]:
+    """Name → the whole requirement, for every runtime dependency (or those of one extra)."""
     found = {}
-    for requirement in PROJECT["dependencies"]:
+    for requirement in PROJECT["optional-dependencies"][extra] if extra else PROJECT["dependencies"]:
         match = NAME_RE.match(requirement)
         assert match, requirement
         found[normal(match.group())] = requirement
@@ -48,8 +48,16 @@ def imported_distributions() -> set[str]:
 
 
 def test_every_library_the_code_imports_is_declared() -> None:
-    missing = imported_distributions() - set(declared())
+    missing = imported_distributions() - set(declared()) - set(declared("postgres"))
     assert not missing, f"imported but not in pyproject's dependencies: {sorted(missing)}"
+
+
+def test_postgresql_is_an_extra_that_the_tests_install() -> None:
+    postgres = declared("postgres")
+    assert set(postgres) == {"psycopg", "psycopg-pool"}
+    assert postgres["psycopg"].startswith("psycopg[binary]>=3"), "the binary wheel: no compiler, no libpq-dev"
+    assert not set(postgres) & set(declared()), "SQLite installations do without them"
+    assert f"{PROJECT['name']}[postgres]" in PROJECT["optional-dependencies"]["test"]
 
 
 def test_uvicorn_comes_without_extras_and_with_the_loop_and_parser_it_runs_on() -> None:

@@ -24,6 +24,7 @@ SHIPPED = [
     "gallery/_static/gallery.css",
     "gallery/vimeo/standin_media/sample1.jpg",
     "gallery/storage/migrations/0001_initial.sql",
+    "gallery/storage/migrations/postgres/0001_initial.sql",
     "gallery/cli/demo/media/logo.png",
 ]
 

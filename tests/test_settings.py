@@ -201,3 +201,58 @@ def test_any_frame_ancestors_value_starts_or_stops_with_one_sentence(tmp_path: P
         assert str(exc).startswith("GALLERY_FRAME_ANCESTORS") and "\n" not in str(exc)
         return
     assert all(a in {"'self'", "'none'"} or a.startswith(("http://", "https://")) for a in s.frame_ancestors)
+
+
+# --- the database ------------------------------------------------------------------------
+
+PASSWORD = "Geheim-Passwort-42"
+KEYS = "new-key-0123456789abcdef"
+
+
+@pytest.mark.parametrize("scheme", ["postgresql", "postgres", "PostgreSQL"])
+def test_a_postgresql_url_picks_postgresql_and_never_shows_its_password(tmp_path: Path, scheme: str) -> None:
+    url = f"{scheme}://gallery:{PASSWORD}@db.stadt.de:5433/galerie?sslmode=require"
+    s = Settings.from_environ(env(tmp_path, DATABASE_URL=url, SECRET_KEYS=KEYS))
+    assert s.database_url is not None and s.database_url.value == url
+    assert s.database_place == "db.stadt.de:5433/galerie"
+    assert PASSWORD not in repr(s) and PASSWORD not in str(s)
+    assert not (tmp_path / "data" / "secret_key").exists()
+
+
+def test_without_a_database_url_the_data_stays_in_sqlite(tmp_path: Path) -> None:
+    s = Settings.from_environ(env(tmp_path))
+    assert s.database_url is None and s.database_place == str(s.database_path)
+
+
+@pytest.mark.parametrize(
+    ("url", "phrase"),
+    [
+        (f"mysql://gallery:{PASSWORD}@db:3306/gallery", "begins with mysql://"),
+        (f"sqlite:///{PASSWORD}/gallery.sqlite3", "begins with sqlite://"),
+        (f"gallery:{PASSWORD}@db/gallery", "does not begin with postgresql://"),
+        (f"postgresql://gallery:{PASSWORD}@db:99999/gallery", "host or port"),
+        (f"postgresql://gallery:{PASSWORD}@db:port/gallery", "host or port"),
+        (f"postgresql://gallery:{PASSWORD}@[::1/gallery", "host or port"),
+        (f"postgresql://gallery:{PASSWORD} @db/gallery", "spaces or control characters"),
+    ],
+)
+def test_a_database_url_that_is_not_postgresql_stops_the_start_with_one_sentence(
+    tmp_path: Path, url: str, phrase: str
+) -> None:
+    with pytest.raises(SettingsError) as caught:
+        Settings.from_environ(env(tmp_path, DATABASE_URL=url, SECRET_KEYS=KEYS))
+    german, english = str(caught.value), translate("en", caught.value.message)
+    for message in (german, english):
+        assert "GALLERY_DATABASE_URL" in message and PASSWORD not in message
+        assert message.endswith(".") and "\n" not in message
+    assert phrase in english and german != english
+
+
+def test_postgresql_needs_the_secret_keys_set(tmp_path: Path) -> None:
+    url = f"postgresql://gallery:{PASSWORD}@db/gallery"
+    with pytest.raises(SettingsError) as caught:
+        Settings.from_environ(env(tmp_path, DATABASE_URL=url))
+    english = translate("en", caught.value.message)
+    assert "GALLERY_SECRET_KEYS" in english and "cookies" in english and PASSWORD not in english
+    assert english.endswith(".") and english.count(". ") == 0
+    assert not (tmp_path / "data" / "secret_key").exists(), "no key of its own was made"

@@ -116,9 +116,20 @@ def vimeo_settings(settings: Settings, args: argparse.Namespace) -> Settings:
     return demo_settings(settings, url)
 
 
+# What the running command opened: closed when it ends (a PostgreSQL pool holds connections).
+_opened: list[Storage] = []
+
+
 def open_storage(settings: Settings) -> Storage:
     """The service's data, migrated to the current schema, in an owner-only data dir."""
     secure_data_dir(settings.data_dir)
-    storage = Storage.sqlite(settings.database_path)
+    storage = Storage.from_settings(settings)
+    _opened.append(storage)
     storage.migrate()
     return storage
+
+
+def close_storages() -> None:
+    """Close what :func:`open_storage` opened during this command."""
+    while _opened:
+        _opened.pop().close()

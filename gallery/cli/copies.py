@@ -118,6 +118,13 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 def cmd_backup(args: argparse.Namespace) -> int:
     settings = settings_for(args)
+    if settings.database_url is not None:
+        raise RefusedInput(
+            N_(
+                "Eine PostgreSQL-Datenbank sichert pg_dump (etwa pg_dump --format=custom), nicht "
+                "gallery backup."
+            )
+        )
     if not settings.database_path.is_file():
         raise CommandError(
             N_("Unter %(path)s gibt es keine Datenbank (--data-dir oder GALLERY_DATA_DIR prüfen)."),

@@ -17,8 +17,9 @@ from ..content.curate import CurateError
 from ..i18n import ARGPARSE_DOMAIN, fill, locale_dir
 from ..i18n import gettext_noop as N_
 from ..settings import SettingsError
+from ..storage.engine import DatabaseUnavailable
 from . import copies, editors, serve, statements
-from .common import EXIT_FAILED, EXIT_USAGE, CommandError, RefusedInput, _, warn
+from .common import EXIT_FAILED, EXIT_USAGE, CommandError, RefusedInput, _, close_storages, warn
 
 # A process ended by SIGPIPE shows this status in the shell (128 + 13), as `seq 100000 | head` does.
 EXIT_PIPE_CLOSED = 141
@@ -74,9 +75,11 @@ def _run(argv: Sequence[str] | None) -> int:
     except SettingsError as exc:
         warn(N_("Fehler in der Konfiguration: %(message)s"), message=exc.message)
         return EXIT_USAGE
-    except (CurateError, CommandError) as exc:
+    except (CurateError, CommandError, DatabaseUnavailable) as exc:
         warn(N_("Fehler: %(message)s"), message=fill(exc.message))
         return EXIT_USAGE if isinstance(exc, RefusedInput) else EXIT_FAILED
+    finally:
+        close_storages()
 
 
 def _reader_gone() -> int:

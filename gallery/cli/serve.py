@@ -13,7 +13,7 @@ from typing import Any
 
 from ..i18n import gettext_noop as N_
 from ..obligations import warn_missing
-from ..settings import Settings, check_trusted_proxies
+from ..settings import Settings, check_database_url, check_trusted_proxies
 from .common import EXIT_OK, _, add_command, settings_for
 
 DEMO_DATA_DIR = "demo-data"
@@ -57,7 +57,12 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
     # Its own folder by default, never GALLERY_DATA_DIR: a demo must not seed a real gallery.
     data_dir = Path(args.data_dir or DEMO_DATA_DIR).resolve()
-    environ = {k: v for k, v in os.environ.items() if k.startswith("GALLERY_")}
+    # Nor a real database: the demo's data stays in its folder, in SQLite (a wrong URL still stops it).
+    if url := os.environ.get("GALLERY_DATABASE_URL", "").strip():
+        check_database_url(url)
+    environ = {
+        k: v for k, v in os.environ.items() if k.startswith("GALLERY_") and k != "GALLERY_DATABASE_URL"
+    }
     environ["GALLERY_DATA_DIR"] = str(data_dir)
     base = Settings.from_environ(environ)
     with contextlib.suppress(KeyboardInterrupt):  # Ctrl+C is how a demo ends

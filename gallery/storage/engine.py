@@ -2,7 +2,7 @@
 
 The queries in this package are written once, in SQL meant for SQLite and PostgreSQL alike, with
 ``?`` placeholders (an engine that spells them otherwise translates them as it runs them). An
-engine (:mod:`.sqlite`, the only one so far) opens connections, runs transactions, applies the
+engine (:mod:`.sqlite`, :mod:`.postgres`) opens connections, runs transactions, applies the
 migrations, and owns everything its dialect does differently: the change probe, erasing freed
 pages, online backups, integrity checks and how a new row's id is read.
 """
@@ -12,10 +12,34 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from contextlib import AbstractContextManager
 from datetime import UTC, datetime
+from importlib import resources
 from pathlib import Path
 from typing import Any, Protocol
 
+from ..errors import UserError
+from ..i18n import fill
+
 Params = Sequence[object]
+
+
+class DatabaseUnavailable(UserError):
+    """The database server cannot be reached at start; the message names where, never a password."""
+
+    def __init__(self, message: str, /, **params: object) -> None:
+        super().__init__(fill(message, **params))
+
+
+def migration_files(folder: str = "") -> list[tuple[int, str, str]]:
+    """The numbered migrations in ``migrations/<folder>``, in order: (number, file name, SQL script)."""
+    place = resources.files("gallery.storage") / "migrations"
+    if folder:
+        place = place / folder
+    found = []
+    for entry in place.iterdir():
+        name = entry.name
+        if name.endswith(".sql") and name[:4].isdigit():
+            found.append((int(name[:4]), name, entry.read_text(encoding="utf-8")))
+    return sorted(found)
 
 
 def utcnow() -> str:

@@ -14,12 +14,11 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import closing, contextmanager
-from importlib import resources
 from pathlib import Path
 
 from .. import private
 from .engine import Connection as AnyConnection
-from .engine import Params
+from .engine import Params, migration_files
 
 log = logging.getLogger("gallery")
 
@@ -30,13 +29,7 @@ ERASE_PATIENCE = 30.0
 
 def migrations() -> list[tuple[int, str]]:
     """The numbered migrations, in order: (number, SQL script)."""
-    folder = resources.files("gallery.storage") / "migrations"
-    found = []
-    for entry in folder.iterdir():
-        name = entry.name
-        if name.endswith(".sql") and name[:4].isdigit():
-            found.append((int(name[:4]), entry.read_text(encoding="utf-8")))
-    return sorted(found)
+    return [(number, sql) for number, _, sql in migration_files()]
 
 
 def split_sql(script: str) -> list[str]:

@@ -3,7 +3,8 @@
 Callers ask by name (``storage.statements(gallery.id)``) and get frozen models back, never rows.
 Reads may run on their own (each its own short connection) or together (``with storage.read()``);
 writes run only inside ``with storage.transaction() as tx:``, all or nothing. The SQL is written
-once in the query groups below, for any engine; an engine (:class:`~.sqlite.SQLiteEngine`) runs it.
+once in the query groups below, for any engine; an engine (:class:`~.sqlite.SQLiteEngine`, or
+:class:`~.postgres.PostgresEngine` when ``GALLERY_DATABASE_URL`` names PostgreSQL) runs it.
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..i18n import gettext_noop as N_
+from ..settings import Settings, SettingsError
 from .accounts import AccountReads, AccountWrites
 from .audit import AuditReads, AuditWrites
 from .engine import Connection, Engine, Params, Row
@@ -81,6 +84,25 @@ class Storage(Reads):
     def sqlite(cls, path: Path) -> Storage:
         """The embedded default: one SQLite file (nothing is opened until first used)."""
         return cls(SQLiteEngine(path))
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Storage:
+        """The engine the settings name: PostgreSQL for a ``GALLERY_DATABASE_URL``, else the SQLite file."""
+        if settings.database_url is None:
+            return cls.sqlite(settings.database_path)
+        try:
+            # psycopg is an optional extra: loaded only when PostgreSQL is asked for.
+            from .postgres import PostgresEngine
+        except ImportError as exc:
+            if exc.name not in {"psycopg", "psycopg_pool", "psycopg_binary"}:
+                raise
+            raise SettingsError(
+                N_(
+                    "GALLERY_DATABASE_URL nennt PostgreSQL, dafür fehlt aber der Treiber: "
+                    "pip install 'statement-gallery[postgres]'."
+                )
+            ) from None
+        return cls(PostgresEngine(settings.database_url.value, settings.database_place))
 
     def _rows(self, sql: str, params: Params = ()) -> list[Row]:
         with self.engine.connect() as conn:

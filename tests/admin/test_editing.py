@@ -15,6 +15,7 @@ from gallery.cli.demo.samples import sample_videos
 from gallery.settings import Settings
 from tests.admin_helpers import AdminActions, create_editor, field_error, snapshot, statement_id
 from tests.htmlparse import Element, parse
+from tests.postgres import both_engines
 
 FIRST = sample_videos()[0][0]
 EVIL = '<script>alert("x")</script><img src=x onerror=alert(2)>"\'&'
@@ -40,7 +41,7 @@ def form_values(doc: Element) -> dict[str, str]:
 def second_editor(
     populated_app: Starlette, curated_settings: Settings, editor: AdminActions
 ) -> Iterator[AdminActions]:
-    create_editor(curated_settings.database_path, "bert")
+    create_editor(curated_settings, "bert")
     with TestClient(populated_app, base_url="https://gallery.test") as client:
         bert = AdminActions(client)
         assert bert.login("bert").status_code == 303
@@ -50,10 +51,11 @@ def second_editor(
 # --- concurrent edits --------------------------------------------------------------------
 
 
+@both_engines
 def test_two_editors_saving_the_same_statement_never_overwrite_silently(
     editor: AdminActions, second_editor: AdminActions, curated_settings: Settings
 ) -> None:
-    sid = statement_id(curated_settings.database_path, FIRST.vimeo_id)
+    sid = statement_id(curated_settings, FIRST.vimeo_id)
     anna_form = form_values(editor.page(f"/admin/s/{sid}"))
     bert_form = form_values(second_editor.page(f"/admin/s/{sid}"))
 
@@ -84,11 +86,12 @@ def test_two_editors_saving_the_same_statement_never_overwrite_silently(
     assert "Annas Zitat" in public and "Berts Abschrift" in public and "Annas Rolle" in public
 
 
+@both_engines
 def test_a_stale_form_after_a_publish_toggle_still_saves(
     editor: AdminActions, curated_settings: Settings
 ) -> None:
     # Publishing does not touch the texts: only text saves count as conflicting edits.
-    sid = statement_id(curated_settings.database_path, FIRST.vimeo_id)
+    sid = statement_id(curated_settings, FIRST.vimeo_id)
     values = form_values(editor.page(f"/admin/s/{sid}"))
     editor.post(f"/admin/s/{sid}/publish", {"published": "0"})
     values["quote"] = "Neu"

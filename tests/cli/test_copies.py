@@ -11,6 +11,7 @@ import shutil
 import sqlite3
 import stat
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +24,7 @@ from tests.admin.test_curate import blob, jpeg_with_metadata, new_gallery, previ
 from tests.admin_helpers import AdminActions, snapshot, statement_id
 from tests.conftest import TEST_KEY
 from tests.content.test_looks import png_logo
+from tests.postgres import both_engines, fresh_database
 
 SAMPLES = [video for video, _ in sample_videos()]
 FIRST, SECOND, RESTRICTED = SAMPLES[0], SAMPLES[1], SAMPLES[5]
@@ -33,15 +35,24 @@ class Operator:
     """Runs `gallery ...` in this process against one data dir, as a shell would."""
 
     def __init__(
-        self, data_dir: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+        self,
+        data_dir: Path,
+        monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str],
+        database_url: str | None = None,
     ) -> None:
         self.data_dir = data_dir
         self.monkeypatch = monkeypatch
         self.capsys = capsys
+        self.database_url = database_url  # None: the SQLite file in data_dir
 
     def run(self, *args: str, stdin: str = "") -> tuple[int, str, str]:
         self.monkeypatch.setenv("GALLERY_DATA_DIR", str(self.data_dir))
         self.monkeypatch.setenv("GALLERY_SECRET_KEYS", TEST_KEY)
+        if self.database_url is None:
+            self.monkeypatch.delenv("GALLERY_DATABASE_URL", raising=False)
+        else:
+            self.monkeypatch.setenv("GALLERY_DATABASE_URL", self.database_url)
         self.monkeypatch.setattr(sys, "stdin", io.StringIO(stdin))
         self.capsys.readouterr()
         code = main(list(args))
@@ -62,12 +73,12 @@ class Operator:
 @pytest.fixture
 def source(editor: AdminActions, curated_settings: Settings, monkeypatch, capsys) -> Operator:  # type: ignore[no-untyped-def]
     """An instance with everything an export must carry: drafts, overrides, posters, galleries."""
-    sid = statement_id(curated_settings.database_path, FIRST.vimeo_id)
+    sid = statement_id(curated_settings, FIRST.vimeo_id)
     values = texts(title_override="Eigener Titel", speaker_name="Name „mit“ Zeichen", caption_lang="")
     editor.post(f"/admin/s/{sid}", {"revision": "1", **values})
     editor.post(f"/admin/s/{sid}/poster", files={"poster": ("p.jpg", jpeg_with_metadata(), "image/jpeg")})
     editor.post(
-        f"/admin/s/{statement_id(curated_settings.database_path, SECOND.vimeo_id)}/publish",
+        f"/admin/s/{statement_id(curated_settings, SECOND.vimeo_id)}/publish",
         {"published": "0"},
     )
     new_gallery(editor)
@@ -87,14 +98,20 @@ def source(editor: AdminActions, curated_settings: Settings, monkeypatch, capsys
     editor.post(
         "/admin/g/probe/add", {"step": "draft", "link": "x", "preview": blob(doc), **texts(quote="Q")}
     )
-    return Operator(curated_settings.data_dir, monkeypatch, capsys)
+    url = curated_settings.database_url
+    return Operator(curated_settings.data_dir, monkeypatch, capsys, url.value if url else None)
 
 
 @pytest.fixture
-def target(tmp_path: Path, monkeypatch, capsys) -> Operator:  # type: ignore[no-untyped-def]
-    """A new installation: its data folder exists (install -d -m 700), nothing is in it yet."""
+def target(tmp_path: Path, engine_name: str, request, monkeypatch, capsys) -> Iterator[Operator]:  # type: ignore[no-untyped-def]
+    """A new installation on the source's engine: its data folder exists (install -d -m 700), nothing
+    is in it yet (nor in its database)."""
     (tmp_path / "restored").mkdir(mode=0o700)
-    return Operator(tmp_path / "restored", monkeypatch, capsys)
+    if engine_name == "sqlite":
+        yield Operator(tmp_path / "restored", monkeypatch, capsys)
+        return
+    with fresh_database(request.getfixturevalue("postgres_server")) as url:
+        yield Operator(tmp_path / "restored", monkeypatch, capsys, url)
 
 
 def without_time(data: dict[str, Any]) -> dict[str, Any]:
@@ -106,6 +123,7 @@ def without_time(data: dict[str, Any]) -> dict[str, Any]:
 # --- export ------------------------------------------------------------------------------
 
 
+@both_engines
 def test_export_writes_every_gallery_and_statement(source: Operator, tmp_path: Path) -> None:
     data = source.export()
     assert data["format"] == "statement-gallery-export" and data["version"] == 1
@@ -130,6 +148,7 @@ def test_export_writes_every_gallery_and_statement(source: Operator, tmp_path: P
 # --- import ------------------------------------------------------------------------------
 
 
+@both_engines
 def test_export_import_round_trip_is_exact(source: Operator, target: Operator, tmp_path: Path) -> None:
     original = source.export()
     path = tmp_path / "export.json"
@@ -322,6 +341,14 @@ def test_restoring_a_backup_gives_back_the_same_gallery(
     copy_path.rename(target.database)  # docs/operations.md: stop the service, put the copy in place, start
     shutil.copytree(source.data_dir / "thumbnails", target.data_dir / "thumbnails")
     assert without_time(target.export())["galleries"] == without_time(source.export())["galleries"]
+
+
+def test_backup_of_postgresql_points_to_pg_dump(source: Operator, tmp_path: Path) -> None:
+    source.database_url = "postgresql://gallery:geheim-1234@db.example:5432/gallery"  # never dialled
+    code, out, err = source.run("backup", str(tmp_path / "x.sqlite3"))
+    assert code == 2 and out == ""
+    assert err.count("\n") == 1 and "pg_dump" in err and "geheim" not in err
+    assert not (tmp_path / "x.sqlite3").exists()
 
 
 def test_backup_without_a_database_says_so(target: Operator, tmp_path: Path) -> None:

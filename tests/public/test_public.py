@@ -14,6 +14,7 @@ from gallery.cli.demo.samples import sample_videos
 from gallery.public.consent import COOKIE_NAME
 from gallery.vimeo.standin import StandIn
 from tests.htmlparse import Element, fetched_urls, parse
+from tests.postgres import both_engines
 from tests.sqlfile import raw_sql
 
 SAMPLES = [video for video, _ in sample_videos()]
@@ -54,6 +55,7 @@ def cards(doc: Element) -> list[Element]:
 # --- the gallery without consent --------------------------------------------------------
 
 
+@both_engines
 def test_gallery_shows_every_statement_with_its_content(populated: TestClient) -> None:
     r = populated.get("/")
     assert r.status_code == 200
@@ -234,6 +236,7 @@ def test_once_shows_the_player_and_remembers_nothing(
     assert again.find("iframe") is None
 
 
+@both_engines
 def test_always_remembers_then_revoke_forgets(populated: TestClient) -> None:
     target = statement_path(FIRST.vimeo_id)
     r = populated.post(
@@ -491,20 +494,22 @@ def test_changing_the_notice_changes_its_version_and_asks_again(settings, tmp_pa
 # --- pages follow the data --------------------------------------------------------------
 
 
+@both_engines
 def test_pages_follow_edits_made_by_another_process(
     populated: TestClient, curated_settings
 ) -> None:  # type: ignore[no-untyped-def]
     from gallery.storage.store import Storage
 
     assert "Neuer Titel der Galerie" not in populated.get("/").text
-    # Another process (the CLI, say) writes: this app's storage object is not told.
-    db = Storage.sqlite(curated_settings.database_path)
+    # Another process (the CLI, another instance) writes: this app's storage object is not told.
+    db = Storage.from_settings(curated_settings)
     with db.transaction() as tx:
         gallery = tx.default_gallery()
         tx.update_gallery(gallery.id, title="Neuer Titel der Galerie")
         s = tx.statement(gallery.id, FIRST.vimeo_id)
         assert s is not None
         tx.update_statement(s, {"published": False}, bump=False)
+    db.close()
     time.sleep(0.3)  # another process's writes are noticed within PageCache.probe_interval
     page = populated.get("/").text
     assert "Neuer Titel der Galerie" in page

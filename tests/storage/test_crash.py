@@ -36,6 +36,13 @@ ROOT = WRITER.parent.parent
 pytestmark = pytest.mark.slow
 
 
+@pytest.fixture
+def engine_name() -> str:
+    """SQLite only: a killed process must leave the SQLite file whole (PRAGMA integrity_check);
+    a PostgreSQL server's own crash safety is not the service's to test."""
+    return "sqlite"
+
+
 def run_and_kill(data_dir: Path, first: int, mode: str, after: float, acks: int = 0) -> list[str]:
     """Start the writer, SIGKILL it ``after`` seconds past its first ``acks`` writes (or its start),
     return what it acknowledged."""

@@ -32,6 +32,14 @@ FILES = ("gallery.sqlite3", "gallery.sqlite3-wal", "gallery.sqlite3-shm")
 
 
 @pytest.fixture
+def engine_name() -> str:
+    """SQLite only: these tests search the raw bytes of the database file, its -wal and its -shm.
+    PostgreSQL's files belong to its server; what it keeps of replaced texts, and why the service
+    leaves that to the operator, is said at PostgresEngine.erase."""
+    return "sqlite"
+
+
+@pytest.fixture
 def storage_engine() -> Callable[[Path], SQLiteEngine]:
     """Connections as on SQLite builds that do not zero deleted content (Debian's does): what the
     service itself erases, not what the platform happens to add."""

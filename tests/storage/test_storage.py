@@ -1,27 +1,41 @@
 """The storage interface: reads by name return models, writes are all or nothing, and the SQL
-written once for every engine keeps what the SQLite-only spelling did."""
+written once for every engine keeps what the SQLite-only spelling did (on SQLite and PostgreSQL)."""
 
 from __future__ import annotations
 
 import dataclasses
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 
 from gallery.models import FetchStatus, Gallery, Video
+from gallery.settings import Settings
+from gallery.storage.engine import Connection
+from gallery.storage.postgres import PostgresEngine
 from gallery.storage.store import Storage
-from tests.sqlfile import raw_sql
 
 
 @pytest.fixture
-def storage(tmp_path: Path) -> Iterator[Storage]:
-    found = Storage.sqlite(tmp_path / "gallery.sqlite3")
+def storage(settings: Settings) -> Iterator[Storage]:
+    found = Storage.from_settings(settings)
     found.migrate()
     try:
         yield found
     finally:
         found.close()
+
+
+@contextmanager
+def behind_its_back(settings: Settings) -> Iterator[Connection]:
+    """A transaction of another instance (its own engine and connections) on the same database."""
+    other = Storage.from_settings(settings)
+    try:
+        with other.engine.transaction() as conn:
+            yield conn
+    finally:
+        other.close()
 
 
 def video(vimeo_id: int) -> Video:
@@ -52,10 +66,8 @@ def test_a_new_installation_has_its_default_gallery_once(storage: Storage) -> No
         gallery.title = "anders"  # type: ignore[misc]
 
 
-def test_the_default_gallery_takes_the_first_free_slug(tmp_path: Path) -> None:
-    storage = Storage.sqlite(tmp_path / "gallery.sqlite3")
-    storage.migrate()
-    with raw_sql(tmp_path / "gallery.sqlite3") as conn:
+def test_the_default_gallery_takes_the_first_free_slug(storage: Storage, settings: Settings) -> None:
+    with behind_its_back(settings) as conn:
         conn.execute("UPDATE galleries SET is_default = 0")
     storage.migrate()
     assert storage.default_gallery().slug == "videos-2"
@@ -106,10 +118,10 @@ def test_an_edit_bumps_the_revision_only_when_asked(storage: Storage) -> None:
     assert saved is not None and (saved.revision, saved.quote, saved.published) == (2, "Neu.", True)
 
 
-def test_a_notice_version_keeps_the_moment_it_was_first_shown(storage: Storage, tmp_path: Path) -> None:
+def test_a_notice_version_keeps_the_moment_it_was_first_shown(storage: Storage, settings: Settings) -> None:
     with storage.transaction() as tx:
         first = tx.record_notice_version("v1", "kurz", "lang")
-    with raw_sql(tmp_path / "gallery.sqlite3") as conn:
+    with behind_its_back(settings) as conn:
         conn.execute("UPDATE notice_versions SET first_shown = '2020-01-01T00:00:00+00:00'")
     with storage.transaction() as tx:
         again = tx.record_notice_version("v1", "kurz", "lang")  # shown again later: no new row
@@ -154,9 +166,45 @@ def test_one_lease_at_a_time_until_it_expires(storage: Storage) -> None:
     assert storage.refresh_state().holder == "b"
 
 
-def test_a_failing_database_raises_what_errors_names(tmp_path: Path) -> None:
-    folder = tmp_path / "not-a-file.sqlite3"
-    folder.mkdir()
-    storage = Storage.sqlite(folder)
-    with pytest.raises(storage.errors):
-        storage.galleries()
+def test_a_failing_database_raises_what_errors_names(settings: Settings, tmp_path: Path) -> None:
+    if settings.database_url is None:
+        folder = tmp_path / "not-a-file.sqlite3"
+        folder.mkdir()
+        storage = Storage.sqlite(folder)
+    else:  # a database nobody created
+        missing = settings.database_url.value.rpartition("/")[0] + "/no_such_database"
+        storage = Storage(PostgresEngine(missing, "no_such_database", pool_timeout=2.0))
+    try:
+        with pytest.raises(storage.errors):
+            storage.galleries()
+    finally:
+        storage.close()
+
+
+def test_the_change_probe_moves_when_another_instance_writes_and_not_on_reads(
+    storage: Storage, settings: Settings
+) -> None:
+    before = storage.data_version()
+    storage.galleries()
+    with storage.read() as reads:
+        reads.default_gallery()
+    other = Storage.from_settings(settings)  # another instance, or the command line
+    try:
+        other.statements()
+        assert storage.data_version() == before, "reads are no change"
+        with other.transaction() as tx:
+            tx.add_gallery("schule", "Schule")
+    finally:
+        other.close()
+    after = storage.data_version()
+    assert after != before
+    assert storage.data_version() == after
+
+
+def test_texts_sort_alike_on_every_engine(storage: Storage) -> None:
+    titles = ["b", "B", "a", "Ä", "z", "ä", "10", "9"]
+    with storage.transaction() as tx:
+        for n, title in enumerate(titles):
+            tx.add_gallery(f"g{n}", title)
+    shown = [g.title for g in storage.galleries() if not g.is_default]
+    assert shown == sorted(titles), "byte order (SQLite's), whatever the server's locale"

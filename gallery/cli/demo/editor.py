@@ -39,7 +39,7 @@ def demo_password(data_dir: Path) -> str:
 def ensure_demo_editor(settings: Settings) -> tuple[str, str]:
     """Name and password of the demo's editor account, created (or its password reset) to match."""
     password = demo_password(settings.data_dir)
-    storage = Storage.sqlite(settings.database_path)
+    storage = Storage.from_settings(settings)
     storage.migrate()
     try:
         found = accounts.editor_for_sign_in(storage, DEMO_EDITOR)

@@ -45,7 +45,7 @@ log = logging.getLogger("gallery")
 async def seed(settings: Settings) -> None:
     """Put the missing sample statements into the demo database, through the real Vimeo door."""
     secure_data_dir(settings.data_dir)
-    storage = Storage.sqlite(settings.database_path)
+    storage = Storage.from_settings(settings)
     storage.migrate()
     thumbnails = ThumbnailStore(settings.thumbnail_dir)
     with storage.transaction() as tx:

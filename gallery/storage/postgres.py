@@ -1,0 +1,266 @@
+"""The PostgreSQL engine: psycopg 3 and a connection pool; what only PostgreSQL understands is here.
+
+The queries' ``?`` placeholders become psycopg's ``%s`` in one place (:func:`pg_sql`). Write
+transactions queue behind one row, as SQLite's ``BEGIN IMMEDIATE`` makes them queue behind its
+write lock: every one starts by bumping the ``data_changes`` counter, which also is the change
+probe that every instance reads. Migrations are the same numbers as SQLite's, in PostgreSQL's
+spelling (``migrations/postgres/``), applied under an advisory lock so that instances starting
+together migrate once. The schema version is a one-row ``schema_version`` table.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import psycopg
+from psycopg.rows import RowMaker
+from psycopg_pool import ConnectionPool, PoolTimeout
+
+from ..i18n import gettext_noop as N_
+from .engine import Connection as AnyConnection
+from .engine import DatabaseUnavailable, Params, migration_files
+
+# Any constant shared by every instance; it only has to differ from other applications' locks
+# taken in the same database (this one spells "gallery" in ASCII).
+MIGRATION_LOCK = 0x67616C6C657279
+# How long a start waits for the server, and a request for a free pooled connection.
+CONNECT_TIMEOUT = 10
+POOL_TIMEOUT = 30.0
+
+# The engine's own bookkeeping, made before the numbered migrations (which both engines share):
+# SQLite keeps the same in its file header (PRAGMA user_version, data_version).
+ENGINE_TABLES = """
+CREATE TABLE IF NOT EXISTS schema_version (
+    id       INTEGER PRIMARY KEY CHECK (id = 1),
+    version  INTEGER NOT NULL
+);
+INSERT INTO schema_version (id, version) VALUES (1, 0) ON CONFLICT (id) DO NOTHING;
+CREATE TABLE IF NOT EXISTS data_changes (
+    id       INTEGER PRIMARY KEY CHECK (id = 1),
+    version  BIGINT NOT NULL
+);
+INSERT INTO data_changes (id, version) VALUES (1, 0) ON CONFLICT (id) DO NOTHING;
+"""
+# First in every write transaction: the row lock queues writers (each then sees the one before
+# it), and the new number tells every instance's page cache that the data moved.
+BUMP = "UPDATE data_changes SET version = version + 1"
+
+
+# What a query's text may hold where a "?" is no placeholder: quoted strings and names, comments.
+_VERBATIM = re.compile(r"""('(?:[^']|'')*'|"(?:[^"]|"")*"|--[^\n]*)""")
+
+
+@lru_cache(maxsize=512)
+def pg_sql(sql: str) -> str:
+    """The queries' SQL with psycopg's placeholders: ``?`` becomes ``%s``, a literal ``%`` ``%%``.
+
+    A ``?`` inside a quoted string or name, or in a comment, stays as it is (the queries have
+    none, but a query that did must not get a parameter there).
+    """
+    parts = _VERBATIM.split(sql)
+    for index, part in enumerate(parts):
+        part = part.replace("%", "%%")
+        parts[index] = part if index % 2 else part.replace("?", "%s")
+    return "".join(parts)
+
+
+class PgRow:
+    """One result row, read by column name or position, as ``sqlite3.Row`` is."""
+
+    __slots__ = ("_names", "_values")
+
+    def __init__(self, names: dict[str, int], values: Sequence[Any]) -> None:
+        self._names = names
+        self._values = values
+
+    def __getitem__(self, key: int | str) -> Any:
+        return self._values[key if isinstance(key, int) else self._names[key]]
+
+    def __len__(self) -> int:
+        return len(self._values)
+
+
+def pg_row(cursor: Any) -> RowMaker[PgRow]:
+    """psycopg's row factory for :class:`PgRow`; a repeated column name means its first one (as SQLite)."""
+    names: dict[str, int] = {}
+    for index, column in enumerate(cursor.description or ()):
+        names.setdefault(column.name, index)
+    return lambda values: PgRow(names, values)
+
+
+class PgConnection:
+    """A pooled connection as the queries use it: ``?`` placeholders, rows by name."""
+
+    def __init__(self, raw: psycopg.Connection[PgRow]) -> None:
+        self.raw = raw
+
+    def execute(self, sql: str, parameters: Params = (), /) -> psycopg.Cursor[PgRow]:
+        # Parameters are always passed (an empty tuple too): psycopg then reads %% as %.
+        return self.raw.execute(pg_sql(sql), tuple(parameters))
+
+    def executemany(self, sql: str, seq_of_parameters: Iterable[Params], /) -> None:
+        with self.raw.cursor() as cursor:
+            cursor.executemany(pg_sql(sql), [tuple(p) for p in seq_of_parameters])
+
+
+def _first_line(exc: Exception, secret: str | None) -> str:
+    """libpq's reason in one line (it names hosts and users, never passwords; masked all the same)."""
+    line = next((part.strip() for part in str(exc).splitlines() if part.strip()), type(exc).__name__)
+    return line.replace(secret, "***") if secret else line
+
+
+class PostgresEngine:
+    """One PostgreSQL database through a pool of connections (opened on first use)."""
+
+    errors: tuple[type[Exception], ...] = (psycopg.Error, PoolTimeout)
+
+    def __init__(
+        self, url: str, place: str, *, max_size: int = 10, pool_timeout: float = POOL_TIMEOUT
+    ) -> None:
+        self.url = url
+        self.place = place  # host:port/database for messages: never the password
+        self.writes = 0  # committed transactions through this object: seen at once by caches
+        self._max_size = max_size
+        self._pool_timeout = pool_timeout
+        self._pool: ConnectionPool[psycopg.Connection[PgRow]] | None = None
+        self._pool_lock = threading.Lock()
+
+    def __repr__(self) -> str:
+        return f"PostgresEngine({self.place!r})"
+
+    def _connections(self) -> ConnectionPool[psycopg.Connection[PgRow]]:
+        with self._pool_lock:
+            if self._pool is None:
+                pool: ConnectionPool[psycopg.Connection[PgRow]] = ConnectionPool(
+                    self.url,
+                    connection_class=psycopg.Connection[PgRow],
+                    # Autocommit: a read holds no transaction open; writes say BEGIN themselves.
+                    kwargs={"autocommit": True, "row_factory": pg_row, "connect_timeout": CONNECT_TIMEOUT},
+                    min_size=1,
+                    max_size=self._max_size,
+                    timeout=self._pool_timeout,
+                    name="gallery",
+                    open=False,
+                )
+                pool.open(wait=False)
+                self._pool = pool
+            return self._pool
+
+    @contextmanager
+    def _raw(self) -> Iterator[psycopg.Connection[PgRow]]:
+        with self._connections().connection() as conn:
+            yield conn
+
+    @contextmanager
+    def connect(self) -> Iterator[PgConnection]:
+        """A connection in autocommit mode; use :meth:`transaction` to group writes."""
+        with self._raw() as raw:
+            yield PgConnection(raw)
+
+    @contextmanager
+    def transaction(self) -> Iterator[PgConnection]:
+        """All-or-nothing writes, one writer at a time (behind the ``data_changes`` row)."""
+        with self._raw() as raw:
+            with raw.transaction():
+                raw.execute(BUMP)
+                yield PgConnection(raw)
+            self.writes += 1
+
+    @contextmanager
+    def snapshot(self) -> Iterator[PgConnection]:
+        """Reads that all see one state: a read-only, repeatable-read transaction."""
+        with self._raw() as raw, raw.transaction():
+            raw.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            yield PgConnection(raw)
+
+    def inserted_id(self, conn: AnyConnection, sql: str, params: Params) -> int:
+        row = conn.execute(f"{sql.rstrip()} RETURNING id", params).fetchone()
+        return int(row[0])
+
+    def erase_after_commit(self, conn: AnyConnection) -> None:
+        """Nothing beyond the UPDATE or DELETE itself: see :meth:`erase`."""
+
+    def delete_for_good(self, conn: AnyConnection) -> None:
+        """Nothing beyond the DELETE itself: see :meth:`erase`."""
+
+    def erase(self, patience: float | None = None) -> bool:
+        """Nothing to do here: a replaced text's bytes are the database server's to overwrite.
+
+        PostgreSQL keeps an old row version until (auto)vacuum frees its space for reuse, and in
+        its write-ahead log until a checkpoint recycles it; no SQL a client may run zeroes either
+        (``VACUUM FULL`` rewrites a table but locks out every reader meanwhile, and leaves the old
+        file's blocks to the file system). Visitors and editors never see a replaced text again;
+        keeping it off the disk is the operator's part: an encrypted volume and short WAL archives.
+        """
+        return True
+
+    def migrate(self, then: Callable[[AnyConnection], None]) -> int:
+        """Apply the migrations not yet applied, then ``then``, in one transaction; the version.
+
+        An instance that starts while another is migrating waits for the advisory lock, then
+        finds the new version and applies nothing.
+        """
+        self._check_reachable()
+        with self._raw() as raw:
+            with raw.transaction():
+                raw.execute("SELECT pg_advisory_xact_lock(%s)", (MIGRATION_LOCK,))
+                raw.execute(ENGINE_TABLES)
+                row = raw.execute("SELECT version FROM schema_version").fetchone()
+                assert row is not None
+                current = int(row[0])
+                for number, _, sql in migration_files("postgres"):
+                    if number > current:
+                        # No parameters: psycopg sends the script as it is, several statements at once.
+                        raw.execute(sql.encode())
+                        raw.execute("UPDATE schema_version SET version = %s", (number,))
+                        current = number
+                raw.execute(BUMP)
+                then(PgConnection(raw))
+            self.writes += 1
+        return current
+
+    def _check_reachable(self) -> None:
+        """At start, one plain connection: an unreachable server is one sentence, not a pool's retries."""
+        try:
+            with psycopg.connect(self.url, connect_timeout=CONNECT_TIMEOUT):
+                pass
+        except psycopg.Error as exc:
+            password = psycopg.conninfo.conninfo_to_dict(self.url).get("password")
+            raise DatabaseUnavailable(
+                N_("Die PostgreSQL-Datenbank %(place)s ist nicht erreichbar: %(reason)s."),
+                place=self.place,
+                reason=_first_line(exc, str(password) if password else None),
+            ) from None
+
+    def schema_version(self) -> int:
+        """0 for a database never migrated (as SQLite's user_version of a new file)."""
+        with self._raw() as raw:
+            if raw.execute("SELECT to_regclass('schema_version')").fetchone()[0] is None:  # type: ignore[index]
+                return 0
+            row = raw.execute("SELECT version FROM schema_version").fetchone()
+            return int(row[0]) if row else 0
+
+    def data_version(self) -> int:
+        """The ``data_changes`` counter: every committed write through any instance or the CLI moves it.
+
+        One indexed row read; a page cache asks for it a few times a second at most.
+        """
+        with self._raw() as raw:
+            row = raw.execute("SELECT version FROM data_changes").fetchone()
+            return int(row[0]) if row else 0
+
+    def backup(self, target: Path) -> tuple[int, int]:
+        """Not through the service: ``pg_dump`` makes PostgreSQL's consistent copies."""
+        raise NotImplementedError("back up a PostgreSQL database with pg_dump")
+
+    def close(self) -> None:
+        with self._pool_lock:
+            if self._pool is not None:
+                self._pool.close()
+                self._pool = None
