@@ -1,6 +1,6 @@
 """The PostgreSQL engine: psycopg 3 and a connection pool; what only PostgreSQL understands is here.
 
-The queries' ``?`` placeholders become psycopg's ``%s`` in one place (:func:`pg_sql`). Write
+The queries' ``?`` placeholders become psycopg's ``%s`` in one place (:mod:`.pgsql`). Write
 transactions queue behind one row, as SQLite's ``BEGIN IMMEDIATE`` makes them queue behind its
 write lock: every one starts by bumping the ``data_changes`` counter, which also is the change
 probe that every instance reads. Migrations are the same numbers as SQLite's, in PostgreSQL's
@@ -16,22 +16,20 @@ works the pool starts afresh: the service recovers by itself, without a restart.
 from __future__ import annotations
 
 import logging
-import re
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import psycopg
-from psycopg.rows import RowMaker
 from psycopg_pool import ConnectionPool, PoolTimeout
 
 from ..i18n import gettext_noop as N_
 from .engine import Connection as AnyConnection
 from .engine import DatabaseUnavailable, Params, migration_files
+from .pgsql import PgConnection, PgRow, pg_row
 
 # Any constant shared by every instance; it only has to differ from other applications' locks
 # taken in the same database (this one spells "gallery" in ASCII).
@@ -65,63 +63,6 @@ INSERT INTO data_changes (id, version) VALUES (1, 0) ON CONFLICT (id) DO NOTHING
 # First in every write transaction: the row lock queues writers (each then sees the one before
 # it), and the new number tells every instance's page cache that the data moved.
 BUMP = "UPDATE data_changes SET version = version + 1"
-
-
-# What a query's text may hold where a "?" is no placeholder: quoted strings and names, comments.
-_VERBATIM = re.compile(r"""('(?:[^']|'')*'|"(?:[^"]|"")*"|--[^\n]*)""")
-
-
-@lru_cache(maxsize=512)
-def pg_sql(sql: str) -> str:
-    """The queries' SQL with psycopg's placeholders: ``?`` becomes ``%s``, a literal ``%`` ``%%``.
-
-    A ``?`` inside a quoted string or name, or in a comment, stays as it is (the queries have
-    none, but a query that did must not get a parameter there).
-    """
-    parts = _VERBATIM.split(sql)
-    for index, part in enumerate(parts):
-        part = part.replace("%", "%%")
-        parts[index] = part if index % 2 else part.replace("?", "%s")
-    return "".join(parts)
-
-
-class PgRow:
-    """One result row, read by column name or position, as ``sqlite3.Row`` is."""
-
-    __slots__ = ("_names", "_values")
-
-    def __init__(self, names: dict[str, int], values: Sequence[Any]) -> None:
-        self._names = names
-        self._values = values
-
-    def __getitem__(self, key: int | str) -> Any:
-        return self._values[key if isinstance(key, int) else self._names[key]]
-
-    def __len__(self) -> int:
-        return len(self._values)
-
-
-def pg_row(cursor: Any) -> RowMaker[PgRow]:
-    """psycopg's row factory for :class:`PgRow`; a repeated column name means its first one (as SQLite)."""
-    names: dict[str, int] = {}
-    for index, column in enumerate(cursor.description or ()):
-        names.setdefault(column.name, index)
-    return lambda values: PgRow(names, values)
-
-
-class PgConnection:
-    """A pooled connection as the queries use it: ``?`` placeholders, rows by name."""
-
-    def __init__(self, raw: psycopg.Connection[PgRow]) -> None:
-        self.raw = raw
-
-    def execute(self, sql: str, parameters: Params = (), /) -> psycopg.Cursor[PgRow]:
-        # Parameters are always passed (an empty tuple too): psycopg then reads %% as %.
-        return self.raw.execute(pg_sql(sql), tuple(parameters))
-
-    def executemany(self, sql: str, seq_of_parameters: Iterable[Params], /) -> None:
-        with self.raw.cursor() as cursor:
-            cursor.executemany(pg_sql(sql), [tuple(p) for p in seq_of_parameters])
 
 
 def _first_line(exc: Exception, secret: str | None) -> str:
