@@ -18,16 +18,20 @@ from pathlib import Path
 import httpx
 import pytest
 from starlette.applications import Starlette
+from starlette.testclient import TestClient
 
+from gallery.app import create_app
 from gallery.cli.demo.samples import sample_videos
+from gallery.content.schedule import RefreshPolicy
 from gallery.settings import Settings
 from gallery.storage.sqlite import SQLiteEngine, _Connection
 from gallery.storage.store import Storage
+from gallery.vimeo.standin import StandIn
 from tests.admin.test_editing import form_values
 from tests.admin_helpers import AdminActions, statement_id
 from tests.conftest import TEST_KEY
 from tests.htmlparse import parse
-from tests.postgres import Cluster, cluster, fresh_database
+from tests.postgres import Cluster, cluster, fresh_database, raw_postgres
 from tests.processes import free_port, gallery_running
 from tests.sqlfile import raw_sql
 
@@ -139,6 +143,41 @@ def test_while_postgresql_is_down_visitors_keep_cached_pages_and_editors_lose_no
     assert saved.status_code == 303
     assert quote_of(curated_settings, FIRST.vimeo_id) == values["quote"]
     assert values["quote"] in client.get(f"/g/videos/v/{FIRST.vimeo_id}").text
+
+
+@on_postgres
+def test_the_background_refresher_waits_out_the_outage_quietly_and_refreshes_after_it(
+    server: Cluster,
+    populated_app: Starlette,
+    curated_settings: Settings,
+    vimeo_transport: httpx.AsyncBaseTransport,
+    standin: StandIn,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    del populated_app  # it filled the database
+    assert curated_settings.database_url is not None
+    fast = RefreshPolicy(first_delay=0, tick=0.05, interval=3600)
+    app = create_app(curated_settings, vimeo_transport=vimeo_transport, refresh_policy=fast)
+    with TestClient(app, base_url="https://gallery.test") as client:
+        assert client.get("/").status_code == 200
+        server.stop("fast")
+        try:
+            time.sleep(1.5)  # some thirty passes of the refresher meet the database gone
+        finally:
+            server.start()
+        standin.videos[FIRST.vimeo_id].title = "Nach der Pause aktualisiert"
+        with raw_postgres(curated_settings.database_url.value) as conn:
+            conn.execute("UPDATE refresh_schedule SET next_check = 0 WHERE vimeo_id = %s", (FIRST.vimeo_id,))
+        deadline = time.monotonic() + RECOVERY
+        while "Nach der Pause aktualisiert" not in client.get("/").text:
+            assert time.monotonic() < deadline, "the refresher works again after the outage"
+            time.sleep(0.1)
+    failed = [r for r in caplog.records if "refresh pass failed" in r.getMessage()]
+    assert not failed, "the outage is logged once by the storage, not as a traceback every pass"
+    assert [r.getMessage() for r in caplog.records].count(
+        f"The database {curated_settings.database_place} cannot be reached: "
+        "terminating connection due to administrator command"
+    ) <= 1
 
 
 class ImpatientSQLite(SQLiteEngine):

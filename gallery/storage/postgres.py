@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 import psycopg
-from psycopg_pool import ConnectionPool, PoolTimeout
+from psycopg_pool import ConnectionPool, PoolClosed, PoolTimeout
 
 from ..i18n import gettext_noop as N_
 from .engine import Connection as AnyConnection
@@ -133,7 +133,8 @@ class PostgresEngine:
                     if not conn.broken and not conn.closed:
                         raise  # the server answered (a deadlock, a cancelled query): not an outage
                     raise self._went_away(exc) from None
-        except PoolTimeout as exc:
+        except (PoolTimeout, PoolClosed) as exc:
+            # PoolClosed: this request waited in a pool that another one found dead and closed.
             raise self._went_away(exc) from None
 
     def _unavailable(self, reason: str) -> DatabaseUnavailable:
