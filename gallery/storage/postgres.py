@@ -133,8 +133,7 @@ class PostgresEngine:
                     if not conn.broken and not conn.closed:
                         raise  # the server answered (a deadlock, a cancelled query): not an outage
                     raise self._went_away(exc) from None
-        except (PoolTimeout, PoolClosed) as exc:
-            # PoolClosed: this request waited in a pool that another one found dead and closed.
+        except (PoolTimeout, PoolClosed) as exc:  # closed: by a request that found the server gone
             raise self._went_away(exc) from None
 
     def _unavailable(self, reason: str) -> DatabaseUnavailable:
