@@ -265,17 +265,19 @@ class Seeded:
     thumbnail_source: str
 
 
-def seed(data_dir: Path, secret_key: str, use_pillow: bool) -> Seeded:
+def seed(data_dir: Path, secret_key: str, use_pillow: bool, database_url: str | None = None) -> Seeded:
+    """The sample gallery in ``data_dir`` (and in ``database_url``'s PostgreSQL database, if given)."""
     from gallery.models import FetchStatus, Image, Video, sniff_image
     from gallery.settings import Settings
     from gallery.storage.engine import utcnow
     from gallery.storage.store import Storage
     from gallery.storage.thumbnails import ThumbnailStore
 
-    settings = Settings.from_environ(
-        {"GALLERY_DATA_DIR": str(data_dir), "GALLERY_SECRET_KEYS": secret_key}
-    )
-    storage = Storage.sqlite(settings.database_path)
+    environ = {"GALLERY_DATA_DIR": str(data_dir), "GALLERY_SECRET_KEYS": secret_key}
+    if database_url:
+        environ["GALLERY_DATABASE_URL"] = database_url
+    settings = Settings.from_environ(environ)
+    storage = Storage.from_settings(settings)
     storage.migrate()
     thumbs = ThumbnailStore(settings.thumbnail_dir)
     samples = sample_statements()

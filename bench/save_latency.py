@@ -63,14 +63,21 @@ def text(rng: random.Random, chars: int) -> str:
     return " ".join(out)
 
 
-def seed(data_dir: Path, count: int, transcript_chars: int) -> None:
+def seed(data_dir: Path, count: int, transcript_chars: int, database_url: str | None = None) -> None:
     from gallery.admin import accounts, passwords
     from gallery.models import FetchStatus, Video
+    from gallery.settings import Secret, Settings
     from gallery.storage.engine import utcnow
     from gallery.storage.store import Storage
 
     rng = random.Random(count)
-    storage = Storage.sqlite(data_dir / "gallery.sqlite3")
+    storage = Storage.from_settings(
+        Settings(
+            data_dir=data_dir,
+            secret_keys=(Secret("bench-key-0123456789abcdef"),),
+            database_url=Secret(database_url) if database_url else None,
+        )
+    )
     storage.migrate()
     now = utcnow()
     with storage.transaction() as tx:
@@ -109,17 +116,20 @@ def seed(data_dir: Path, count: int, transcript_chars: int) -> None:
     storage.close()
 
 
-def measure(count: int, transcript_chars: int, saves: int) -> Timing:
+def measure(count: int, transcript_chars: int, saves: int, database_url: str | None = None) -> Timing:
+    """Time ``saves`` saves of each kind; on SQLite in a temporary folder, or in ``database_url``
+    (an empty PostgreSQL database)."""
     from gallery.app import create_app
     from gallery.settings import Secret, Settings
 
     with tempfile.TemporaryDirectory(prefix="gallery-save-bench-") as tmp:
         data_dir = Path(tmp) / "data"
-        seed(data_dir, count, transcript_chars)
+        seed(data_dir, count, transcript_chars, database_url)
         settings = Settings(
             data_dir=data_dir,
             secret_keys=(Secret("bench-key-0123456789abcdef"),),
             allowed_hosts=("gallery.test",),
+            database_url=Secret(database_url) if database_url else None,
         ).checked()
         headers = {"sec-fetch-site": "same-origin"}
         with TestClient(create_app(settings), base_url="https://gallery.test") as client:

@@ -35,12 +35,13 @@ from .public.views import PublicViews
 from .public.visit import read_visit
 from .services import Runtime, Services, State
 from .settings import Settings
+from .storage.engine import DatabaseUnavailable
 from .storage.store import Storage
 from .storage.thumbnails import ThumbnailStore
 from .web.assets import AssetLane, StaticAssets, ThumbnailEndpoint
 from .web.cache import PageCache
 from .web.checks import relative_slash_redirects
-from .web.errors import error_heading
+from .web.errors import RETRY_AFTER, error_heading
 from .web.headers import FRAME_ANCESTORS_KEY, SecurityHeaders, SecurityHeadersMiddleware
 from .web.hosts import AllowedHosts, ForwardedHeaders, HostGate, TrustedProxies
 from .web.paths import STATIC_DIR
@@ -53,6 +54,9 @@ DEFAULT_MESSAGES = {
     404: N_("Diese Seite gibt es nicht. Vielleicht ist der Link veraltet."),
     405: N_("Diese Adresse kann so nicht aufgerufen werden."),
     413: N_("Die Anfrage ist zu groß."),
+    503: N_(
+        "Diese Seite kann gerade nicht geladen werden. Bitte versuchen Sie es in einer Minute noch einmal."
+    ),
 }
 TRY_LATER = N_("Bitte versuchen Sie es später noch einmal.")
 FALLBACK_ERROR = (
@@ -188,10 +192,15 @@ def create_app(
         detail = exc.detail if isinstance(exc, HTTPException) else ""
         return error_page(services, request, status, detail)
 
+    async def unavailable(request: Request, exc: Exception) -> Response:
+        # The database is gone for now (the storage logged it once): a page cached before still
+        # answers; this one could not be made. No traceback, and a hint when to ask again.
+        return error_page(services, request, 503, "")
+
     return GalleryApp(
         routes=router.routes,
         services=services,
-        exception_handlers={HTTPException: http_error, 500: http_error},
+        exception_handlers={HTTPException: http_error, 500: http_error, DatabaseUnavailable: unavailable},
         lifespan=lifespan,
     )
 
@@ -207,7 +216,7 @@ def error_page(services: Services, request: Request, status: int, detail: str) -
     gettext = translations(lang).gettext
     heading = gettext(error_heading(status))
     if status >= 500:
-        detail = TRY_LATER
+        detail = DEFAULT_MESSAGES.get(status, TRY_LATER)
     elif not detail or detail == HTTPStatus(status).phrase:
         detail = DEFAULT_MESSAGES.get(status, "")
     try:
@@ -228,5 +237,5 @@ def error_page(services: Services, request: Request, status: int, detail: str) -
         html = FALLBACK_ERROR.format(
             lang=lang, heading=escape(heading), message=escape(translate(lang, detail))
         )
-    headers = [(b"allow", b"GET, HEAD")] if status == 405 else None
+    headers = {405: [(b"allow", b"GET, HEAD")], 503: [RETRY_AFTER]}.get(status)
     return html_response(request, Page.of(html, status, ancestors), services.security, headers)

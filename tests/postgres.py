@@ -51,69 +51,74 @@ def _as_server_user(command: list[str]) -> list[str]:
     return ["runuser", "-u", "postgres", "--", *command] if os.geteuid() == 0 else command
 
 
+class Cluster:
+    """A throwaway cluster in ``folder``, on 127.0.0.1:``port``; stopped and started again at will
+    (``pg_ctl -m fast stop``, then ``start`` on the same folder: the server going away and back)."""
+
+    def __init__(self, folder: Path, port: int) -> None:
+        self.folder = folder
+        self.port = port
+        self.programs = postgres_bin()
+        # The server's own environment: a test session's locale (German) may not be installed.
+        self.env = {**os.environ, "LANG": "C", "LC_ALL": "C"}
+        self.data = folder / "data"
+        self.log = folder / "log"
+
+    @property
+    def url(self) -> str:
+        """The URL of its ``postgres`` database."""
+        return f"postgresql://{USER}@127.0.0.1:{self.port}/postgres"
+
+    def _pg_ctl(self, *args: str, check: bool = True) -> None:
+        command = [str(self.programs / "pg_ctl"), "-D", str(self.data), "-w", "-t", "120", *args]
+        subprocess.run(_as_server_user(command), check=check, capture_output=True, env=self.env)
+
+    def init(self) -> None:
+        if os.geteuid() == 0:
+            shutil.chown(self.folder, "postgres")
+        command = [str(self.programs / "initdb"), "-D", str(self.data), "-A", "trust", "-U", USER]
+        subprocess.run(
+            _as_server_user([*command, "-E", "UTF8", "--no-locale"]),
+            check=True,
+            capture_output=True,
+            env=self.env,
+        )
+
+    def start(self) -> None:
+        options = f"-p {self.port} -k {self.folder} -c listen_addresses=127.0.0.1 -c fsync=off"
+        self._pg_ctl("-l", str(self.log), "-o", options, "start")
+
+    def stop(self, mode: str = "fast", *, check: bool = True) -> None:
+        self._pg_ctl("-m", mode, "stop", check=check)
+
+    def run(self, program: str, *args: str) -> subprocess.CompletedProcess[bytes]:
+        """One of the server's programs (``pg_dump``, ``pg_restore`` …), run as this user."""
+        return subprocess.run(
+            [str(self.programs / program), *args], check=True, capture_output=True, env=self.env
+        )
+
+
+@contextmanager
+def cluster() -> Iterator[Cluster]:
+    """A cluster of our own on 127.0.0.1 and a free port; stopped and removed at the end, failed or not."""
+    server = Cluster(Path(tempfile.mkdtemp(prefix="gallery-pg-")), free_port())
+    started = False
+    try:
+        server.init()
+        started = True  # from here on, stop it whatever happens
+        server.start()
+        yield server
+    finally:
+        if started:
+            server.stop("immediate", check=False)
+        shutil.rmtree(server.folder, ignore_errors=True)
+
+
 @contextmanager
 def throwaway_cluster() -> Iterator[str]:
     """A cluster of our own on 127.0.0.1; yields the URL of its ``postgres`` database."""
-    programs = postgres_bin()
-    folder = Path(tempfile.mkdtemp(prefix="gallery-pg-"))
-    # The server's own environment: a test session's locale (German) may not be installed.
-    env = {**os.environ, "LANG": "C", "LC_ALL": "C"}
-    data, log = folder / "data", folder / "log"
-    port = free_port()
-    started = False
-    try:
-        if os.geteuid() == 0:
-            shutil.chown(folder, "postgres")
-        subprocess.run(
-            _as_server_user(
-                [
-                    str(programs / "initdb"),
-                    "-D",
-                    str(data),
-                    "-A",
-                    "trust",
-                    "-U",
-                    USER,
-                    "-E",
-                    "UTF8",
-                    "--no-locale",
-                ]
-            ),
-            check=True,
-            capture_output=True,
-            env=env,
-        )
-        options = f"-p {port} -k {folder} -c listen_addresses=127.0.0.1 -c fsync=off"
-        started = True  # from here on, stop it whatever happens
-        subprocess.run(
-            _as_server_user(
-                [
-                    str(programs / "pg_ctl"),
-                    "-D",
-                    str(data),
-                    "-w",
-                    "-t",
-                    "120",
-                    "-l",
-                    str(log),
-                    "-o",
-                    options,
-                    "start",
-                ]
-            ),
-            check=True,
-            capture_output=True,
-            env=env,
-        )
-        yield f"postgresql://{USER}@127.0.0.1:{port}/postgres"
-    finally:
-        if started:
-            subprocess.run(
-                _as_server_user([str(programs / "pg_ctl"), "-D", str(data), "-m", "immediate", "-w", "stop"]),
-                capture_output=True,
-                env=env,
-            )
-        shutil.rmtree(folder, ignore_errors=True)
+    with cluster() as server:
+        yield server.url
 
 
 def with_database(url: str, name: str) -> str:

@@ -22,13 +22,14 @@ from ..content.curate import Curator
 from ..i18n import DEFAULT_LANGUAGE
 from ..i18n import gettext_noop as N_
 from ..models import Editor
+from ..storage.engine import DatabaseUnavailable
 from ..web.checks import own_origin, safe_next
-from ..web.errors import error_heading
+from ..web.errors import RETRY_AFTER, error_heading
 from ..web.responses import Page, html_response
 from . import session_cookie, sessions
 from .devices import DeviceCookies
 from .hashing import HashingLane
-from .messages import DEFAULT_DETAILS, FORGED, FORM_LABELS, NOTICES
+from .messages import DATABASE_GONE, DATABASE_GONE_UNSAVED, DEFAULT_DETAILS, FORGED, FORM_LABELS, NOTICES
 
 if TYPE_CHECKING:  # handed in when the app is built: named here for annotations only
     from ..services import Runtime, Services
@@ -160,6 +161,8 @@ class Admin:
                 return await endpoint(request)
             except HTTPException as exc:
                 return self.error_page(request, exc.status_code, exc.detail)
+            except DatabaseUnavailable:  # the storage logged it once; the editor is told plainly
+                return self.unavailable_page(request)
 
         return run
 
@@ -258,6 +261,13 @@ class Admin:
             heading=self.t(lang, heading),
             message=self.t(lang, detail) if detail else "",
         )
+
+    def unavailable_page(self, request: Request) -> Response:
+        """The database cannot be reached: say so, and that a form sent now was not saved."""
+        unsaved = request.method not in {"GET", "HEAD"}
+        response = self.error_page(request, 503, DATABASE_GONE_UNSAVED if unsaved else DATABASE_GONE)
+        response.raw_headers.append(RETRY_AFTER)
+        return response
 
     def safe_admin_next(self, value: str | None) -> str:
         target = safe_next(value)

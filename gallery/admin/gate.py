@@ -6,6 +6,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from ..storage.engine import DatabaseUnavailable
 from ..web.headers import FRAME_ANCESTORS_KEY
 from .base import Admin
 
@@ -42,6 +43,11 @@ class AdminGate:
             if exc.status_code == 405:
                 response.raw_headers.append((b"allow", b"GET, POST"))
             await response(scope, receive, send_no_store)
+        except DatabaseUnavailable:
+            if started:
+                raise
+            # Not a fault of the service: the storage logged it once; the editor is told plainly.
+            await self.admin.unavailable_page(Request(scope))(scope, receive, send_no_store)
         except Exception:
             if started:
                 raise

@@ -14,6 +14,12 @@ DEFAULT_DETAILS = {
     413: N_("Die Anfrage ist zu groß. Bilder dürfen höchstens 10 MB groß sein."),
     500: N_("Bitte versuchen Sie es später noch einmal."),
 }
+# The database cannot be reached: nothing was changed, and the editor's input is one step back.
+DATABASE_GONE = N_("Die Datenbank ist gerade nicht erreichbar. Bitte versuchen Sie es in Kürze noch einmal.")
+DATABASE_GONE_UNSAVED = N_(
+    "Die Datenbank ist gerade nicht erreichbar, daher wurde nichts gespeichert. Gehen Sie im Browser "
+    "zurück (Ihre Eingaben stehen dort noch) und senden Sie das Formular in Kürze noch einmal ab."
+)
 # After a change the browser is sent back with ?done=<code>; only these fixed texts are shown.
 NOTICES = {
     "saved": N_("Gespeichert."),

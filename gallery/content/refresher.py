@@ -25,6 +25,7 @@ from dataclasses import dataclass
 
 from anyio import to_thread
 
+from ..storage.engine import DatabaseUnavailable
 from . import schedule
 from .curate import CurateError, Curator
 
@@ -72,6 +73,8 @@ class Refresher:
         while True:
             try:
                 await self.run_once()
+            except DatabaseUnavailable:  # the storage says so once; the next pass tries again
+                pass
             except Exception:  # a bad pass must not end background refreshing for good
                 log.exception("background refresh pass failed")
             await asyncio.sleep(self.policy.tick * random.uniform(0.9, 1.1))

@@ -23,7 +23,10 @@ Params = Sequence[object]
 
 
 class DatabaseUnavailable(UserError):
-    """The database server cannot be reached at start; the message names where, never a password."""
+    """The database cannot be used now (a server gone, a file locked too long): worth trying again.
+
+    Raised at start and while serving; the message names where, never a password.
+    """
 
     def __init__(self, message: str, /, **params: object) -> None:
         super().__init__(fill(message, **params))

@@ -1,37 +1,50 @@
 """The PostgreSQL engine: psycopg 3 and a connection pool; what only PostgreSQL understands is here.
 
-The queries' ``?`` placeholders become psycopg's ``%s`` in one place (:func:`pg_sql`). Write
+The queries' ``?`` placeholders become psycopg's ``%s`` in one place (:mod:`.pgsql`). Write
 transactions queue behind one row, as SQLite's ``BEGIN IMMEDIATE`` makes them queue behind its
 write lock: every one starts by bumping the ``data_changes`` counter, which also is the change
 probe that every instance reads. Migrations are the same numbers as SQLite's, in PostgreSQL's
 spelling (``migrations/postgres/``), applied under an advisory lock so that instances starting
 together migrate once. The schema version is a one-row ``schema_version`` table.
+
+When the server goes away while serving, a request waits at most :data:`POOL_TIMEOUT` to find
+out, then :class:`DatabaseUnavailable` is raised; for the next :data:`RETRY_INTERVAL` seconds
+further requests are told at once, then one of them tries a single connection, and when that
+works the pool starts afresh: the service recovers by itself, without a restart.
 """
 
 from __future__ import annotations
 
-import re
+import logging
 import threading
-from collections.abc import Callable, Iterable, Iterator, Sequence
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import psycopg
-from psycopg.rows import RowMaker
-from psycopg_pool import ConnectionPool, PoolTimeout
+from psycopg_pool import ConnectionPool, PoolClosed, PoolTimeout
 
 from ..i18n import gettext_noop as N_
 from .engine import Connection as AnyConnection
 from .engine import DatabaseUnavailable, Params, migration_files
+from .pgsql import PgConnection, PgRow, pg_row
 
 # Any constant shared by every instance; it only has to differ from other applications' locks
 # taken in the same database (this one spells "gallery" in ASCII).
 MIGRATION_LOCK = 0x67616C6C657279
-# How long a start waits for the server, and a request for a free pooled connection.
+log = logging.getLogger("gallery")
+
+# How long a start waits for the server (it may be starting too).
 CONNECT_TIMEOUT = 10
-POOL_TIMEOUT = 30.0
+# While serving, short: a request that cannot get a connection says so within seconds rather than
+# keeping a visitor or an editor waiting (a refused connection fails at once; a silent network
+# takes SERVING_CONNECT_TIMEOUT; a free pooled connection is waited for up to POOL_TIMEOUT).
+SERVING_CONNECT_TIMEOUT = 3
+POOL_TIMEOUT = 5.0
+# Once the server is found gone, how long requests are told so at once before one tries again.
+RETRY_INTERVAL = 1.0
 
 # The engine's own bookkeeping, made before the numbered migrations (which both engines share):
 # SQLite keeps the same in its file header (PRAGMA user_version, data_version).
@@ -52,63 +65,6 @@ INSERT INTO data_changes (id, version) VALUES (1, 0) ON CONFLICT (id) DO NOTHING
 BUMP = "UPDATE data_changes SET version = version + 1"
 
 
-# What a query's text may hold where a "?" is no placeholder: quoted strings and names, comments.
-_VERBATIM = re.compile(r"""('(?:[^']|'')*'|"(?:[^"]|"")*"|--[^\n]*)""")
-
-
-@lru_cache(maxsize=512)
-def pg_sql(sql: str) -> str:
-    """The queries' SQL with psycopg's placeholders: ``?`` becomes ``%s``, a literal ``%`` ``%%``.
-
-    A ``?`` inside a quoted string or name, or in a comment, stays as it is (the queries have
-    none, but a query that did must not get a parameter there).
-    """
-    parts = _VERBATIM.split(sql)
-    for index, part in enumerate(parts):
-        part = part.replace("%", "%%")
-        parts[index] = part if index % 2 else part.replace("?", "%s")
-    return "".join(parts)
-
-
-class PgRow:
-    """One result row, read by column name or position, as ``sqlite3.Row`` is."""
-
-    __slots__ = ("_names", "_values")
-
-    def __init__(self, names: dict[str, int], values: Sequence[Any]) -> None:
-        self._names = names
-        self._values = values
-
-    def __getitem__(self, key: int | str) -> Any:
-        return self._values[key if isinstance(key, int) else self._names[key]]
-
-    def __len__(self) -> int:
-        return len(self._values)
-
-
-def pg_row(cursor: Any) -> RowMaker[PgRow]:
-    """psycopg's row factory for :class:`PgRow`; a repeated column name means its first one (as SQLite)."""
-    names: dict[str, int] = {}
-    for index, column in enumerate(cursor.description or ()):
-        names.setdefault(column.name, index)
-    return lambda values: PgRow(names, values)
-
-
-class PgConnection:
-    """A pooled connection as the queries use it: ``?`` placeholders, rows by name."""
-
-    def __init__(self, raw: psycopg.Connection[PgRow]) -> None:
-        self.raw = raw
-
-    def execute(self, sql: str, parameters: Params = (), /) -> psycopg.Cursor[PgRow]:
-        # Parameters are always passed (an empty tuple too): psycopg then reads %% as %.
-        return self.raw.execute(pg_sql(sql), tuple(parameters))
-
-    def executemany(self, sql: str, seq_of_parameters: Iterable[Params], /) -> None:
-        with self.raw.cursor() as cursor:
-            cursor.executemany(pg_sql(sql), [tuple(p) for p in seq_of_parameters])
-
-
 def _first_line(exc: Exception, secret: str | None) -> str:
     """libpq's reason in one line (it names hosts and users, never passwords; masked all the same)."""
     line = next((part.strip() for part in str(exc).splitlines() if part.strip()), type(exc).__name__)
@@ -118,7 +74,7 @@ def _first_line(exc: Exception, secret: str | None) -> str:
 class PostgresEngine:
     """One PostgreSQL database through a pool of connections (opened on first use)."""
 
-    errors: tuple[type[Exception], ...] = (psycopg.Error, PoolTimeout)
+    errors: tuple[type[Exception], ...] = (psycopg.Error, PoolTimeout, DatabaseUnavailable)
 
     def __init__(
         self, url: str, place: str, *, max_size: int = 10, pool_timeout: float = POOL_TIMEOUT
@@ -130,6 +86,12 @@ class PostgresEngine:
         self._pool_timeout = pool_timeout
         self._pool: ConnectionPool[psycopg.Connection[PgRow]] | None = None
         self._pool_lock = threading.Lock()
+        # Set while the server is gone: (when to try again, why it failed).
+        self._gone: tuple[float, str] | None = None
+        self._retry_lock = threading.Lock()
+        # The change probe's own connection: asked from the event loop, it must never wait for the pool.
+        self._probe: psycopg.Connection[tuple[Any, ...]] | None = None
+        self._probe_lock = threading.Lock()
 
     def __repr__(self) -> str:
         return f"PostgresEngine({self.place!r})"
@@ -141,10 +103,17 @@ class PostgresEngine:
                     self.url,
                     connection_class=psycopg.Connection[PgRow],
                     # Autocommit: a read holds no transaction open; writes say BEGIN themselves.
-                    kwargs={"autocommit": True, "row_factory": pg_row, "connect_timeout": CONNECT_TIMEOUT},
+                    kwargs={
+                        "autocommit": True,
+                        "row_factory": pg_row,
+                        "connect_timeout": SERVING_CONNECT_TIMEOUT,
+                    },
                     min_size=1,
                     max_size=self._max_size,
                     timeout=self._pool_timeout,
+                    # A connection the server dropped (a restart) is found and replaced when taken
+                    # from the pool, not by the request that would use it.
+                    check=ConnectionPool.check_connection,
                     name="gallery",
                     open=False,
                 )
@@ -154,8 +123,63 @@ class PostgresEngine:
 
     @contextmanager
     def _raw(self) -> Iterator[psycopg.Connection[PgRow]]:
-        with self._connections().connection() as conn:
-            yield conn
+        """A pooled connection; :class:`DatabaseUnavailable` when the server cannot be reached."""
+        self._wait_for_server()
+        try:
+            with self._connections().connection() as conn:
+                try:
+                    yield conn
+                except psycopg.OperationalError as exc:
+                    if not conn.broken and not conn.closed:
+                        raise  # the server answered (a deadlock, a cancelled query): not an outage
+                    raise self._went_away(exc) from None
+        except (PoolTimeout, PoolClosed) as exc:  # closed: by a request that found the server gone
+            raise self._went_away(exc) from None
+
+    def _unavailable(self, reason: str) -> DatabaseUnavailable:
+        return DatabaseUnavailable(
+            N_("Die PostgreSQL-Datenbank %(place)s ist nicht erreichbar: %(reason)s."),
+            place=self.place,
+            reason=reason,
+        )
+
+    def _went_away(self, exc: Exception) -> DatabaseUnavailable:
+        """Note that the server is gone; the pool and its dead connections go with it."""
+        reason = _first_line(exc, self._password())
+        with self._pool_lock:
+            if self._gone is None:
+                log.warning("The database %s cannot be reached: %s", self.place, reason)
+            self._gone = (time.monotonic() + RETRY_INTERVAL, reason)
+            pool, self._pool = self._pool, None
+        if pool is not None:
+            # In the background: its workers may be in a connection attempt; this request should
+            # not wait for them. Connections still lent out are closed when they come back.
+            threading.Thread(target=pool.close, name="gallery-pool-close", daemon=True).start()
+        return self._unavailable(reason)
+
+    def _wait_for_server(self) -> None:
+        """While the server is gone: fail at once, except one request a second that tries again."""
+        gone = self._gone
+        if gone is None:
+            return
+        retry_at, reason = gone
+        if time.monotonic() < retry_at or not self._retry_lock.acquire(blocking=False):
+            raise self._unavailable(reason)
+        try:
+            try:
+                with psycopg.connect(self.url, connect_timeout=SERVING_CONNECT_TIMEOUT):
+                    pass
+            except psycopg.Error as exc:
+                raise self._went_away(exc) from None
+            with self._pool_lock:
+                self._gone = None
+            log.warning("The database %s can be reached again.", self.place)
+        finally:
+            self._retry_lock.release()
+
+    def _password(self) -> str | None:
+        password = psycopg.conninfo.conninfo_to_dict(self.url).get("password")
+        return str(password) if password else None
 
     @contextmanager
     def connect(self) -> Iterator[PgConnection]:
@@ -231,12 +255,7 @@ class PostgresEngine:
             with psycopg.connect(self.url, connect_timeout=CONNECT_TIMEOUT):
                 pass
         except psycopg.Error as exc:
-            password = psycopg.conninfo.conninfo_to_dict(self.url).get("password")
-            raise DatabaseUnavailable(
-                N_("Die PostgreSQL-Datenbank %(place)s ist nicht erreichbar: %(reason)s."),
-                place=self.place,
-                reason=_first_line(exc, str(password) if password else None),
-            ) from None
+            raise self._unavailable(_first_line(exc, self._password())) from None
 
     def schema_version(self) -> int:
         """0 for a database never migrated (as SQLite's user_version of a new file)."""
@@ -251,15 +270,30 @@ class PostgresEngine:
 
         One indexed row read; a page cache asks for it a few times a second at most.
         """
-        with self._raw() as raw:
-            row = raw.execute("SELECT version FROM data_changes").fetchone()
-            return int(row[0]) if row else 0
+        self._wait_for_server()
+        with self._probe_lock:
+            try:
+                if self._probe is None or self._probe.closed:
+                    self._probe = psycopg.connect(
+                        self.url, autocommit=True, connect_timeout=SERVING_CONNECT_TIMEOUT
+                    )
+                row = self._probe.execute("SELECT version FROM data_changes").fetchone()
+            except psycopg.OperationalError as exc:
+                if self._probe is not None:
+                    self._probe.close()
+                    self._probe = None
+                raise self._went_away(exc) from None
+        return int(row[0]) if row else 0
 
     def backup(self, target: Path) -> tuple[int, int]:
         """Not through the service: ``pg_dump`` makes PostgreSQL's consistent copies."""
         raise NotImplementedError("back up a PostgreSQL database with pg_dump")
 
     def close(self) -> None:
+        with self._probe_lock:
+            if self._probe is not None:
+                self._probe.close()
+                self._probe = None
         with self._pool_lock:
             if self._pool is not None:
                 self._pool.close()

@@ -17,14 +17,17 @@ from contextlib import closing, contextmanager
 from pathlib import Path
 
 from .. import private
+from ..i18n import gettext_noop as N_
 from .engine import Connection as AnyConnection
-from .engine import Params, migration_files
+from .engine import DatabaseUnavailable, Params, migration_files
 
 log = logging.getLogger("gallery")
 
 # How long an erase waits for a reader still on an older snapshot before leaving the rest to the
 # next write: an editor's save waits this long at most (a page view holds one for milliseconds).
 ERASE_PATIENCE = 30.0
+# Another process held the write lock for longer than the busy timeout: worth trying again.
+_BUSY = {sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED}
 
 
 def migrations() -> list[tuple[int, str]]:
@@ -56,7 +59,7 @@ class _Connection(sqlite3.Connection):
 class SQLiteEngine:
     """One SQLite file in WAL mode; a short-lived connection per unit of work."""
 
-    errors: tuple[type[Exception], ...] = (sqlite3.Error,)
+    errors: tuple[type[Exception], ...] = (sqlite3.Error, DatabaseUnavailable)
 
     def __init__(self, path: Path, *, erase_patience: float = ERASE_PATIENCE) -> None:
         self.path = path
@@ -84,6 +87,12 @@ class SQLiteEngine:
         conn = self._open()
         try:
             yield conn
+        except sqlite3.OperationalError as exc:
+            if exc.sqlite_errorcode & 0xFF not in _BUSY:
+                raise
+            raise DatabaseUnavailable(
+                N_("Die Datenbank %(place)s ist zu lange gesperrt: %(reason)s."), place=self.path, reason=exc
+            ) from None
         finally:
             conn.close()
         # Only after success: a rolled-back transaction changed nothing that needs erasing.

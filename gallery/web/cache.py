@@ -7,6 +7,7 @@ import time
 from collections.abc import Callable, Hashable
 from typing import Any
 
+from ..storage.engine import DatabaseUnavailable
 from ..storage.store import Storage
 from .responses import Page
 
@@ -16,7 +17,8 @@ class PageCache:
 
     Pages change only when editors act, so render work happens once per change, not per visit.
     Writes through this process's :class:`Storage` are seen at once; writes by other processes
-    (the CLI) through its change probe, asked at most every ``probe_interval`` seconds.
+    (the CLI) through its change probe, asked at most every ``probe_interval`` seconds. While the
+    database cannot be reached, nobody can change it: the pages kept stay valid and are served.
     """
 
     def __init__(self, storage: Storage, max_entries: int = 2048, probe_interval: float = 0.25) -> None:
@@ -35,7 +37,10 @@ class PageCache:
         writes = self.storage.writes
         if writes != self._generation[1] or now >= self._next_probe:
             self._next_probe = now + self.probe_interval
-            current = (self.storage.data_version(), writes)
+            try:
+                current = (self.storage.data_version(), writes)
+            except DatabaseUnavailable:
+                return self._generation
             if current != self._generation:
                 with self._lock:
                     self._pages = {}

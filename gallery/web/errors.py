@@ -13,8 +13,11 @@ ERROR_HEADINGS = {
     413: N_("Anfrage zu groß"),
     415: N_("Falsches Format"),
     500: N_("Ein Fehler ist aufgetreten"),
+    503: N_("Vorübergehend nicht erreichbar"),
 }
 FALLBACK_HEADING = N_("Fehler")
+# When the database cannot be reached (503): how soon a browser or a load balancer may ask again.
+RETRY_AFTER = (b"retry-after", b"10")
 
 
 def error_heading(status: int) -> str:

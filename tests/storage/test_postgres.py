@@ -8,7 +8,7 @@ import pytest
 
 from gallery.settings import Settings
 from gallery.storage.engine import migration_files
-from gallery.storage.postgres import pg_sql
+from gallery.storage.pgsql import pg_sql
 from gallery.storage.store import Storage
 
 
