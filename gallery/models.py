@@ -34,6 +34,7 @@ class Gallery:
     accent: str = ""  # "#rrggbb", contrast checked; "": the service's own colour
     logo: str | None = None  # an uploaded image in the thumbnail store
     logo_alt: str = ""  # what the logo says (the town's name); "": the gallery's title
+    updated_at: str = ""  # ISO 8601 (UTC) of the last change to the gallery's own settings
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +72,7 @@ class Statement:
     title_override: str = ""  # the editor's title, shown instead of Vimeo's
     poster: str | None = None  # an uploaded image in the thumbnail store, shown instead of Vimeo's
     caption_lang: str = "de"  # passed to the player as texttrack; "" when none is given
+    updated_at: str = ""  # ISO 8601 (UTC) of the last edit, move or publication
 
     @property
     def vimeo_id(self) -> int:
