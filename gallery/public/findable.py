@@ -35,6 +35,7 @@ QUOTED = N_("„%(quote)s“")
 QUOTATION_MARKS = "„“”\"«»‚‘’'"
 STATEMENT_BY = N_("Videostatement von %(speaker)s")
 STATEMENT_IN = N_("Ein Videostatement aus „%(gallery)s“")
+STATEMENTS = N_("Videostatements")
 STATEMENTS_IN = N_("Videostatements: %(gallery)s")
 STILL_OF = N_("Standbild aus dem Video")
 
@@ -111,9 +112,14 @@ def describe(s: Statement, gallery: Gallery, lang: str) -> str:
 
 
 def describe_gallery(gallery: Gallery, lang: str) -> str:
-    return shorten(plain(gallery.intro)) or translations(lang).gettext(STATEMENTS_IN) % {
-        "gallery": plain(gallery.title)
-    }
+    """Its introduction; without one, its title said to be video statements (unless it says so)."""
+    gettext = translations(lang).gettext
+    title = plain(gallery.title)
+    if intro := shorten(plain(gallery.intro)):
+        return intro
+    if title.startswith((STATEMENTS, gettext(STATEMENTS))):
+        return title
+    return gettext(STATEMENTS_IN) % {"gallery": title}
 
 
 def upload_day(value: str | None) -> str | None:

@@ -301,7 +301,7 @@ def test_the_gallery_lists_its_statements_in_order(populated: TestClient) -> Non
         assert tags["og:image"] == f"{ORIGIN}/thumbs/{first.video.thumbnail}"
 
 
-def test_gallery_description_is_its_introduction(populated: TestClient) -> None:
+def test_gallery_description_is_its_introduction(populated: TestClient, curated_settings: Settings) -> None:
     storage = storage_of(populated)
     with storage.transaction() as tx:
         tx.update_gallery(tx.default_gallery().id, intro="Erster Absatz.\n\nZweiter   Absatz.")
@@ -309,11 +309,16 @@ def test_gallery_description_is_its_introduction(populated: TestClient) -> None:
     assert meta(doc)["description"] == data["description"] == "Erster Absatz. Zweiter Absatz."
     with storage.transaction() as tx:
         tx.update_gallery(tx.default_gallery().id, intro="")
+    # without an introduction: the title, said to be video statements unless it says so itself
+    for query in ("", "?lang=en"):
+        assert meta(parse(populated.get("/" + query).text))["description"] == "Videostatements"
+    add_gallery(curated_settings, "zweite", "Zweite Galerie", vimeo_ids=(FIRST.vimeo_id,))
     for query, want in (
-        ("", "Videostatements: Videostatements"),
-        ("?lang=en", "Video statements: Videostatements"),
+        ("", "Videostatements: Zweite Galerie"),
+        ("?lang=en", "Video statements: Zweite Galerie"),
     ):
-        assert meta(parse(populated.get("/" + query).text))["description"] == want
+        data, doc = item_list(populated, "/g/zweite" + query)
+        assert meta(doc)["description"] == data["description"] == want
 
 
 def test_unpublished_and_gone_statements_are_never_listed(populated: TestClient) -> None:
