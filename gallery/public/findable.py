@@ -19,6 +19,7 @@ from starlette.types import Receive, Scope, Send
 from ..i18n import DEFAULT_LANGUAGE, LANG_PARAM, LANGUAGES, known_language, translations
 from ..i18n import gettext_noop as N_
 from ..models import Gallery, Statement, image_size
+from ..storage.thumbnails import ThumbnailStore, is_stored_name
 from ..web.assets import REVALIDATE, refuse_other_methods, send_bytes
 from ..web.checks import own_origin
 from ..web.headers import HEADERS_DONE_KEY
@@ -30,6 +31,8 @@ if TYPE_CHECKING:  # handed in when the app is built: named here for annotations
     from ..services import Services
 
 DESCRIPTION_LENGTH = 300
+# Enough for any header before a JPEG's size (camera data included); thumbnails are smaller still.
+HEADER_BYTES = 256 * 1024
 QUOTED = N_("„%(quote)s“")
 # An editor who typed the quotation marks herself keeps hers.
 QUOTATION_MARKS = "„“”\"«»‚‘’'"
@@ -129,6 +132,21 @@ def upload_day(value: str | None) -> str | None:
     return None
 
 
+def stored_image_size(store: ThumbnailStore, name: str) -> tuple[int, int] | None:
+    """The size of a stored picture, read from its file's first bytes.
+
+    Not through the store's memory: rendering a page is no visit to the picture, and a file deleted
+    meanwhile must not be kept alive there.
+    """
+    if not is_stored_name(name):
+        return None
+    try:
+        with (store.folder / name).open("rb") as file:
+            return image_size(file.read(HEADER_BYTES))
+    except OSError:
+        return None
+
+
 class Findability:
     """Builds the :class:`Findable` of the gallery and statement pages (in a worker thread)."""
 
@@ -148,8 +166,7 @@ class Findability:
     def image(self, base: str, s: Statement, lang: str) -> ShareImage | None:
         """The picture the cards show, if it is a stored image whose size we can read."""
         name = s.poster or s.video.thumbnail
-        data = self.s.thumbnails.load(name) if name else None
-        size = image_size(data) if data else None
+        size = stored_image_size(self.s.thumbnails, name) if name else None
         if name is None or size is None:
             return None  # the placeholder is an SVG, which link previews do not show
         title = self.s.renderer.title_of(s, lang)
