@@ -1,4 +1,4 @@
-"""What search engines and link previews read: meta tags, JSON-LD, ``/sitemap.xml``, ``/robots.txt``.
+"""What search engines and link previews read on a page: meta tags and JSON-LD.
 
 Everything here points to our own origin, except the player address in a video's JSON-LD
 (``embedUrl``): data that browsers never load, there for crawlers that look for the video.
@@ -7,24 +7,17 @@ Everything here points to our own origin, except the player address in a video's
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
-from xml.sax.saxutils import escape as xml_escape
 
-from anyio import to_thread
 from starlette.requests import Request
-from starlette.types import Receive, Scope, Send
 
 from ..i18n import DEFAULT_LANGUAGE, LANG_PARAM, LANGUAGES, known_language, translations
 from ..i18n import gettext_noop as N_
 from ..models import Gallery, Statement, image_size
 from ..storage.thumbnails import ThumbnailStore, is_stored_name
-from ..web.assets import REVALIDATE, refuse_other_methods, send_bytes
 from ..web.checks import own_origin
-from ..web.headers import HEADERS_DONE_KEY
 from ..web.render import iso_duration
-from ..web.responses import Page
 from .visit import add_query
 
 if TYPE_CHECKING:  # handed in when the app is built: named here for annotations only
@@ -238,78 +231,4 @@ class Findability:
             og_type="website",
             image=next((found for s in shown if (found := self.image(base, s, lang))), None),
             data=data,
-        )
-
-    def sitemap(self, base: str) -> str:
-        """Every gallery with something to see and every visible statement, in each language."""
-        lines = [
-            '<?xml version="1.0" encoding="UTF-8"?>',
-            '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9" '
-            'xmlns:xhtml="http://www.w3.org/1999/xhtml">',
-        ]
-        with self.s.storage.read() as reads:
-            galleries = [(g, reads.statements(g.id, visible_only=True)) for g in reads.galleries()]
-        for gallery, shown in galleries:
-            if not shown and not gallery.is_default:
-                continue
-            changed = max([gallery.updated_at, *(s.updated_at for s in shown)])
-            lines.extend(self._entries(base, self.gallery_path(gallery), gallery, changed))
-            for s in shown:
-                lines.extend(self._entries(base, self.statement_path(s), gallery, s.updated_at))
-        lines.append("</urlset>")
-        return "\n".join(lines) + "\n"
-
-    def _entries(self, base: str, path: str, gallery: Gallery, changed: str) -> Iterator[str]:
-        """One ``<url>`` per language version, each naming all of them (as search engines ask)."""
-        versions = self.alternates(base, path, gallery)
-        links = "".join(
-            f'<xhtml:link rel="alternate" hreflang="{code}" href="{xml_escape(url)}"/>'
-            for code, url in versions
-        )
-        lastmod = f"<lastmod>{xml_escape(changed)}</lastmod>" if changed else ""
-        for _, url in versions:
-            yield f"<url><loc>{xml_escape(url)}</loc>{lastmod}{links}</url>"
-
-
-def robots_txt(base: str, sitemap_path: str) -> str:
-    """Crawlers may read the visitors' pages, not the editors' area; the sitemap lists what there is."""
-    return f"User-agent: *\nAllow: /\nDisallow: /admin\n\nSitemap: {base}{sitemap_path}\n"
-
-
-class SiteFile:
-    """``/sitemap.xml`` or ``/robots.txt``: made once per data change and host, revalidated by ETag."""
-
-    def __init__(self, services: Services, findability: Findability, kind: str) -> None:
-        self.s = services
-        self.findability = findability
-        self.kind = kind
-        self.content_type = (
-            b"application/xml; charset=utf-8" if kind == "sitemap" else b"text/plain; charset=utf-8"
-        )
-
-    def render(self, base: str) -> str:
-        if self.kind == "sitemap":
-            return self.findability.sitemap(base)
-        return robots_txt(base, self.s.renderer.url("sitemap"))
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        extra = self.s.security.for_asset(scope)
-        scope[HEADERS_DONE_KEY] = True
-        if await refuse_other_methods(scope, send, extra):
-            return
-        base = base_url(Request(scope), self.s)
-        key = (self.kind, base)
-        page, generation = self.s.pages.get(key)
-        if page is None:
-            page = Page.of(await to_thread.run_sync(self.render, base))
-            self.s.pages.put(key, page, generation)
-        await send_bytes(
-            scope,
-            send,
-            page.body,
-            content_type=self.content_type,
-            etag=f'"{page.etag}"'.encode(),
-            cache_control=REVALIDATE,
-            gzipped=page.gzipped,
-            extra=extra,
         )

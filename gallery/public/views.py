@@ -22,8 +22,9 @@ from ..vimeo.links import video_id
 from ..web.responses import Page, html_response
 from .consent import COOKIE_NAME
 from .context import all_ancestors, page_context
-from .findable import Findability, SiteFile, base_url, in_language
+from .findable import Findability, base_url, in_language
 from .notice import load_operator_texts
+from .sitemap import SiteFile
 from .visit import Visit, add_query, read_visit
 
 if TYPE_CHECKING:  # handed in when the app is built: named here for annotations only
