@@ -34,6 +34,7 @@ class Gallery:
     accent: str = ""  # "#rrggbb", contrast checked; "": the service's own colour
     logo: str | None = None  # an uploaded image in the thumbnail store
     logo_alt: str = ""  # what the logo says (the town's name); "": the gallery's title
+    updated_at: str = ""  # ISO 8601 (UTC) of the last change to the gallery's own settings
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +72,7 @@ class Statement:
     title_override: str = ""  # the editor's title, shown instead of Vimeo's
     poster: str | None = None  # an uploaded image in the thumbnail store, shown instead of Vimeo's
     caption_lang: str = "de"  # passed to the player as texttrack; "" when none is given
+    updated_at: str = ""  # ISO 8601 (UTC) of the last edit, move or publication
 
     @property
     def vimeo_id(self) -> int:
@@ -158,4 +160,64 @@ def sniff_image(data: bytes) -> tuple[str, str] | None:
         return "image/gif", "gif"
     if data[4:12] in {b"ftypavif", b"ftypavis"}:
         return "image/avif", "avif"
+    return None
+
+
+def image_size(data: bytes) -> tuple[int, int] | None:
+    """(width, height) read from the header of a JPEG, PNG, WebP or GIF, or None.
+
+    Share previews need an image's real size; reading a few header bytes here keeps Pillow out
+    of the visitors' processes.
+    """
+    if data.startswith(b"\x89PNG\r\n\x1a\n") and data[12:16] == b"IHDR":
+        return _positive(int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big"))
+    if data[:6] in {b"GIF87a", b"GIF89a"}:
+        return _positive(int.from_bytes(data[6:8], "little"), int.from_bytes(data[8:10], "little"))
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return _webp_size(data)
+    if data.startswith(b"\xff\xd8"):
+        return _jpeg_size(data)
+    return None
+
+
+def _positive(width: int, height: int) -> tuple[int, int] | None:
+    return (width, height) if width > 0 and height > 0 else None
+
+
+def _webp_size(data: bytes) -> tuple[int, int] | None:
+    chunk = data[12:16]
+    if chunk == b"VP8X" and len(data) >= 30:
+        return _positive(int.from_bytes(data[24:27], "little") + 1, int.from_bytes(data[27:30], "little") + 1)
+    if chunk == b"VP8 " and len(data) >= 30 and data[23:26] == b"\x9d\x01\x2a":
+        width = int.from_bytes(data[26:28], "little") & 0x3FFF
+        return _positive(width, int.from_bytes(data[28:30], "little") & 0x3FFF)
+    if chunk == b"VP8L" and len(data) >= 25 and data[20] == 0x2F:
+        bits = int.from_bytes(data[21:25], "little")
+        return _positive((bits & 0x3FFF) + 1, ((bits >> 14) & 0x3FFF) + 1)
+    return None
+
+
+# Start-of-frame markers: baseline, progressive and the rarer codings; not DHT (C4), JPG (C8), DAC (CC).
+_JPEG_FRAMES = frozenset(range(0xC0, 0xD0)) - {0xC4, 0xC8, 0xCC}
+
+
+def _jpeg_size(data: bytes) -> tuple[int, int] | None:
+    at = 2
+    while at + 9 < len(data):
+        if data[at] != 0xFF:
+            return None
+        marker = data[at + 1]
+        if marker == 0xFF:  # fill byte before a marker
+            at += 1
+            continue
+        if marker in {0x01, *range(0xD0, 0xD8)}:  # markers without a length
+            at += 2
+            continue
+        length = int.from_bytes(data[at + 2 : at + 4], "big")
+        if marker in _JPEG_FRAMES:
+            height = int.from_bytes(data[at + 5 : at + 7], "big")
+            return _positive(int.from_bytes(data[at + 7 : at + 9], "big"), height)
+        if length < 2:
+            return None
+        at += 2 + length
     return None

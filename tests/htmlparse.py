@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
+from typing import Any
 
 VOID = {
     "area",
@@ -44,6 +46,9 @@ FETCHING = {
     ("use", "href"),
     ("meta", "content"),
 }
+# <link> relations that only name another address (browsers load nothing for them); any other
+# relation, "alternate stylesheet" included, makes the link a fetch.
+NAMING_RELS = frozenset({"canonical", "alternate", "prev", "next"})
 
 
 @dataclass
@@ -137,6 +142,9 @@ def fetched_urls(doc: Element) -> list[tuple[str, str, str]]:
             if (el.tag, name) in FETCHING:
                 if el.tag == "meta" and el.attrs.get("http-equiv", "").lower() != "refresh":
                     continue
+                rels = set(el.attrs.get("rel", "").lower().split())
+                if el.tag == "link" and rels and rels <= NAMING_RELS:
+                    continue
                 out.append((el.tag, name, value))
         style = el.attrs.get("style", "")
         if "url(" in style:
@@ -162,3 +170,18 @@ def own_language_text(doc: Element) -> str:
 
     walk(doc)
     return " ".join(" ".join(parts).split())
+
+
+# A <script> of another type is a data block that browsers never run (HTML's "data block").
+SCRIPT_TYPES = frozenset({"", "text/javascript", "module"})
+
+
+def running_scripts(doc: Element) -> list[Element]:
+    """The scripts a browser would run (data blocks such as JSON-LD are not among them)."""
+    return [el for el in doc.find_all("script") if el.attrs.get("type", "").lower() in SCRIPT_TYPES]
+
+
+def json_ld(doc: Element) -> list[Any]:
+    """Every JSON-LD block of a page, parsed from its raw text as a search engine reads it."""
+    blocks = doc.find_all("script", type="application/ld+json")
+    return [json.loads("".join(block.text_parts)) for block in blocks]

@@ -16,6 +16,7 @@ from ..i18n import known_language
 from ..web.checks import body_limit, is_same_origin_post, safe_next
 from ..web.responses import Page, html_response
 from .consent import delete_cookie_headers, set_cookie_header
+from .findable import base_url
 from .views import NOT_FOUND_STATEMENT, PublicViews, parse_vimeo_id
 from .visit import CHECK_PARAM, REVOKED_PARAM, Visit, add_query
 
@@ -88,6 +89,7 @@ class ConsentChoice:
         vimeo_id = parse_vimeo_id(_text(form, "video") or "")
         slug = _text(form, "gallery")
         visit = Visit(known_language(_text(form, "lang")), self.pages.visit(request).remembered)
+        base = base_url(request, self.s)
 
         def render() -> tuple[str, tuple[str, ...]]:
             nonlocal slug
@@ -96,7 +98,7 @@ class ConsentChoice:
                 if not holding:
                     raise HTTPException(404, NOT_FOUND_STATEMENT)
                 slug = holding[0].slug
-            return self.pages.render_statement(slug, vimeo_id, visit, True)
+            return self.pages.render_statement(slug, vimeo_id, visit, True, base)
 
         html, ancestors = await to_thread.run_sync(render)
         return html_response(request, Page.of(html, frame_ancestors=ancestors), self.s.security)

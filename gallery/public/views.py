@@ -13,7 +13,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from ..i18n import DEFAULT_LANGUAGE, LANG_PARAM, LANGUAGES, known_language
+from ..i18n import DEFAULT_LANGUAGE, LANG_PARAM, LANGUAGES
 from ..i18n import gettext_noop as N_
 from ..models import Gallery, Statement
 from ..origins import valid_ancestors
@@ -22,7 +22,9 @@ from ..vimeo.links import video_id
 from ..web.responses import Page, html_response
 from .consent import COOKIE_NAME
 from .context import all_ancestors, page_context
+from .findable import Findability, base_url, in_language
 from .notice import load_operator_texts
+from .sitemap import SiteFile
 from .visit import Visit, add_query, read_visit
 
 if TYPE_CHECKING:  # handed in when the app is built: named here for annotations only
@@ -56,6 +58,7 @@ class PublicViews:
         # After a write every cached page is gone and many visitors miss at once: one render
         # per page (per stripe) serves them all, instead of one render each.
         self._render_locks = [asyncio.Lock() for _ in range(RENDER_STRIPES)]
+        self.findability = Findability(services)
 
     def routes(self) -> list[BaseRoute]:
         return [
@@ -66,6 +69,8 @@ class PublicViews:
             Route("/privacy", self.privacy, name="privacy"),
             Route("/accessibility", self.accessibility, name="accessibility"),
             Route("/healthz", self.healthz, name="healthz"),
+            Route("/sitemap.xml", SiteFile(self.s, self.findability, "sitemap"), name="sitemap"),
+            Route("/robots.txt", SiteFile(self.s, self.findability, "robots"), name="robots"),
         ]
 
     # --- helpers -------------------------------------------------------------------------
@@ -95,7 +100,7 @@ class PublicViews:
     # --- rendering (in a worker thread: these read the database) -------------------------
 
     def _render_gallery(
-        self, slug: str | None, visit: Visit, target: int | None = None
+        self, slug: str | None, visit: Visit, target: int | None, base: str
     ) -> tuple[str, tuple[str, ...]]:
         with self.s.storage.read() as reads:
             gallery = reads.default_gallery() if slug is None else reads.gallery_by_slug(slug)
@@ -112,6 +117,7 @@ class PublicViews:
             statements=statements,
             target=target,
             note_in_card=target is not None and visit.note is not None,
+            findable=self.findability.gallery(base, gallery, statements, lang),
             **self.context(visit, lang, path, ancestors),
         )
         return html, ancestors
@@ -146,9 +152,12 @@ class PublicViews:
         return gallery, statement
 
     def render_statement(
-        self, slug: str, vimeo_id: int, visit: Visit, clicked: bool
+        self, slug: str, vimeo_id: int, visit: Visit, clicked: bool, base: str
     ) -> tuple[str, tuple[str, ...]]:
-        """With the player when consent is remembered or the visitor has just clicked to play."""
+        """With the player when consent is remembered or the visitor has just clicked to play.
+
+        ``base`` starts the page's absolute addresses (:func:`~gallery.public.findable.base_url`).
+        """
         with self.s.storage.read() as reads:
             gallery, statement = self._find_statement(reads, slug, vimeo_id)
             shown = reads.statements(gallery.id, visible_only=True)
@@ -156,6 +165,7 @@ class PublicViews:
         ancestors = self.gallery_ancestors(gallery)
         path = self.s.renderer.url("statement", slug=slug, vimeo_id=vimeo_id)
         here = next(i for i, s in enumerate(shown) if s.vimeo_id == vimeo_id)
+        findable = self.findability.statement(base, gallery, statement, lang)
         html = self.s.renderer.render(
             "gallery/statement.html",
             lang,
@@ -165,16 +175,12 @@ class PublicViews:
             autoplay=clicked,
             previous=shown[here - 1] if here > 0 else None,
             following=shown[here + 1] if here + 1 < len(shown) else None,
-            canonical=self.canonical(path, lang, gallery),
+            # The visible link: absolute only with GALLERY_PUBLIC_URL (gallery.js completes it when copying).
+            permalink=(self.s.settings.public_url or "") + in_language(path, lang, gallery),
+            findable=findable,
             **self.context(visit, lang, path, ancestors),
         )
         return html, ancestors
-
-    def canonical(self, path: str, lang: str, gallery: Gallery) -> str:
-        """The address to share: in the page's language, absolute when the public URL is known."""
-        if lang != visit_default(gallery):
-            path = add_query(path, LANG_PARAM, lang)
-        return (self.s.settings.public_url or "").rstrip("/") + path
 
     def _render_privacy(self, visit: Visit) -> tuple[str, tuple[str, ...]]:
         lang = visit.language()
@@ -221,16 +227,19 @@ class PublicViews:
     async def gallery_page(self, request: Request, slug: str | None) -> Response:
         visit = self.visit(request)
         target = await self.chosen_card(request, slug, visit)
-        key = ("gallery", slug, visit, target)
-        page = await self.cached_page(key, self._render_gallery, slug, visit, target)
+        # Without GALLERY_PUBLIC_URL the absolute addresses come from the (checked) Host: part of the key.
+        base = base_url(request, self.s)
+        key = ("gallery", slug, visit, target, base)
+        page = await self.cached_page(key, self._render_gallery, slug, visit, target, base)
         return html_response(request, page, self.s.security)
 
     async def statement(self, request: Request) -> Response:
         slug = request.path_params["slug"]
         vimeo_id = parse_vimeo_id(request.path_params["vimeo_id"])
         visit = self.visit(request)
-        key = ("statement", slug, vimeo_id, visit)
-        page = await self.cached_page(key, self.render_statement, slug, vimeo_id, visit, False)
+        base = base_url(request, self.s)
+        key = ("statement", slug, vimeo_id, visit, base)
+        page = await self.cached_page(key, self.render_statement, slug, vimeo_id, visit, False, base)
         return html_response(request, page, self.s.security)
 
     async def statement_short(self, request: Request) -> Response:
@@ -278,8 +287,3 @@ def contact_link(contact: str | None) -> tuple[str, str] | None:
 
 def _iso(day: date | None) -> str:
     return day.isoformat() if day else ""
-
-
-def visit_default(gallery: Gallery) -> str:
-    """The language a link without ``?lang=`` shows this gallery in."""
-    return known_language(gallery.lang) or DEFAULT_LANGUAGE

@@ -29,6 +29,7 @@ def gallery_of(row: Row) -> Gallery:
         accent=row["accent"],
         logo=row["logo"],
         logo_alt=row["logo_alt"],
+        updated_at=row["updated_at"],
     )
 
 

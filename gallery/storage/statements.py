@@ -59,6 +59,7 @@ def statement_of(row: Row) -> Statement:
         title_override=row["title_override"],
         poster=row["poster"],
         caption_lang=row["caption_lang"],
+        updated_at=row["updated_at"],
     )
 
 

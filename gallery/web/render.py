@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable
 from typing import Any
@@ -26,6 +27,28 @@ def duration(seconds: int | None) -> str:
     minutes, secs = divmod(int(seconds), 60)
     hours, minutes = divmod(minutes, 60)
     return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
+
+def iso_duration(seconds: int) -> str:
+    """Seconds as an ISO 8601 duration, as schema.org wants it: 83 -> ``PT1M23S``."""
+    hours, rest = divmod(int(seconds), 3600)
+    minutes, secs = divmod(rest, 60)
+    parts = [f"{hours}H" if hours else "", f"{minutes}M" if minutes else ""]
+    parts.append(f"{secs}S" if secs or not (hours or minutes) else "")
+    return "PT" + "".join(parts)
+
+
+# Inside <script> nothing is escaped by HTML: these characters as \u escapes mean "</script>" and
+# "<!--" can never occur, whatever a title or transcript says; JSON reads them back unchanged.
+_SCRIPT_SAFE = str.maketrans(
+    {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\u2028", "\u2029": "\\u2029"}
+)
+
+
+def json_ld(data: object) -> Markup:
+    """JSON for a ``<script type="application/ld+json">`` block that no text in it can break out of."""
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":")).translate(_SCRIPT_SAFE)
+    return Markup(text)  # noqa: S704 - escaped for a script element above, where HTML escaping is wrong
 
 
 def paragraphs(text: str) -> Markup:
@@ -83,7 +106,10 @@ class Renderer:
         )
         env.install_gettext_translations(translations(lang), newstyle=True)  # type: ignore[attr-defined]
         env.filters.update(
-            duration=duration, paragraphs=paragraphs, date=lambda value: format_date(value, lang)
+            duration=duration,
+            paragraphs=paragraphs,
+            json_ld=json_ld,
+            date=lambda value: format_date(value, lang),
         )
         env.globals.update(
             url=self.url,

@@ -14,7 +14,7 @@ from gallery.app import create_app
 from gallery.cli.demo.samples import sample_videos
 from gallery.settings import Settings
 from tests.admin_helpers import AdminActions, create_editor, field_error, snapshot, statement_id
-from tests.htmlparse import Element, parse
+from tests.htmlparse import Element, json_ld, parse, running_scripts
 from tests.postgres import both_engines
 
 FIRST = sample_videos()[0][0]
@@ -105,8 +105,9 @@ def assert_escaped(html: str, where: str) -> None:
     assert "<script>alert" not in html and "<img src=x" not in html, where
     assert "&lt;script&gt;" in html, where
     doc = parse(html)
-    for script in doc.find_all("script"):
+    for script in running_scripts(doc):
         assert script.attrs.get("src", "").startswith("/static/"), where
+    json_ld(doc)  # data blocks end where they should: each is whole JSON
 
 
 def test_editor_text_with_markup_is_escaped_everywhere(

@@ -49,6 +49,10 @@ def test_before_consent_every_request_goes_to_the_service(
     gallery = stack.galleries["same"]
     for path in PAGES:
         load_fully(tab, gallery + path)
+        if "/v/" in path:  # statement pages carry what search engines and link previews read
+            assert tab.page.locator('script[type="application/ld+json"]').count() == 1
+            image = tab.page.locator('meta[property="og:image"]').get_attribute("content") or ""
+            assert image.startswith(gallery + "/thumbs/"), image
     only_own_origin(tab, gallery)
     assert any("/thumbs/" in u for u in tab.requests)  # the thumbnails came, from us
     assert any("/static/gallery.js" in u for u in tab.requests) == javascript
@@ -103,3 +107,47 @@ def test_after_consent_inside_the_town_page(stack: Stack, open_tab: Callable[...
     tab.page.wait_for_timeout(500)
     assert_one_player_request(tab, stack, FIRST.vimeo_id)
     assert frame.locator("iframe").count() == 1
+
+
+# Collects every CSP violation the page reports, from before its first script runs.
+WATCH_VIOLATIONS = """
+window.violations = [];
+document.addEventListener("securitypolicyviolation",
+    (event) => window.violations.push(`${event.violatedDirective} ${event.blockedURI}`));
+"""
+JSON_LD = 'script[type="application/ld+json"]'
+
+
+def test_the_json_ld_is_data_the_policy_allows(stack: Stack, open_tab: Callable[..., Tab]) -> None:
+    """The policy allows only our script files (script-src 'self', no nonces or hashes). A JSON-LD
+    block is a data block, which Chromium never runs, so script-src does not apply to it: no
+    violation is reported, while an inline script on the same page is."""
+    tab = open_tab()
+    tab.page.add_init_script(WATCH_VIOLATIONS)
+    gallery = stack.galleries["same"]
+    for path, kind in (
+        ("/", "ItemList"),
+        (f"/g/videos/v/{FIRST.vimeo_id}", "VideoObject"),
+        (f"/g/videos/v/{UNLISTED.vimeo_id}?lang=en", "VideoObject"),
+    ):
+        load_fully(tab, gallery + path)
+        data = tab.page.evaluate(f"JSON.parse(document.querySelector('{JSON_LD}').textContent)")
+        assert data["@type"] == kind
+        assert tab.page.evaluate("window.violations") == [], path
+    assert tab.errors == []  # nor anything in the console
+    # the watch works: an inline script is refused and reported, a new data block is not
+    tab.page.evaluate(
+        """() => {
+        const data = document.createElement("script");
+        data.type = "application/ld+json";
+        data.textContent = '{"@type": "Thing"}';
+        document.head.append(data);
+        const code = document.createElement("script");
+        code.textContent = "window.ran = true";
+        document.head.append(code);
+    }"""
+    )
+    tab.page.wait_for_function("window.violations.length > 0")
+    assert tab.page.evaluate("window.violations") == ["script-src-elem inline"]
+    assert tab.page.evaluate("window.ran === undefined")
+    only_own_origin(tab, gallery)

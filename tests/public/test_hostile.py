@@ -26,7 +26,7 @@ from gallery.settings import Secret, Settings
 from gallery.vimeo.standin import FakeVideo, StandIn
 from gallery.web.checks import BodyLimit
 from tests.conftest import TEST_KEY
-from tests.htmlparse import parse
+from tests.htmlparse import json_ld, parse, running_scripts
 
 SAME_ORIGIN = {"sec-fetch-site": "same-origin"}
 STATEMENT = "/g/videos/v/900000001"
@@ -112,7 +112,9 @@ def test_markup_in_oembed_text_is_always_escaped(
         assert r.status_code == 200
         doc = parse(r.text)
         assert "<script>alert" not in r.text and "<b>Böse" not in r.text and "<img src=x" not in r.text
-        assert all(s.attrs.get("src", "").startswith("/static/") for s in doc.find_all("script"))
+        assert all(s.attrs.get("src", "").startswith("/static/") for s in running_scripts(doc))
+        [data] = json_ld(doc)  # where the title is data
+        assert data["@type"] == "ItemList" or data["name"] == EVIL_TITLE
         assert not [el for el in doc.find_all() if any(a.startswith("on") for a in el.attrs)]
         assert EVIL_TITLE in doc.text  # shown, as text
     player = parse(pages[2].text).find_all("iframe")

@@ -13,7 +13,7 @@ from starlette.testclient import TestClient
 from gallery.cli.demo.samples import sample_videos
 from gallery.public.consent import COOKIE_NAME
 from gallery.vimeo.standin import StandIn
-from tests.htmlparse import Element, fetched_urls, parse
+from tests.htmlparse import Element, fetched_urls, json_ld, parse, running_scripts
 from tests.postgres import both_engines
 from tests.sqlfile import raw_sql
 
@@ -531,9 +531,14 @@ def test_editor_text_with_markup_is_escaped(populated: TestClient, curated_setti
         html = populated.get(path).text
         assert "<script>" not in html and "<img src=x" not in html
         assert "&lt;script&gt;" in html
-        scripts = parse(html).find_all("script")
-        assert [el.attrs["src"].split("?")[0] for el in scripts] == ["/static/gallery.js"]
-        assert all(not el.text for el in scripts)
+        # one script to run, ours; the JSON-LD is data, and the markup stays text inside it
+        doc = parse(html)
+        code = running_scripts(doc)
+        assert [el.attrs["src"].split("?")[0] for el in code] == ["/static/gallery.js"]
+        assert all(not el.text for el in code)
+        [data] = json_ld(doc)
+        if data["@type"] == "VideoObject":
+            assert data["name"] == data["transcript"] == evil
 
 
 def test_healthz(populated: TestClient) -> None:

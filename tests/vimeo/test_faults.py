@@ -22,7 +22,7 @@ from gallery.storage.store import Storage
 from gallery.vimeo.client import VimeoClient
 from gallery.vimeo.standin import Fault, StandIn
 from tests.conftest import STANDIN_URL
-from tests.htmlparse import parse
+from tests.htmlparse import json_ld, parse
 
 IDS = [v.vimeo_id for v, _ in sample_videos()]
 RESTRICTED = next(v.vimeo_id for v, _ in sample_videos() if v.restricted)
@@ -80,7 +80,12 @@ def visit(client: TestClient) -> Snapshot:
         else:
             assert page.status_code == 404 and "gibt es hier nicht" in page.text
     for html in pages:
-        # Stale beats nothing, but never as a link to Vimeo's CDN or to where a picture came from.
+        # Stale beats nothing, but never as a link to Vimeo's CDN or to where a picture came from;
+        # the one address of the stand-in is its player's, as data for search engines (embedUrl).
+        for data in json_ld(parse(html)):
+            if "embedUrl" in data:
+                assert data["embedUrl"].startswith(f"{STANDIN_URL}/player/video/")
+                html = html.replace(data["embedUrl"].replace("&", "\\u0026"), "")
         assert "vimeocdn" not in html and STANDIN_URL not in html
         assert "169.254.169.254" not in html
     return Snapshot(titles, thumbnails, statements)
