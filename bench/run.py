@@ -270,14 +270,14 @@ def seed(data_dir: Path, secret_key: str, use_pillow: bool) -> Seeded:
     from gallery.settings import Settings
     from gallery.storage.engine import utcnow
     from gallery.storage.store import Storage
-    from gallery.storage.thumbnails import ThumbnailStore
+    from gallery.storage.thumbnails import FileImages
 
     settings = Settings.from_environ(
         {"GALLERY_DATA_DIR": str(data_dir), "GALLERY_SECRET_KEYS": secret_key}
     )
     storage = Storage.sqlite(settings.database_path)
     storage.migrate()
-    thumbs = ThumbnailStore(settings.thumbnail_dir)
+    thumbs = FileImages(settings.thumbnail_dir)
     samples = sample_statements()
     pictures, source = sample_thumbnails(len(samples), use_pillow)
     names = []

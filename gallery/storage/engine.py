@@ -66,6 +66,7 @@ class Engine(Protocol):
 
     errors: tuple[type[Exception], ...]  # what a failing database raises
     writes: int  # transactions committed through this object: a cache sees them at once
+    keeps_images: bool  # images in the database (shared by instances), not files in the data folder
 
     def connect(self) -> AbstractContextManager[Connection]:
         """A connection for reads, each statement on its own."""

@@ -119,6 +119,8 @@ class PostgresEngine:
     """One PostgreSQL database through a pool of connections (opened on first use)."""
 
     errors: tuple[type[Exception], ...] = (psycopg.Error, PoolTimeout)
+    # Several instances share nothing but the database: images live there too.
+    keeps_images = True
 
     def __init__(
         self, url: str, place: str, *, max_size: int = 10, pool_timeout: float = POOL_TIMEOUT

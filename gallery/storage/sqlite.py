@@ -57,6 +57,9 @@ class SQLiteEngine:
     """One SQLite file in WAL mode; a short-lived connection per unit of work."""
 
     errors: tuple[type[Exception], ...] = (sqlite3.Error,)
+    # One instance on one disk: images stay files. In the database every erase (VACUUM) would
+    # rewrite all of them, and backups would grow by every picture ever shown.
+    keeps_images = False
 
     def __init__(self, path: Path, *, erase_patience: float = ERASE_PATIENCE) -> None:
         self.path = path

@@ -20,8 +20,10 @@ from .accounts import AccountReads, AccountWrites
 from .audit import AuditReads, AuditWrites
 from .engine import Connection, Engine, Params, Row
 from .galleries import GalleryReads, GalleryWrites
+from .images import ImageReads, ImageWrites
 from .notices import NoticeWrites
 from .schedule import ScheduleReads, ScheduleWrites
+from .signins import SignInReads, SignInWrites
 from .sqlite import SQLiteEngine
 from .statements import StatementReads, StatementWrites
 
@@ -34,11 +36,21 @@ class BackupInfo:
     statements: int
 
 
-class Reads(GalleryReads, StatementReads, AccountReads, AuditReads, ScheduleReads):
+class Reads(GalleryReads, StatementReads, AccountReads, AuditReads, ScheduleReads, ImageReads, SignInReads):
     """Every question the data answers, grouped by what it serves."""
 
 
-class Writes(Reads, GalleryWrites, StatementWrites, NoticeWrites, AccountWrites, AuditWrites, ScheduleWrites):
+class Writes(
+    Reads,
+    GalleryWrites,
+    StatementWrites,
+    NoticeWrites,
+    AccountWrites,
+    AuditWrites,
+    ScheduleWrites,
+    ImageWrites,
+    SignInWrites,
+):
     """Every change, for use inside one transaction."""
 
 
@@ -130,6 +142,11 @@ class Storage(Reads):
     def errors(self) -> tuple[type[Exception], ...]:
         """What the engine raises when the database fails (locked, gone, corrupt)."""
         return self.engine.errors
+
+    @property
+    def keeps_images(self) -> bool:
+        """True when images belong in the database (PostgreSQL: every instance serves the same)."""
+        return self.engine.keeps_images
 
     @property
     def writes(self) -> int:

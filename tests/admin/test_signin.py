@@ -3,7 +3,10 @@ and revocation. What an editor (or an attacker) observes: statuses, messages, co
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import logging
+import re
 import sqlite3
 import time
 from collections.abc import Iterator
@@ -227,7 +230,7 @@ def test_failures_are_also_counted_per_client_address(admin_app: Starlette, sett
         assert AdminActions(colleague).login("anna", PASSWORD).status_code == 303
 
 
-def test_failed_sign_ins_are_never_logged_or_stored(
+def test_failed_sign_ins_are_never_logged_and_counted_only_under_keyed_hashes(
     admin_app: Starlette,
     settings: Settings,
     caplog: pytest.LogCaptureFixture,
@@ -239,7 +242,19 @@ def test_failed_sign_ins_are_never_logged_or_stored(
             AdminActions(client).login("geheimer-name", "geheimes-passwort-1")
     logged = " ".join(r.getMessage() for r in caplog.records)
     assert "203.0.113.99" not in logged and "geheim" not in logged
-    assert snapshot(settings.database_path) == before
+    after = dict(snapshot(settings.database_path))
+    counts = after.pop("signin_attempts")
+    assert after == {t: rows for t, rows in before if t != "signin_attempts"}
+    # Two counts (the name's, the address's), each under an HMAC keyed with the secret key: not
+    # the address or the name, nor a plain hash that anyone could match by trying every address.
+    keys = {row[0] for row in counts}
+    assert len(keys) == 2 and all(re.fullmatch(r"[0-9a-f]{64}", key) for key in keys)
+    assert not {hashlib.sha256(b"address|203.0.113.99").hexdigest()} & keys
+
+    def keyed(secret: str) -> str:
+        return hmac.new(throttle.throttle_key(secret), b"address|203.0.113.99", hashlib.sha256).hexdigest()
+
+    assert keyed(settings.secret_keys[0].value) in keys and keyed("another-key-0123456789") not in keys
     for path in settings.data_dir.rglob("*"):
         if path.is_file():
             assert b"203.0.113.99" not in path.read_bytes(), path
