@@ -99,6 +99,12 @@ class Engine(Protocol):
     def backup(self, target: Path) -> tuple[int, int]:
         """A checked, consistent copy of the live database at ``target``: (galleries, statements)."""
 
+    def table_columns(self, conn: Connection) -> dict[str, list[str]]:
+        """Every table of the schema with its columns in order (for copying between engines)."""
+
+    def after_copy(self, conn: Connection, table: str) -> None:
+        """Rows were inserted with their ids as they were: new ids must continue after them."""
+
     def close(self) -> None: ...
 
 

@@ -261,6 +261,25 @@ class PostgresEngine:
         """Not through the service: ``pg_dump`` makes PostgreSQL's consistent copies."""
         raise NotImplementedError("back up a PostgreSQL database with pg_dump")
 
+    def table_columns(self, conn: AnyConnection) -> dict[str, list[str]]:
+        rows = conn.execute(
+            "SELECT table_name, column_name FROM information_schema.columns"
+            " WHERE table_schema = current_schema() ORDER BY table_name, ordinal_position"
+        ).fetchall()
+        found: dict[str, list[str]] = {}
+        for row in rows:
+            found.setdefault(str(row[0]), []).append(str(row[1]))
+        return found
+
+    def after_copy(self, conn: AnyConnection, table: str) -> None:
+        """An identity column's sequence moves past the largest id copied."""
+        sequence = conn.execute("SELECT pg_get_serial_sequence(?, 'id')", (table,)).fetchone()
+        if sequence is not None and sequence[0] is not None:
+            conn.execute(
+                f"SELECT setval(?, MAX(id)) FROM {table} HAVING MAX(id) IS NOT NULL",  # noqa: S608
+                (sequence[0],),
+            )
+
     def close(self) -> None:
         with self._pool_lock:
             if self._pool is not None:

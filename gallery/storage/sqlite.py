@@ -248,6 +248,18 @@ class SQLiteEngine:
             raise
         return int(galleries), int(statements)
 
+    def table_columns(self, conn: AnyConnection) -> dict[str, list[str]]:
+        tables = conn.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name"
+        ).fetchall()
+        return {
+            str(t[0]): [str(c[1]) for c in conn.execute(f'PRAGMA table_info("{t[0]}")').fetchall()]
+            for t in tables
+        }
+
+    def after_copy(self, conn: AnyConnection, table: str) -> None:
+        """Nothing: SQLite gives a new row the largest id plus one."""
+
     def close(self) -> None:
         with self._probe_lock:
             if self._probe is not None:

@@ -26,6 +26,7 @@ from .schedule import ScheduleReads, ScheduleWrites
 from .signins import SignInReads, SignInWrites
 from .sqlite import SQLiteEngine
 from .statements import StatementReads, StatementWrites
+from .tables import TableReads, TableWrites
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,7 +37,9 @@ class BackupInfo:
     statements: int
 
 
-class Reads(GalleryReads, StatementReads, AccountReads, AuditReads, ScheduleReads, ImageReads, SignInReads):
+class Reads(
+    GalleryReads, StatementReads, AccountReads, AuditReads, ScheduleReads, ImageReads, SignInReads, TableReads
+):
     """Every question the data answers, grouped by what it serves."""
 
 
@@ -50,6 +53,7 @@ class Writes(
     ScheduleWrites,
     ImageWrites,
     SignInWrites,
+    TableWrites,
 ):
     """Every change, for use inside one transaction."""
 
@@ -63,6 +67,10 @@ class Reader(Reads):
 
     def _rows(self, sql: str, params: Params = ()) -> list[Row]:
         return list(self._conn.execute(sql, params).fetchall())
+
+    def table_columns(self) -> dict[str, list[str]]:
+        """Every table of the schema with its columns, in order."""
+        return self._engine.table_columns(self._conn)
 
 
 class Transaction(Writes, Reader):
@@ -79,6 +87,10 @@ class Transaction(Writes, Reader):
 
     def _erase_after_commit(self) -> None:
         self._engine.erase_after_commit(self._conn)
+
+    def after_copy(self, table: str) -> None:
+        """Rows came in with their own ids: the next new id follows the largest."""
+        self._engine.after_copy(self._conn, table)
 
     def delete_for_good(self) -> None:
         """Rows deleted from here on are overwritten, not only unlinked; freed pages are erased on commit."""
