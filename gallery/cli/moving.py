@@ -40,6 +40,7 @@ def cmd_copy_db(args: argparse.Namespace) -> int:
 
 
 def _copy(settings: Settings, source: Storage, target_settings: Settings, target: Storage, where: str) -> int:
+    target.check_reachable()
     unused_file = target_settings.database_url is None and not target_settings.database_path.exists()
     used = [] if unused_file else used_tables(target)
     target_images = image_store(target, target_settings)

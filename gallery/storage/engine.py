@@ -91,6 +91,9 @@ class Engine(Protocol):
 
     def schema_version(self) -> int: ...
 
+    def check_reachable(self) -> None:
+        """Raise :class:`DatabaseUnavailable` (one sentence) when the database cannot be reached."""
+
     def data_version(self) -> int:
         """A number that moves whenever anyone (another process too) commits a write."""
 

@@ -208,7 +208,7 @@ class PostgresEngine:
         An instance that starts while another is migrating waits for the advisory lock, then
         finds the new version and applies nothing.
         """
-        self._check_reachable()
+        self.check_reachable()
         with self._raw() as raw:
             with raw.transaction():
                 raw.execute("SELECT pg_advisory_xact_lock(%s)", (MIGRATION_LOCK,))
@@ -227,8 +227,8 @@ class PostgresEngine:
             self.writes += 1
         return current
 
-    def _check_reachable(self) -> None:
-        """At start, one plain connection: an unreachable server is one sentence, not a pool's retries."""
+    def check_reachable(self) -> None:
+        """One plain connection: an unreachable server is one sentence, not a pool's retries."""
         try:
             with psycopg.connect(self.url, connect_timeout=CONNECT_TIMEOUT):
                 pass

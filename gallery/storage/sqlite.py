@@ -197,6 +197,9 @@ class SQLiteEngine:
             then(conn)
         return int(current)
 
+    def check_reachable(self) -> None:
+        """A file is always there to be opened (or made)."""
+
     def schema_version(self) -> int:
         with self.connect() as conn:
             return int(conn.execute("PRAGMA user_version").fetchone()[0])

@@ -176,6 +176,10 @@ class Storage(Reads):
     def schema_version(self) -> int:
         return self.engine.schema_version()
 
+    def check_reachable(self) -> None:
+        """Raise :class:`~.engine.DatabaseUnavailable` when the database server cannot be reached."""
+        self.engine.check_reachable()
+
     def erase(self, patience: float | None = None) -> bool:
         """Leave no replaced or deleted text anywhere on disk; True when nothing is owed."""
         return self.engine.erase(patience)

@@ -251,14 +251,19 @@ class DatabaseImages:
         if not is_stored_name(name):
             return None
         data = self.memory.held(name)
-        if data is not None:
-            # Still stored? One indexed lookup, at most once a second per image and instance.
-            if self.storage.has_image(name):
-                self.memory.seen(name)
-                return data
-            self.memory.forget(name)
-            return None
-        found = self.storage.image(name)
+        try:
+            if data is not None:
+                # Still stored? One indexed lookup, at most once a second per image and instance.
+                if self.storage.has_image(name):
+                    self.memory.seen(name)
+                    return data
+                self.memory.forget(name)
+                return None
+            found = self.storage.image(name)
+        except self.storage.errors:
+            # The database is unreachable: an image held is served on (a name never changes its
+            # bytes); any other gets the placeholder until the database is back.
+            return data
         if found is None or sniff_image(found[1]) is None:
             return None
         self.memory.put(name, found[1])

@@ -17,6 +17,7 @@ from tests.admin_helpers import AdminActions, snapshot, stored_images
 from tests.cli.test_copies import FIRST, Operator, source, without_time  # noqa: F401 - the fixture
 from tests.htmlparse import parse
 from tests.postgres import fresh_database
+from tests.processes import free_port
 
 __all__ = ["source"]
 
@@ -138,6 +139,14 @@ def test_a_bad_target_is_one_sentence_and_exit_2(source: Operator, to: str, mess
     code, out, err = source.run("copy-db", "--to", to)
     assert code == 2 and out == "" and err.count("\n") == 1, err
     assert message in err and "geheim" not in err
+
+
+def test_an_unreachable_target_is_one_sentence(source: Operator) -> None:
+    code, out, err = source.run(
+        "copy-db", "--to", f"postgresql://gallery:geheim@127.0.0.1:{free_port()}/gallery"
+    )
+    assert code == 1 and out == "" and err.count("\n") == 1, err
+    assert "nicht erreichbar" in err and "geheim" not in err
 
 
 def test_the_source_itself_is_no_target(source: Operator) -> None:

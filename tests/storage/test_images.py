@@ -10,9 +10,11 @@ from PIL import Image as Picture
 
 from gallery.models import Image
 from gallery.settings import Settings
+from gallery.storage.postgres import PostgresEngine
 from gallery.storage.store import Storage
 from gallery.storage.thumbnails import DatabaseImages, FileImages, ImageStore, image_store, stored_name
 from tests.admin_helpers import age_image
+from tests.processes import free_port
 
 
 @pytest.fixture
@@ -72,6 +74,19 @@ def test_memory_holds_at_most_its_budget_and_every_image_stays_served(
     assert images.cached(names[0]) is None, "the least recently served went first"
     assert images.cached(names[2]) is not None
     assert [images.load(name) for name in names] == [picture(shade).data for shade in (1, 2, 3)]
+
+
+def test_while_the_database_is_unreachable_held_images_are_still_served() -> None:
+    url = f"postgresql://gallery@127.0.0.1:{free_port()}/gallery"  # nobody listens there
+    gone = Storage(PostgresEngine(url, "127.0.0.1/gallery", pool_timeout=0.5))
+    try:
+        images = DatabaseImages(gone)
+        held = stored_name(picture(1))
+        images.memory.put(held, picture(1).data)  # served before the database went away
+        assert images.load(held) == picture(1).data
+        assert images.load(stored_name(picture(2))) is None  # the endpoint shows the placeholder
+    finally:
+        gone.close()
 
 
 def test_discard_and_prune_remove_unused_images_but_spare_new_ones(
