@@ -42,7 +42,7 @@ def throttle_key(secret: str) -> bytes:
 
 
 class LoginThrottle:
-    """``begin`` before checking a password (it counts the attempt as failed), ``succeeded`` after a right one.
+    """``begin`` before checking a password (counted as failed), ``succeeded`` after a right one.
 
     Made with a policy and a clock (wall-clock seconds: every instance must read the same time);
     :meth:`counting_in` gives the throttle that keeps its counts in a database.
