@@ -25,6 +25,7 @@ from gallery.settings import Settings
 from gallery.storage.store import Storage
 from tests.admin_helpers import PASSWORD, AdminActions, FakeClock, create_editor, respellings, snapshot
 from tests.htmlparse import parse
+from tests.postgres import both_engines
 from tests.sqlfile import raw_sql
 
 
@@ -35,7 +36,7 @@ def clock() -> FakeClock:
 
 @pytest.fixture
 def admin_app(settings: Settings, clock: FakeClock) -> Starlette:
-    create_editor(settings.database_path)
+    create_editor(settings)
     return create_app(settings, throttle=throttle.LoginThrottle(clock=clock))
 
 
@@ -185,6 +186,7 @@ def test_sign_in_page_is_labelled_and_german(browser: AdminActions) -> None:
 POLICY = throttle.Policy()  # the policy an app's throttle has unless given another
 
 
+@both_engines
 def test_repeated_failures_are_slowed_then_refused_per_account(
     browser: AdminActions, clock: FakeClock
 ) -> None:
@@ -205,6 +207,7 @@ def test_repeated_failures_are_slowed_then_refused_per_account(
     assert browser.login("anna", PASSWORD).status_code == 303
 
 
+@both_engines
 def test_the_refusal_does_not_tell_whether_the_account_exists(browser: AdminActions) -> None:
     answers = {}
     for name in ("anna", "niemand"):
@@ -215,10 +218,11 @@ def test_the_refusal_does_not_tell_whether_the_account_exists(browser: AdminActi
     assert message(answers["anna"]) == message(answers["niemand"])
 
 
+@both_engines
 def test_failures_are_also_counted_per_client_address(admin_app: Starlette, settings: Settings) -> None:
     names = [f"name{n}" for n in range(POLICY.address_free + 1)]
     for name in names:  # accounts with cheap hashes: an unknown name costs a full-strength check
-        create_editor(settings.database_path, name)
+        create_editor(settings, name)
     with (
         TestClient(admin_app, base_url="https://gallery.test", client=("203.0.113.7", 4000)) as guesser,
         TestClient(admin_app, base_url="https://gallery.test", client=("198.51.100.2", 4000)) as colleague,
