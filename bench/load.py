@@ -131,7 +131,7 @@ def seed(settings_env: dict[str, str], refresh_seconds: float) -> None:
     from gallery.content.curate import Curator
     from gallery.settings import Settings
     from gallery.storage.store import Storage
-    from gallery.storage.thumbnails import ThumbnailStore
+    from gallery.storage.thumbnails import FileImages
     from gallery.vimeo.client import VimeoClient
 
     settings = Settings.from_environ(settings_env)
@@ -141,7 +141,7 @@ def seed(settings_env: dict[str, str], refresh_seconds: float) -> None:
         storage.migrate()
         async with VimeoClient(settings) as vimeo:
             policy = refresh_policy(refresh_seconds)  # the service's clock: due within seconds
-            curator = Curator(storage, ThumbnailStore(settings.thumbnail_dir), vimeo, policy)
+            curator = Curator(storage, FileImages(settings.thumbnail_dir), vimeo, policy)
             for s in load_statements():
                 link = f"https://vimeo.com/{s.vimeo_id}" + (f"/{s.unlisted_hash}" if s.unlisted_hash else "")
                 texts = {

@@ -271,7 +271,7 @@ def seed(data_dir: Path, secret_key: str, use_pillow: bool, database_url: str | 
     from gallery.settings import Settings
     from gallery.storage.engine import utcnow
     from gallery.storage.store import Storage
-    from gallery.storage.thumbnails import ThumbnailStore
+    from gallery.storage.thumbnails import FileImages
 
     environ = {"GALLERY_DATA_DIR": str(data_dir), "GALLERY_SECRET_KEYS": secret_key}
     if database_url:
@@ -279,7 +279,7 @@ def seed(data_dir: Path, secret_key: str, use_pillow: bool, database_url: str | 
     settings = Settings.from_environ(environ)
     storage = Storage.from_settings(settings)
     storage.migrate()
-    thumbs = ThumbnailStore(settings.thumbnail_dir)
+    thumbs = FileImages(settings.thumbnail_dir)
     samples = sample_statements()
     pictures, source = sample_thumbnails(len(samples), use_pillow)
     names = []

@@ -37,7 +37,7 @@ from .services import Runtime, Services, State
 from .settings import Settings
 from .storage.engine import DatabaseUnavailable
 from .storage.store import Storage
-from .storage.thumbnails import ThumbnailStore
+from .storage.thumbnails import image_store
 from .web.assets import AssetLane, StaticAssets, ThumbnailEndpoint
 from .web.cache import PageCache
 from .web.checks import relative_slash_redirects
@@ -120,11 +120,11 @@ def build_services(
         signer=ConsentSigner(settings.secret_keys, notice.version, settings.consent_max_age_seconds),
         static=static,
         security=security,
-        thumbnails=ThumbnailStore(settings.thumbnail_dir),
+        thumbnails=image_store(storage, settings),
         pages=PageCache(storage),
         renderer=renderer(settings, url_path_for, static.url, demo=demo),
         refresh_policy=refresh_policy or RefreshPolicy.from_settings(settings),
-        throttle=throttle or LoginThrottle(),
+        throttle=(throttle or LoginThrottle()).counting_in(storage, settings.secret_keys[0].value),
         passwords=passwords or PasswordChecker(),
     )
 

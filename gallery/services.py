@@ -21,7 +21,7 @@ from .public.consent import ConsentSigner
 from .public.notice import Notice
 from .settings import Settings
 from .storage.store import Storage
-from .storage.thumbnails import ThumbnailStore
+from .storage.thumbnails import ImageStore
 from .vimeo.client import VimeoClient
 from .web.assets import StaticAssets
 from .web.cache import PageCache
@@ -39,7 +39,7 @@ class Services:
     notice_date: str
     signer: ConsentSigner
     static: StaticAssets
-    thumbnails: ThumbnailStore
+    thumbnails: ImageStore
     pages: PageCache
     security: SecurityHeaders
     renderer: Renderer

@@ -121,6 +121,8 @@ class Settings:
     # postgresql://… for PostgreSQL; None keeps the data in the SQLite file in data_dir. A secret:
     # the URL may carry the password.
     database_url: Secret | None = None
+    # Megabytes of thumbnails, posters and logos each instance keeps in memory.
+    image_cache_mb: int = 64
 
     @property
     def player_origin(self) -> str:
@@ -184,6 +186,7 @@ class Settings:
             allowed_hosts=_split(get("ALLOWED_HOSTS") or ""),
             trusted_proxies=_split(get("TRUSTED_PROXIES") or ""),
             database_url=Secret(url) if (url := get("DATABASE_URL")) else None,
+            image_cache_mb=_int(get, "IMAGE_CACHE_MB", 64, "megabytes"),
         )
         settings = settings.checked()
         if not create and not data_dir.is_dir():
@@ -199,6 +202,7 @@ class Settings:
             ("SESSION_IDLE_MINUTES", self.session_idle_minutes, 1, 24 * 60),
             ("SESSION_MAX_HOURS", self.session_max_hours, 1, 7 * 24),
             ("REFRESH_HOURS", self.refresh_hours, 1, 30 * 24),
+            ("IMAGE_CACHE_MB", self.image_cache_mb, 1, 4096),
         ):
             if not low <= value <= high:
                 raise SettingsError(
@@ -391,7 +395,7 @@ def check_trusted_proxies(entries: tuple[str, ...], name: str = "GALLERY_TRUSTED
     return tuple(found)
 
 
-UNITS = {"days": N_("Tagen"), "minutes": N_("Minuten"), "hours": N_("Stunden")}
+UNITS = {"days": N_("Tagen"), "minutes": N_("Minuten"), "hours": N_("Stunden"), "megabytes": N_("Megabyte")}
 
 
 def _int(get: Callable[[str], str | None], name: str, default: int, unit: str) -> int:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import os
 import re
 import sqlite3
 from pathlib import Path
@@ -14,7 +15,9 @@ from starlette.testclient import TestClient
 from gallery.admin import accounts, passwords
 from gallery.settings import Settings
 from gallery.storage.store import Storage
+from gallery.storage.thumbnails import image_store
 from tests.htmlparse import Element, parse
+from tests.postgres import raw_postgres
 
 PASSWORD = "richtig-langes-passwort"
 SAME_ORIGIN = {"sec-fetch-site": "same-origin"}
@@ -109,9 +112,23 @@ class AdminActions:
         return parse(r.text)
 
 
-def snapshot(db_path: Path) -> list[tuple[str, list[tuple[Any, ...]]]]:
-    """Every row of every table: "nothing changed" means this is equal before and after."""
-    conn = sqlite3.connect(db_path)
+def snapshot(where: Path | Settings) -> list[tuple[str, list[tuple[Any, ...]]]]:
+    """Every row of every table: "nothing changed" means this is equal before and after.
+
+    ``where``: the SQLite file, or the settings naming the database (PostgreSQL too; its own
+    bookkeeping of versions and changes is left out).
+    """
+    if isinstance(where, Settings) and where.database_url is not None:
+        with raw_postgres(where.database_url.value) as pg:
+            found = pg.execute(
+                "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public'"
+                " AND table_name NOT IN ('data_changes', 'schema_version') ORDER BY table_name"
+            ).fetchall()
+            return [
+                (str(t), sorted(pg.execute(f'SELECT * FROM "{t}"').fetchall(), key=repr))
+                for (t,) in found
+            ]
+    conn = sqlite3.connect(where.database_path if isinstance(where, Settings) else where)
     try:
         found = conn.execute("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
         tables = [r[0] for r in found]
@@ -154,3 +171,39 @@ def field_error(doc: Element, name: str) -> str:
     error = doc.by_id(f"f-{name}-error")
     assert error is not None
     return error.text
+
+
+def stored_images(settings: Settings) -> set[str]:
+    """The names of every stored image (files in the data folder, or rows of the database)."""
+    db = Storage.from_settings(settings)
+    try:
+        return image_store(db, settings).names()
+    finally:
+        db.close()
+
+
+def remove_image(settings: Settings, name: str) -> None:
+    """Delete one stored image behind the service's back, as another process would."""
+    if settings.database_url is None:
+        (settings.thumbnail_dir / name).unlink()
+        return
+    with raw_postgres(settings.database_url.value) as pg:
+        assert pg.execute("DELETE FROM images WHERE name = %s", (name,)).rowcount == 1
+
+
+def age_image(settings: Settings, name: str) -> None:
+    """Make one stored image look old: past the grace that keeps fresh saves from clean-ups."""
+    if settings.database_url is None:
+        os.utime(settings.thumbnail_dir / name, (1, 1))
+        return
+    with raw_postgres(settings.database_url.value) as pg:
+        pg.execute("UPDATE images SET created = '2000-01-01T00:00:00+00:00' WHERE name = %s", (name,))
+
+
+def load_image(settings: Settings, name: str) -> bytes | None:
+    """A stored image's bytes, read as the service reads them (on either engine)."""
+    db = Storage.from_settings(settings)
+    try:
+        return image_store(db, settings).load(name)
+    finally:
+        db.close()

@@ -21,7 +21,7 @@ from gallery.content.curate import Curator
 from gallery.settings import Secret, Settings
 from gallery.storage.sqlite import SQLiteEngine
 from gallery.storage.store import Storage
-from gallery.storage.thumbnails import ThumbnailStore
+from gallery.storage.thumbnails import image_store
 from gallery.vimeo.client import VimeoClient
 from gallery.vimeo.standin import FakeVideo, StandIn
 from tests.admin_helpers import AdminActions, create_editor
@@ -148,7 +148,7 @@ def curator_factory(
         db.migrate()
         try:
             async with VimeoClient(curated_settings, vimeo_transport) as vimeo:
-                yield Curator(db, ThumbnailStore(curated_settings.thumbnail_dir), vimeo)
+                yield Curator(db, image_store(db, curated_settings), vimeo)
         finally:
             db.close()
 

@@ -58,6 +58,7 @@ def test_every_variable(tmp_path: Path) -> None:
             VIMEO_REFERER="https://www.ratzeburg.de/",
             FRAME_ANCESTORS="'self' https://www.ratzeburg.de,https://amt-lauenburgische-seen.de",
             CONSENT_MAX_AGE_DAYS="90",
+            IMAGE_CACHE_MB="16",
             PUBLIC_URL="https://videos.ratzeburg.de/",
         )
     )
@@ -73,6 +74,7 @@ def test_every_variable(tmp_path: Path) -> None:
         "https://amt-lauenburgische-seen.de",
     )
     assert s.consent_max_age_seconds == 90 * 86400
+    assert s.image_cache_mb == 16
     assert s.public_url == "https://videos.ratzeburg.de"
     assert not (tmp_path / "data" / "secret_key").exists()
 
@@ -83,6 +85,8 @@ def test_every_variable(tmp_path: Path) -> None:
         ("CONSENT_MAX_AGE_DAYS", "0", "between 1 and 365"),
         ("CONSENT_MAX_AGE_DAYS", "400", "between 1 and 365"),
         ("CONSENT_MAX_AGE_DAYS", "six months", "whole number"),
+        ("IMAGE_CACHE_MB", "0", "between 1 and 4096"),
+        ("IMAGE_CACHE_MB", "64 MB", "whole number of megabytes"),
         ("SECRET_KEYS", "short", "at least 16"),
         ("VIMEO_OEMBED_URL", "http://vimeo.com/api/oembed.json", "https"),
         ("VIMEO_OEMBED_URL", "not a url", "https"),

@@ -147,7 +147,7 @@ class Actions:
             return {old} - keep if old else set()
 
         for unused in await to_thread.run_sync(work):
-            self.a.s.thumbnails.discard(unused)
+            await to_thread.run_sync(self.a.s.thumbnails.discard, unused)
         return self.a.done("admin:statement", "poster" if name else "poster-removed", id=s.id)
 
     async def confirm_delete(self, request: Request, session: Session) -> Response:

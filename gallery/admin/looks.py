@@ -61,5 +61,5 @@ class Looks:
             return {old} - keep if old else set()
 
         for unused in await to_thread.run_sync(work):
-            self.a.s.thumbnails.discard(unused)
+            await to_thread.run_sync(self.a.s.thumbnails.discard, unused)
         return self.a.done("admin:gallery_settings", "logo" if name else "logo-removed", slug=gallery.slug)

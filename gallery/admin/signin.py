@@ -104,14 +104,14 @@ class SignIn:
             return self._refuse(request, lang, 503, self.a.t(lang, BUSY), BUSY_RETRY_AFTER, name, next_path)
         with seat:
             keys = self.a.throttle.keys(key, client, device.nonce if device else None)
-            wait = self.a.throttle.begin(keys)
+            wait = await to_thread.run_sync(self.a.throttle.begin, keys)
             if wait > 0:
                 return self._refuse(request, lang, 429, self._too_many(lang, wait), wait, name, next_path)
             found = await seat.run(self._check, name, password)
         if found is None:
             error = self.a.t(lang, WRONG)
             return self.render(request, lang, status=400, error=error, name=name, next_path=next_path)
-        self.a.throttle.succeeded(keys)
+        await to_thread.run_sync(self.a.throttle.succeeded, keys)
         editor, password_hash = found
 
         def open_session() -> str:

@@ -1,22 +1,25 @@
-"""Slowing down and then refusing repeated failed sign-ins, in memory only.
+"""Slowing down and then refusing repeated failed sign-ins, counted in the database.
 
 Counted per account name (whether or not it exists, so the answer reveals nothing) and per client
 address. A browser with a device cookie for the account is counted per cookie instead of per
 account: strangers' failures lock the account only for strangers (see :mod:`gallery.devices`).
-Keys are HMACs under a key that lives only in this process: not even memory holds the address,
-the typed name or the cookie's nonce in clear, and nothing is ever logged or written to disk.
+The counts are rows of the database, so every instance on it counts the same attempts. Their keys
+are HMACs under a key derived from the first secret key: the address, the typed name or the
+cookie's nonce is never stored in clear (nor logged), and without the secret key a stored key
+cannot be matched to an address by trying them all. A row goes once its window has passed.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
-import secrets
-import threading
 import time
-from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
+
+from ..storage.store import Storage, Transaction
+
+Keys = tuple[tuple[str, int], ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,26 +36,36 @@ class Policy:
     max_keys: int = 10_000
 
 
-@dataclass(slots=True)
-class _Record:
-    failures: int = 0
-    blocked_until: float = 0.0
-    last: float = 0.0
+def throttle_key(secret: str) -> bytes:
+    """The HMAC key of the counts, derived from a secret key (one purpose, one key)."""
+    return hmac.new(secret.encode(), b"gallery.signin-throttle", hashlib.sha256).digest()
 
 
 class LoginThrottle:
-    """``begin`` before checking a password, then ``failed`` or ``succeeded``."""
+    """``begin`` before checking a password (counted as failed), ``succeeded`` after a right one.
 
-    def __init__(self, policy: Policy = Policy(), clock: Callable[[], float] = time.monotonic) -> None:
+    Made with a policy and a clock (wall-clock seconds: every instance must read the same time);
+    :meth:`counting_in` gives the throttle that keeps its counts in a database.
+    """
+
+    def __init__(
+        self,
+        policy: Policy = Policy(),
+        clock: Callable[[], float] = time.time,
+        *,
+        storage: Storage | None = None,
+        key: bytes = b"",
+    ) -> None:
         self.policy = policy
         self.clock = clock
-        self._key = secrets.token_bytes(32)
-        self._records: OrderedDict[bytes, _Record] = OrderedDict()
-        self._lock = threading.Lock()
+        self._storage = storage
+        self._key = key
 
-    def keys(
-        self, account: str, address: str | None, device: str | None = None
-    ) -> tuple[tuple[bytes, int], ...]:
+    def counting_in(self, storage: Storage, secret: str) -> LoginThrottle:
+        """This policy and clock, counting in ``storage`` under keys made with ``secret``."""
+        return LoginThrottle(self.policy, self.clock, storage=storage, key=throttle_key(secret))
+
+    def keys(self, account: str, address: str | None, device: str | None = None) -> Keys:
         """(key, free failures): first the account's, or the device cookie's (its nonce) when the
         browser presented a valid one for this account; then, when known, the client address."""
         if device is None:
@@ -63,49 +76,50 @@ class LoginThrottle:
             found.append((self._hmac(b"address|", address), self.policy.address_free))
         return tuple(found)
 
-    def _hmac(self, kind: bytes, value: str) -> bytes:
-        return hmac.new(self._key, kind + value.encode(), hashlib.sha256).digest()
+    def _hmac(self, kind: bytes, value: str) -> str:
+        return hmac.new(self._key, kind + value.encode(), hashlib.sha256).hexdigest()
 
-    def begin(self, keys: tuple[tuple[bytes, int], ...]) -> float:
+    def _db(self) -> Storage:
+        if self._storage is None:
+            raise RuntimeError("the throttle counts in a database: make it with counting_in()")
+        return self._storage
+
+    def begin(self, keys: Keys) -> float:
         """Seconds to wait (> 0: refuse now), or 0 and the attempt is counted as failed until
-        :meth:`succeeded` says otherwise, so parallel guesses cannot slip past the count."""
+        :meth:`succeeded` says otherwise, so parallel guesses cannot slip past the count.
+
+        Blocking (a database write): call it from a thread. One transaction, so attempts through
+        several instances at once are all counted.
+        """
         now = self.clock()
-        with self._lock:
-            self._sweep(now)
-            wait = max(
-                (self._records[k].blocked_until - now for k, _ in keys if k in self._records), default=0.0
-            )
+        with self._db().transaction() as tx:
+            tx.forget_signin_records(now - self.policy.forget_after, self.policy.max_keys)
+            records = tx.signin_records(k for k, _ in keys)
+            wait = max((records[k][1] - now for k, _ in keys if k in records), default=0.0)
             if wait > 0:
                 return wait
             for key, free in keys:
-                record = self._records.get(key) or _Record()
-                record.failures += 1
-                record.last = now
-                if record.failures > free:
-                    delay = self.policy.unit * 2 ** (record.failures - free - 1)
-                    record.blocked_until = now + min(delay, self.policy.longest)
-                self._records[key] = record
-                self._records.move_to_end(key)
+                failures, blocked_until, _ = records.get(key, (0, 0.0, 0.0))
+                failures += 1
+                if failures > free:
+                    delay = self.policy.unit * 2 ** (failures - free - 1)
+                    blocked_until = now + min(delay, self.policy.longest)
+                tx.put_signin_record(key, failures, blocked_until, now)
             return 0.0
 
-    def succeeded(self, keys: tuple[tuple[bytes, int], ...]) -> None:
+    def succeeded(self, keys: Keys) -> None:
         """The first key's count (the account's, or the device cookie's) starts over; the
         address keeps its count (one valid account must not reset the limit for guessing
         others). A known browser's success leaves the account's count alone, so strangers
-        get no fresh guesses from it."""
-        with self._lock:
-            self._records.pop(keys[0][0], None)
-            for key, free in keys[1:]:
-                record = self._records.get(key)
-                if record is not None and record.failures > 0:
-                    record.failures -= 1  # the success was counted by begin()
-                    if record.failures <= free:
-                        record.blocked_until = 0.0
+        get no fresh guesses from it. Blocking: call it from a thread."""
+        with self._db().transaction() as tx:
+            tx.drop_signin_record(keys[0][0])
+            self._take_back(tx, keys[1:])
 
-    def _sweep(self, now: float) -> None:
-        horizon = now - self.policy.forget_after
-        while self._records:
-            key, record = next(iter(self._records.items()))
-            if record.last > horizon and len(self._records) <= self.policy.max_keys:
-                break
-            del self._records[key]
+    def _take_back(self, tx: Transaction, keys: Keys) -> None:
+        records = tx.signin_records(k for k, _ in keys)
+        for key, free in keys:
+            if key in records and records[key][0] > 0:
+                failures, blocked_until, last = records[key]
+                failures -= 1  # the success was counted by begin()
+                tx.put_signin_record(key, failures, 0.0 if failures <= free else blocked_until, last)

@@ -18,7 +18,7 @@ from ..i18n import fill, os_reason
 from ..i18n import gettext_noop as N_
 from ..private import DIR_MODE
 from ..storage.store import Storage
-from ..storage.thumbnails import ThumbnailStore
+from ..storage.thumbnails import image_store
 from .common import EXIT_OK, CommandError, RefusedInput, _, add_command, open_storage, settings_for, warn
 
 NOT_UTF8 = N_("Die Datei %(file)s kann nicht gelesen werden: Sie ist kein UTF-8-Text.")
@@ -29,7 +29,8 @@ def cmd_export(args: argparse.Namespace) -> int:
     target = None if args.file in {None, "-"} else Path(args.file)
     if target is not None:
         _check_target(target, args.force)
-    data = export_data(open_storage(settings), ThumbnailStore(settings.thumbnail_dir))
+    storage = open_storage(settings)
+    data = export_data(storage, image_store(storage, settings))
     text = json.dumps(data, ensure_ascii=False, indent=2) + "\n"
     if target is None:
         sys.stdout.write(text)
@@ -84,9 +85,8 @@ def cmd_import(args: argparse.Namespace) -> int:
     except UnicodeDecodeError:
         raise CommandError(NOT_UTF8, file=args.file) from None
     try:
-        summary = import_text(
-            text, open_storage(settings), ThumbnailStore(settings.thumbnail_dir), audit.CLI_ACTOR
-        )
+        storage = open_storage(settings)
+        summary = import_text(text, storage, image_store(storage, settings), audit.CLI_ACTOR)
     except ImportRefused as exc:
         reasons = "; ".join(_(reason) for reason in exc.reasons)
         raise RefusedInput(

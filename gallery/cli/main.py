@@ -1,4 +1,4 @@
-"""The ``gallery`` command: serve, add, list, remove, refresh, demo; editor, export, import, backup.
+"""The ``gallery`` command: serve, add, list, remove, refresh, demo; editor, export, import, backup, copy-db.
 
 On bad input every command prints one line saying why and exits non-zero; no tracebacks. A run
 speaks the locale's language (German for a German locale, English otherwise), argparse included.
@@ -18,7 +18,7 @@ from ..i18n import ARGPARSE_DOMAIN, fill, locale_dir
 from ..i18n import gettext_noop as N_
 from ..settings import SettingsError
 from ..storage.engine import DatabaseUnavailable
-from . import copies, editors, serve, statements
+from . import copies, editors, moving, serve, statements
 from .common import EXIT_FAILED, EXIT_USAGE, CommandError, RefusedInput, _, close_storages, warn
 
 # A process ended by SIGPIPE shows this status in the shell (128 + 13), as `seq 100000 | head` does.
@@ -44,6 +44,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve.register_demo(sub)
     editors.register(sub, common)
     copies.register(sub, common)
+    moving.register(sub, common)
     return parser
 
 

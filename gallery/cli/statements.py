@@ -17,7 +17,7 @@ from ..content.status import STATUS_LABELS, status_line
 from ..i18n import fill, os_reason
 from ..i18n import gettext_noop as N_
 from ..settings import Settings
-from ..storage.thumbnails import ThumbnailStore
+from ..storage.thumbnails import image_store
 from ..vimeo.client import VimeoClient
 from ..vimeo.links import video_id
 from .common import (
@@ -51,7 +51,7 @@ def _with_curator(settings: Settings, work: Callable[[Curator], Awaitable[int]])
         storage = open_storage(settings)
         async with VimeoClient(settings) as vimeo:
             policy = RefreshPolicy.from_settings(settings)
-            return await work(Curator(storage, ThumbnailStore(settings.thumbnail_dir), vimeo, policy))
+            return await work(Curator(storage, image_store(storage, settings), vimeo, policy))
 
     return asyncio.run(run())
 

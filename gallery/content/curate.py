@@ -18,7 +18,7 @@ from ..i18n import gettext_noop as N_
 from ..models import FetchStatus, Gallery, Statement, Video
 from ..storage.engine import utcnow
 from ..storage.store import Reads, Storage
-from ..storage.thumbnails import ThumbnailStore
+from ..storage.thumbnails import ImageStore
 from ..vimeo.answers import OEmbed
 from ..vimeo.client import VimeoClient
 from ..vimeo.errors import VimeoError
@@ -70,7 +70,7 @@ class Curator:
     def __init__(
         self,
         storage: Storage,
-        thumbnails: ThumbnailStore,
+        thumbnails: ImageStore,
         vimeo: VimeoClient,
         policy: RefreshPolicy | None = None,
     ) -> None:
@@ -133,7 +133,7 @@ class Curator:
     ) -> Outcome:
         """Save a fetched video as a new statement at the end of a gallery."""
         warnings: tuple[str, ...] = ()
-        if video.thumbnail and not self.thumbnails.exists(video.thumbnail):
+        if video.thumbnail and not await to_thread.run_sync(self.thumbnails.exists, video.thumbnail):
             # Pruned while the editor wrote the texts (it had no row yet): fetch it once more.
             video = replace(video, thumbnail=None)
             if video.thumbnail_url:
@@ -268,7 +268,7 @@ class Curator:
         thumbnail_error = None
         thumbnail = previous.thumbnail if previous else None
         thumbnail_url = previous.thumbnail_url if previous else None
-        have_file = thumbnail is not None and self.thumbnails.exists(thumbnail)
+        have_file = thumbnail is not None and await to_thread.run_sync(self.thumbnails.exists, thumbnail)
         if oembed.thumbnail_url and (oembed.thumbnail_url != thumbnail_url or not have_file):
             try:
                 image = await self.vimeo.thumbnail(oembed.thumbnail_url)

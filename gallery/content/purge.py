@@ -6,13 +6,13 @@ from collections.abc import Callable
 
 from ..models import Statement
 from ..storage.store import Reads, Storage
-from ..storage.thumbnails import ThumbnailStore
+from ..storage.thumbnails import ImageStore
 from . import audit
 
 
 def purge(
     storage: Storage,
-    thumbnails: ThumbnailStore,
+    thumbnails: ImageStore,
     select: Callable[[Reads], list[Statement]],
     actor: str | None,
 ) -> list[Statement]:

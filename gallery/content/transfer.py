@@ -9,7 +9,7 @@ from typing import Any
 from ..models import FetchStatus, Gallery, Statement, Video
 from ..storage.engine import utcnow
 from ..storage.store import Storage, Transaction
-from ..storage.thumbnails import ThumbnailStore
+from ..storage.thumbnails import ImageStore
 from . import audit
 from .editing import EDITABLE
 from .importcheck import FORMAT, VERSION, parse
@@ -35,7 +35,7 @@ VIDEO_FIELDS = (
 # --- export ------------------------------------------------------------------------------
 
 
-def export_data(storage: Storage, thumbnails: ThumbnailStore) -> dict[str, Any]:
+def export_data(storage: Storage, thumbnails: ImageStore) -> dict[str, Any]:
     """Every gallery and statement, in gallery order; posters inline (they exist nowhere else).
     Vimeo's thumbnails are named but not included: ``gallery refresh`` fetches them again."""
     with storage.snapshot() as reads:
@@ -48,13 +48,13 @@ def export_data(storage: Storage, thumbnails: ThumbnailStore) -> dict[str, Any]:
     }
 
 
-def _inline(name: str | None, thumbnails: ThumbnailStore) -> str | None:
+def _inline(name: str | None, thumbnails: ImageStore) -> str | None:
     """An uploaded image as Base64: posters and logos exist nowhere else."""
     data = thumbnails.load(name) if name else None
     return base64.b64encode(data).decode("ascii") if data else None
 
 
-def _gallery(g: Gallery, items: list[Statement], thumbnails: ThumbnailStore) -> dict[str, Any]:
+def _gallery(g: Gallery, items: list[Statement], thumbnails: ImageStore) -> dict[str, Any]:
     return {
         "slug": g.slug,
         "title": g.title,
@@ -69,7 +69,7 @@ def _gallery(g: Gallery, items: list[Statement], thumbnails: ThumbnailStore) -> 
     }
 
 
-def _statement(s: Statement, thumbnails: ThumbnailStore) -> dict[str, Any]:
+def _statement(s: Statement, thumbnails: ImageStore) -> dict[str, Any]:
     video: dict[str, Any] = {name: getattr(s.video, name) for name in VIDEO_FIELDS}
     video["fetch_status"] = s.video.fetch_status.value
     return {
@@ -95,7 +95,7 @@ class ImportSummary:
     missing_thumbnails: set[str] = field(default_factory=set)
 
 
-def import_text(text: str, storage: Storage, thumbnails: ThumbnailStore, actor: str) -> ImportSummary:
+def import_text(text: str, storage: Storage, thumbnails: ImageStore, actor: str) -> ImportSummary:
     """Merge by (gallery slug, Vimeo id): texts from the file win, nothing is deleted, and a
     second run changes nothing. The whole file is checked first; the merge is one transaction."""
     data = parse(text)

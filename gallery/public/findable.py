@@ -15,7 +15,7 @@ from starlette.requests import Request
 from ..i18n import DEFAULT_LANGUAGE, LANG_PARAM, LANGUAGES, known_language, translations
 from ..i18n import gettext_noop as N_
 from ..models import Gallery, Statement, image_size
-from ..storage.thumbnails import ThumbnailStore, is_stored_name
+from ..storage.thumbnails import ImageStore
 from ..web.checks import own_origin
 from ..web.render import iso_duration
 from .visit import add_query
@@ -125,19 +125,14 @@ def upload_day(value: str | None) -> str | None:
     return None
 
 
-def stored_image_size(store: ThumbnailStore, name: str) -> tuple[int, int] | None:
-    """The size of a stored picture, read from its file's first bytes.
+def stored_image_size(store: ImageStore, name: str) -> tuple[int, int] | None:
+    """The size of a stored picture, read from its first bytes.
 
-    Not through the store's memory: rendering a page is no visit to the picture, and a file deleted
-    meanwhile must not be kept alive there.
+    Not through the store's memory: rendering a page is no visit to the picture, and a picture
+    deleted meanwhile must not be kept alive there.
     """
-    if not is_stored_name(name):
-        return None
-    try:
-        with (store.folder / name).open("rb") as file:
-            return image_size(file.read(HEADER_BYTES))
-    except OSError:
-        return None
+    head = store.head(name, HEADER_BYTES)
+    return None if head is None else image_size(head)
 
 
 class Findability:

@@ -69,6 +69,7 @@ class Engine(Protocol):
 
     errors: tuple[type[Exception], ...]  # what a failing database raises
     writes: int  # transactions committed through this object: a cache sees them at once
+    keeps_images: bool  # images in the database (shared by instances), not files in the data folder
 
     def connect(self) -> AbstractContextManager[Connection]:
         """A connection for reads, each statement on its own."""
@@ -93,6 +94,9 @@ class Engine(Protocol):
 
     def schema_version(self) -> int: ...
 
+    def check_reachable(self) -> None:
+        """Raise :class:`DatabaseUnavailable` (one sentence) when the database cannot be reached."""
+
     def data_version(self) -> int:
         """A number that moves whenever anyone (another process too) commits a write."""
 
@@ -100,6 +104,12 @@ class Engine(Protocol):
 
     def backup(self, target: Path) -> tuple[int, int]:
         """A checked, consistent copy of the live database at ``target``: (galleries, statements)."""
+
+    def table_columns(self, conn: Connection) -> dict[str, list[str]]:
+        """Every table of the schema with its columns in order (for copying between engines)."""
+
+    def after_copy(self, conn: Connection, table: str) -> None:
+        """Rows were inserted with their ids as they were: new ids must continue after them."""
 
     def close(self) -> None: ...
 

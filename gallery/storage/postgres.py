@@ -11,6 +11,9 @@ When the server goes away while serving, a request waits at most :data:`POOL_TIM
 out, then :class:`DatabaseUnavailable` is raised; for the next :data:`RETRY_INTERVAL` seconds
 further requests are told at once, then one of them tries a single connection, and when that
 works the pool starts afresh: the service recovers by itself, without a restart.
+
+One module although past 300 lines: it is one engine, the counterpart of :mod:`.sqlite`, and
+keeping its pool, outage handling, migrations and copying together shows what differs there.
 """
 
 from __future__ import annotations
@@ -75,6 +78,8 @@ class PostgresEngine:
     """One PostgreSQL database through a pool of connections (opened on first use)."""
 
     errors: tuple[type[Exception], ...] = (psycopg.Error, PoolTimeout, DatabaseUnavailable)
+    # Several instances share nothing but the database: images live there too.
+    keeps_images = True
 
     def __init__(
         self, url: str, place: str, *, max_size: int = 10, pool_timeout: float = POOL_TIMEOUT
@@ -230,7 +235,7 @@ class PostgresEngine:
         An instance that starts while another is migrating waits for the advisory lock, then
         finds the new version and applies nothing.
         """
-        self._check_reachable()
+        self.check_reachable()
         with self._raw() as raw:
             with raw.transaction():
                 raw.execute("SELECT pg_advisory_xact_lock(%s)", (MIGRATION_LOCK,))
@@ -249,8 +254,8 @@ class PostgresEngine:
             self.writes += 1
         return current
 
-    def _check_reachable(self) -> None:
-        """At start, one plain connection: an unreachable server is one sentence, not a pool's retries."""
+    def check_reachable(self) -> None:
+        """One plain connection: an unreachable server is one sentence, not a pool's retries."""
         try:
             with psycopg.connect(self.url, connect_timeout=CONNECT_TIMEOUT):
                 pass
@@ -288,6 +293,25 @@ class PostgresEngine:
     def backup(self, target: Path) -> tuple[int, int]:
         """Not through the service: ``pg_dump`` makes PostgreSQL's consistent copies."""
         raise NotImplementedError("back up a PostgreSQL database with pg_dump")
+
+    def table_columns(self, conn: AnyConnection) -> dict[str, list[str]]:
+        rows = conn.execute(
+            "SELECT table_name, column_name FROM information_schema.columns"
+            " WHERE table_schema = current_schema() ORDER BY table_name, ordinal_position"
+        ).fetchall()
+        found: dict[str, list[str]] = {}
+        for row in rows:
+            found.setdefault(str(row[0]), []).append(str(row[1]))
+        return found
+
+    def after_copy(self, conn: AnyConnection, table: str) -> None:
+        """An identity column's sequence moves past the largest id copied."""
+        sequence = conn.execute("SELECT pg_get_serial_sequence(?, 'id')", (table,)).fetchone()
+        if sequence is not None and sequence[0] is not None:
+            conn.execute(
+                f"SELECT setval(?, MAX(id)) FROM {table} HAVING MAX(id) IS NOT NULL",  # noqa: S608
+                (sequence[0],),
+            )
 
     def close(self) -> None:
         with self._probe_lock:

@@ -60,6 +60,9 @@ class SQLiteEngine:
     """One SQLite file in WAL mode; a short-lived connection per unit of work."""
 
     errors: tuple[type[Exception], ...] = (sqlite3.Error, DatabaseUnavailable)
+    # One instance on one disk: images stay files. In the database every erase (VACUUM) would
+    # rewrite all of them, and backups would grow by every picture ever shown.
+    keeps_images = False
 
     def __init__(self, path: Path, *, erase_patience: float = ERASE_PATIENCE) -> None:
         self.path = path
@@ -203,6 +206,9 @@ class SQLiteEngine:
             then(conn)
         return int(current)
 
+    def check_reachable(self) -> None:
+        """A file is always there to be opened (or made)."""
+
     def schema_version(self) -> int:
         with self.connect() as conn:
             return int(conn.execute("PRAGMA user_version").fetchone()[0])
@@ -253,6 +259,18 @@ class SQLiteEngine:
             tmp.unlink(missing_ok=True)
             raise
         return int(galleries), int(statements)
+
+    def table_columns(self, conn: AnyConnection) -> dict[str, list[str]]:
+        tables = conn.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name"
+        ).fetchall()
+        return {
+            str(t[0]): [str(c[1]) for c in conn.execute(f'PRAGMA table_info("{t[0]}")').fetchall()]
+            for t in tables
+        }
+
+    def after_copy(self, conn: AnyConnection, table: str) -> None:
+        """Nothing: SQLite gives a new row the largest id plus one."""
 
     def close(self) -> None:
         with self._probe_lock:

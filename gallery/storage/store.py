@@ -20,10 +20,13 @@ from .accounts import AccountReads, AccountWrites
 from .audit import AuditReads, AuditWrites
 from .engine import Connection, Engine, Params, Row
 from .galleries import GalleryReads, GalleryWrites
+from .images import ImageReads, ImageWrites
 from .notices import NoticeWrites
 from .schedule import ScheduleReads, ScheduleWrites
+from .signins import SignInReads, SignInWrites
 from .sqlite import SQLiteEngine
 from .statements import StatementReads, StatementWrites
+from .tables import TableReads, TableWrites
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,11 +37,24 @@ class BackupInfo:
     statements: int
 
 
-class Reads(GalleryReads, StatementReads, AccountReads, AuditReads, ScheduleReads):
+class Reads(
+    GalleryReads, StatementReads, AccountReads, AuditReads, ScheduleReads, ImageReads, SignInReads, TableReads
+):
     """Every question the data answers, grouped by what it serves."""
 
 
-class Writes(Reads, GalleryWrites, StatementWrites, NoticeWrites, AccountWrites, AuditWrites, ScheduleWrites):
+class Writes(
+    Reads,
+    GalleryWrites,
+    StatementWrites,
+    NoticeWrites,
+    AccountWrites,
+    AuditWrites,
+    ScheduleWrites,
+    ImageWrites,
+    SignInWrites,
+    TableWrites,
+):
     """Every change, for use inside one transaction."""
 
 
@@ -51,6 +67,10 @@ class Reader(Reads):
 
     def _rows(self, sql: str, params: Params = ()) -> list[Row]:
         return list(self._conn.execute(sql, params).fetchall())
+
+    def table_columns(self) -> dict[str, list[str]]:
+        """Every table of the schema with its columns, in order."""
+        return self._engine.table_columns(self._conn)
 
 
 class Transaction(Writes, Reader):
@@ -67,6 +87,10 @@ class Transaction(Writes, Reader):
 
     def _erase_after_commit(self) -> None:
         self._engine.erase_after_commit(self._conn)
+
+    def after_copy(self, table: str) -> None:
+        """Rows came in with their own ids: the next new id follows the largest."""
+        self._engine.after_copy(self._conn, table)
 
     def delete_for_good(self) -> None:
         """Rows deleted from here on are overwritten, not only unlinked; freed pages are erased on commit."""
@@ -132,6 +156,11 @@ class Storage(Reads):
         return self.engine.errors
 
     @property
+    def keeps_images(self) -> bool:
+        """True when images belong in the database (PostgreSQL: every instance serves the same)."""
+        return self.engine.keeps_images
+
+    @property
     def writes(self) -> int:
         """Transactions committed through this object: a cache sees them at once."""
         return self.engine.writes
@@ -146,6 +175,10 @@ class Storage(Reads):
 
     def schema_version(self) -> int:
         return self.engine.schema_version()
+
+    def check_reachable(self) -> None:
+        """Raise :class:`~.engine.DatabaseUnavailable` when the database server cannot be reached."""
+        self.engine.check_reachable()
 
     def erase(self, patience: float | None = None) -> bool:
         """Leave no replaced or deleted text anywhere on disk; True when nothing is owed."""

@@ -1,4 +1,11 @@
-"""Local thumbnail store: content-hash names, atomic writes, served from memory."""
+"""The image stores: thumbnails, posters and logos under content-hash names, served from memory.
+
+One interface (:class:`ImageStore`), two places: files in the data folder (SQLite installations,
+:class:`FileImages`) or the database (PostgreSQL, where several instances must serve the same
+images: :class:`DatabaseImages`). Callers get the right one from :func:`image_store`.
+One module although past 300 lines: the interface, its memory cache and both places side by
+side, so that the two stay alike in what they serve and when they let go.
+"""
 
 from __future__ import annotations
 
@@ -9,12 +16,17 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Protocol
 
 from .. import private
 from ..models import Image, sniff_image
+from ..settings import Settings
+from .store import Storage
 
 RECHECK_SECONDS = 1.0
+DEFAULT_MEMORY_BUDGET = 64 * 1024 * 1024
 # Matched against the whole name (``\Z``, not ``$``): "$" also matches before a final newline.
 NAME_RE = re.compile(r"^[0-9a-f]{32}\.(jpg|png|webp|gif|avif)\Z")
 MEDIA_TYPES = {
@@ -31,28 +43,127 @@ def is_stored_name(name: str) -> bool:
     return NAME_RE.fullmatch(name) is not None
 
 
-class ThumbnailStore:
-    """Files named by the hash of their bytes: a name never changes its content (immutable)."""
+def stored_name(image: Image) -> str:
+    """The name an image is stored under: its bytes' hash, so a name never changes its content."""
+    return f"{hashlib.sha256(image.data).hexdigest()[:32]}.{image.extension}"
+
+
+def media_type(name: str) -> str:
+    return MEDIA_TYPES[name.rsplit(".", 1)[1]]
+
+
+class ImageStore(Protocol):
+    """Images named by the hash of their bytes: a name's bytes never change (immutable)."""
+
+    def save(self, image: Image) -> str:
+        """Store the bytes (once) and return their name."""
+
+    def cached(self, name: str) -> bytes | None:
+        """The bytes if memory holds them and they were seen stored within the last second (no I/O)."""
+
+    def load(self, name: str) -> bytes | None:
+        """The bytes of a stored image, from memory when possible; None if missing."""
+
+    def exists(self, name: str) -> bool: ...
+
+    def head(self, name: str, size: int) -> bytes | None:
+        """The first ``size`` bytes of a stored image, without keeping it in memory; None if missing."""
+
+    def names(self) -> set[str]:
+        """Every stored image's name."""
+
+    def discard(self, name: str) -> None:
+        """Delete one stored image at once: its last user is gone."""
+
+    def prune(self, keep: set[str], grace: float = 60.0) -> list[str]:
+        """Delete every stored image not in ``keep`` that is older than ``grace`` seconds.
+
+        A younger one stays: another process may have just saved it, its row not committed yet.
+        """
+
+
+def image_store(storage: Storage, settings: Settings) -> ImageStore:
+    """Where this installation keeps its images: the database for PostgreSQL, else the data folder."""
+    budget = settings.image_cache_mb * 1024 * 1024
+    if storage.keeps_images:
+        return DatabaseImages(storage, budget)
+    return FileImages(settings.thumbnail_dir, budget)
+
+
+class MemoryCache:
+    """Recently served images, at most ``budget`` bytes, the least recently used dropped first.
+
+    Each entry remembers when it was last seen stored: an image deleted elsewhere (a statement
+    withdrawn through another instance or the command line) stops being served within a second.
+    """
+
+    def __init__(self, budget: int) -> None:
+        self.budget = budget
+        self._data: OrderedDict[str, bytes] = OrderedDict()
+        self._seen: dict[str, float] = {}
+        self._bytes = 0
+        self._lock = threading.Lock()
+
+    def fresh(self, name: str) -> bytes | None:
+        """The bytes if held and seen stored within ``RECHECK_SECONDS``."""
+        data = self._data.get(name)
+        if data is None or time.monotonic() - self._seen.get(name, 0.0) > RECHECK_SECONDS:
+            return None
+        return data
+
+    def held(self, name: str) -> bytes | None:
+        with self._lock:
+            return self._data.get(name)
+
+    def seen(self, name: str) -> None:
+        """The image is still stored: serve it from memory for another second."""
+        with self._lock:
+            if name in self._data:
+                self._seen[name] = time.monotonic()
+                self._data.move_to_end(name)
+
+    def put(self, name: str, data: bytes) -> None:
+        with self._lock:
+            if name in self._data or len(data) > self.budget:
+                return
+            self._data[name] = data
+            self._seen[name] = time.monotonic()
+            self._bytes += len(data)
+            while self._bytes > self.budget:
+                old, dropped = self._data.popitem(last=False)
+                self._seen.pop(old, None)
+                self._bytes -= len(dropped)
+
+    def forget(self, name: str) -> None:
+        with self._lock:
+            data = self._data.pop(name, None)
+            self._seen.pop(name, None)
+            if data is not None:
+                self._bytes -= len(data)
+
+    @property
+    def size(self) -> int:
+        """How many bytes are held."""
+        return self._bytes
+
+
+class FileImages:
+    """Files in a folder of the data folder, written whole or not at all."""
 
     def __init__(
         self,
         folder: Path,
-        memory_budget: int = 64 * 1024 * 1024,
+        memory_budget: int = DEFAULT_MEMORY_BUDGET,
         *,
         replace: Callable[[Path, Path], None] = os.replace,
     ) -> None:
         """``replace`` is the rename that makes a whole file visible (tests give one that fails)."""
         self.folder = folder
-        self.memory_budget = memory_budget
+        self.memory = MemoryCache(memory_budget)
         self._replace = replace
-        self._cache: OrderedDict[str, bytes] = OrderedDict()
-        self._seen: dict[str, float] = {}  # when each cached file was last seen on disk
-        self._cached_bytes = 0
-        self._lock = threading.Lock()
 
     def save(self, image: Image) -> str:
-        """Store the bytes (once) and return their name."""
-        name = f"{hashlib.sha256(image.data).hexdigest()[:32]}.{image.extension}"
+        name = stored_name(image)
         path = self.folder / name
         if not path.exists():
             private.make_dir(self.folder)
@@ -67,31 +178,18 @@ class ThumbnailStore:
         return name
 
     def cached(self, name: str) -> bytes | None:
-        """The bytes if they are in memory and were seen on disk within the last second.
-
-        No disk access: safe on the event loop. A file deleted by another process (a statement
-        withdrawn from the command line) stops being served within a second, via :meth:`load`.
-        """
-        data = self._cache.get(name)
-        if data is None or time.monotonic() - self._seen.get(name, 0.0) > RECHECK_SECONDS:
-            return None
-        return data
+        return self.memory.fresh(name)
 
     def load(self, name: str) -> bytes | None:
-        """The bytes of a stored thumbnail, from memory when possible; None if missing."""
         if not is_stored_name(name):
             return None
         path = self.folder / name
-        with self._lock:
-            data = self._cache.get(name)
+        data = self.memory.held(name)
         if data is not None:
             if path.is_file():
-                with self._lock:
-                    self._seen[name] = time.monotonic()
-                    if name in self._cache:
-                        self._cache.move_to_end(name)
+                self.memory.seen(name)
                 return data
-            self._forget(name)
+            self.memory.forget(name)
             return None
         try:
             data = path.read_bytes()
@@ -99,40 +197,34 @@ class ThumbnailStore:
             return None
         if sniff_image(data) is None:
             return None  # a damaged file is treated as missing
-        with self._lock:
-            if name not in self._cache and len(data) <= self.memory_budget:
-                self._cache[name] = data
-                self._seen[name] = time.monotonic()
-                self._cached_bytes += len(data)
-                while self._cached_bytes > self.memory_budget:
-                    old, dropped = self._cache.popitem(last=False)
-                    self._seen.pop(old, None)
-                    self._cached_bytes -= len(dropped)
+        self.memory.put(name, data)
         return data
 
     def exists(self, name: str) -> bool:
         return is_stored_name(name) and (self.folder / name).is_file()
 
+    def head(self, name: str, size: int) -> bytes | None:
+        if not is_stored_name(name):
+            return None
+        try:
+            with (self.folder / name).open("rb") as file:
+                return file.read(size)
+        except OSError:
+            return None
+
+    def names(self) -> set[str]:
+        if not self.folder.is_dir():
+            return set()
+        return {path.name for path in self.folder.iterdir() if is_stored_name(path.name)}
+
     def discard(self, name: str) -> None:
-        """Delete one stored file at once (and its copy in memory): its last user is gone."""
         if not is_stored_name(name):
             return
         (self.folder / name).unlink(missing_ok=True)
-        self._forget(name)
-
-    def _forget(self, name: str) -> None:
-        with self._lock:
-            data = self._cache.pop(name, None)
-            self._seen.pop(name, None)
-            if data is not None:
-                self._cached_bytes -= len(data)
+        self.memory.forget(name)
 
     def prune(self, keep: set[str], grace: float = 60.0) -> list[str]:
-        """Delete every stored file not in ``keep`` (and stale temporary files).
-
-        Files younger than ``grace`` seconds stay: another process may have just saved one
-        whose database row is not committed yet.
-        """
+        """Also removes temporary files a crash left behind."""
         removed: list[str] = []
         if not self.folder.is_dir():
             return removed
@@ -148,9 +240,80 @@ class ThumbnailStore:
             if is_stored_name(path.name) or path.name.endswith(".tmp"):
                 path.unlink(missing_ok=True)
                 removed.append(path.name)
-                self._forget(path.name)
+                self.memory.forget(path.name)
         return removed
 
 
-def media_type(name: str) -> str:
-    return MEDIA_TYPES[name.rsplit(".", 1)[1]]
+class DatabaseImages:
+    """Rows of the database's ``images`` table: every instance on the database serves the same."""
+
+    def __init__(self, storage: Storage, memory_budget: int = DEFAULT_MEMORY_BUDGET) -> None:
+        self.storage = storage
+        self.memory = MemoryCache(memory_budget)
+
+    def save(self, image: Image) -> str:
+        name = stored_name(image)
+        if not self.storage.has_image(name):  # not memory: another instance may have deleted it
+            with self.storage.transaction() as tx:
+                tx.save_image(name, image.media_type, image.data)
+        return name
+
+    def cached(self, name: str) -> bytes | None:
+        return self.memory.fresh(name)
+
+    def load(self, name: str) -> bytes | None:
+        if not is_stored_name(name):
+            return None
+        data = self.memory.held(name)
+        try:
+            if data is not None:
+                # Still stored? One indexed lookup, at most once a second per image and instance.
+                if self.storage.has_image(name):
+                    self.memory.seen(name)
+                    return data
+                self.memory.forget(name)
+                return None
+            found = self.storage.image(name)
+        except self.storage.errors:
+            # The database is unreachable: an image held is served on (a name never changes its
+            # bytes); any other gets the placeholder until the database is back.
+            return data
+        if found is None or sniff_image(found[1]) is None:
+            return None
+        self.memory.put(name, found[1])
+        return found[1]
+
+    def exists(self, name: str) -> bool:
+        return is_stored_name(name) and self.storage.has_image(name)
+
+    def head(self, name: str, size: int) -> bytes | None:
+        if not is_stored_name(name):
+            return None
+        held = self.memory.held(name)
+        if held is not None:
+            return held[:size]
+        try:
+            found = self.storage.image(name)
+        except self.storage.errors:
+            return None
+        return None if found is None else found[1][:size]
+
+    def names(self) -> set[str]:
+        return self.storage.image_names()
+
+    def discard(self, name: str) -> None:
+        if not is_stored_name(name):
+            return
+        with self.storage.transaction() as tx:
+            tx.delete_images([name])
+        self.memory.forget(name)
+
+    def prune(self, keep: set[str], grace: float = 60.0) -> list[str]:
+        before = (datetime.now(UTC) - timedelta(seconds=grace)).replace(microsecond=0).isoformat()
+        removed = sorted(self.storage.image_names(stored_before=before) - keep)
+        if removed:
+            with self.storage.transaction() as tx:
+                tx.delete_images(removed)
+            for name in removed:
+                self.memory.forget(name)
+        return removed

@@ -15,7 +15,7 @@ from pathlib import Path
 from anyio import to_thread
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from ..storage.thumbnails import ThumbnailStore, is_stored_name, media_type
+from ..storage.thumbnails import ImageStore, is_stored_name, media_type
 from .headers import SecurityHeaders
 
 IMMUTABLE = b"public, max-age=31536000, immutable"
@@ -182,7 +182,7 @@ class StaticAssets:
 class ThumbnailEndpoint:
     """``/thumbs/{name}``: names are content hashes, so a name's bytes never change."""
 
-    def __init__(self, store: ThumbnailStore, placeholder: Asset, security: SecurityHeaders) -> None:
+    def __init__(self, store: ImageStore, placeholder: Asset, security: SecurityHeaders) -> None:
         self.store = store
         self.placeholder = placeholder
         self.security = security

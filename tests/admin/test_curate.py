@@ -15,8 +15,16 @@ from PIL import Image
 from gallery.cli.demo.samples import sample_videos
 from gallery.settings import Settings
 from gallery.vimeo.standin import FakeVideo, StandIn
-from tests.admin_helpers import AdminActions, field_error, respellings, snapshot, statement_id
+from tests.admin_helpers import (
+    AdminActions,
+    field_error,
+    respellings,
+    snapshot,
+    statement_id,
+    stored_images,
+)
 from tests.htmlparse import Element, parse
+from tests.postgres import both_engines
 from tests.sqlfile import PlainSQLite
 
 SAMPLES = [video for video, _ in sample_videos()]
@@ -381,14 +389,11 @@ def huge_png_header(width: int, height: int) -> bytes:
     )
 
 
-def stored_images(settings: Settings) -> set[str]:
-    return {p.name for p in settings.thumbnail_dir.iterdir()} if settings.thumbnail_dir.exists() else set()
-
-
+@both_engines
 def test_poster_upload_is_reencoded_without_metadata(
     editor: AdminActions, curated_settings: Settings
 ) -> None:
-    sid = statement_id(curated_settings.database_path, RESTRICTED.vimeo_id)
+    sid = statement_id(curated_settings, RESTRICTED.vimeo_id)
     r = editor.post(
         f"/admin/s/{sid}/poster", files={"poster": ("urlaub.jpg", jpeg_with_metadata(), "image/jpeg")}
     )
@@ -411,6 +416,7 @@ def test_poster_upload_is_reencoded_without_metadata(
     assert "Kein Vorschaubild" not in hints_now
 
 
+@both_engines
 @pytest.mark.parametrize(
     ("name", "data", "expected"),
     [
@@ -434,32 +440,33 @@ def test_bad_uploads_are_refused_at_the_field(
         out = io.BytesIO()
         Image.new("RGB", (100, 100)).save(out, "PNG")
         data = out.getvalue()
-    sid = statement_id(curated_settings.database_path, FIRST.vimeo_id)
-    before, files_before = snapshot(curated_settings.database_path), stored_images(curated_settings)
+    sid = statement_id(curated_settings, FIRST.vimeo_id)
+    before, files_before = snapshot(curated_settings), stored_images(curated_settings)
     r = editor.post(f"/admin/s/{sid}/poster", files={"poster": (name, data, "image/png")})
     assert r.status_code == 400
     assert expected in field_error(parse(r.text), "poster")
-    assert snapshot(curated_settings.database_path) == before
+    assert snapshot(curated_settings) == before
     assert stored_images(curated_settings) == files_before
 
 
+@both_engines
 def test_a_poster_name_with_a_newline_after_it_is_no_poster(
     editor: AdminActions, curated_settings: Settings
 ) -> None:
-    sid = statement_id(curated_settings.database_path, RESTRICTED.vimeo_id)
+    sid = statement_id(curated_settings, RESTRICTED.vimeo_id)
+    before = stored_images(curated_settings)
     editor.post(f"/admin/s/{sid}/poster", files={"poster": ("p.jpg", jpeg_with_metadata(), "image/jpeg")})
-    conn = sqlite3.connect(curated_settings.database_path)
-    (poster,) = conn.execute("SELECT poster FROM statements WHERE id = ?", (sid,)).fetchone()
-    conn.close()
+    (poster,) = stored_images(curated_settings) - before
     assert editor.client.get(f"/thumbs/{poster}").headers["content-type"] == "image/jpeg"
     r = editor.client.get(f"/thumbs/{poster}%0A")
     assert r.status_code == 404 and "Dieses Vorschaubild gibt es nicht." in r.text
 
 
+@both_engines
 def test_replacing_or_removing_a_poster_deletes_the_old_file(
     editor: AdminActions, curated_settings: Settings
 ) -> None:
-    sid = statement_id(curated_settings.database_path, FIRST.vimeo_id)
+    sid = statement_id(curated_settings, FIRST.vimeo_id)
     before = stored_images(curated_settings)
     editor.post(f"/admin/s/{sid}/poster", files={"poster": ("a.jpg", jpeg_with_metadata(), "image/jpeg")})
     (first,) = stored_images(curated_settings) - before

@@ -3,7 +3,10 @@ and revocation. What an editor (or an attacker) observes: statuses, messages, co
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import logging
+import re
 import sqlite3
 import time
 from collections.abc import Iterator
@@ -22,6 +25,7 @@ from gallery.settings import Settings
 from gallery.storage.store import Storage
 from tests.admin_helpers import PASSWORD, AdminActions, FakeClock, create_editor, respellings, snapshot
 from tests.htmlparse import parse
+from tests.postgres import both_engines
 from tests.sqlfile import raw_sql
 
 
@@ -32,7 +36,7 @@ def clock() -> FakeClock:
 
 @pytest.fixture
 def admin_app(settings: Settings, clock: FakeClock) -> Starlette:
-    create_editor(settings.database_path)
+    create_editor(settings)
     return create_app(settings, throttle=throttle.LoginThrottle(clock=clock))
 
 
@@ -182,6 +186,7 @@ def test_sign_in_page_is_labelled_and_german(browser: AdminActions) -> None:
 POLICY = throttle.Policy()  # the policy an app's throttle has unless given another
 
 
+@both_engines
 def test_repeated_failures_are_slowed_then_refused_per_account(
     browser: AdminActions, clock: FakeClock
 ) -> None:
@@ -202,6 +207,7 @@ def test_repeated_failures_are_slowed_then_refused_per_account(
     assert browser.login("anna", PASSWORD).status_code == 303
 
 
+@both_engines
 def test_the_refusal_does_not_tell_whether_the_account_exists(browser: AdminActions) -> None:
     answers = {}
     for name in ("anna", "niemand"):
@@ -212,10 +218,11 @@ def test_the_refusal_does_not_tell_whether_the_account_exists(browser: AdminActi
     assert message(answers["anna"]) == message(answers["niemand"])
 
 
+@both_engines
 def test_failures_are_also_counted_per_client_address(admin_app: Starlette, settings: Settings) -> None:
     names = [f"name{n}" for n in range(POLICY.address_free + 1)]
     for name in names:  # accounts with cheap hashes: an unknown name costs a full-strength check
-        create_editor(settings.database_path, name)
+        create_editor(settings, name)
     with (
         TestClient(admin_app, base_url="https://gallery.test", client=("203.0.113.7", 4000)) as guesser,
         TestClient(admin_app, base_url="https://gallery.test", client=("198.51.100.2", 4000)) as colleague,
@@ -227,7 +234,7 @@ def test_failures_are_also_counted_per_client_address(admin_app: Starlette, sett
         assert AdminActions(colleague).login("anna", PASSWORD).status_code == 303
 
 
-def test_failed_sign_ins_are_never_logged_or_stored(
+def test_failed_sign_ins_are_never_logged_and_counted_only_under_keyed_hashes(
     admin_app: Starlette,
     settings: Settings,
     caplog: pytest.LogCaptureFixture,
@@ -239,7 +246,19 @@ def test_failed_sign_ins_are_never_logged_or_stored(
             AdminActions(client).login("geheimer-name", "geheimes-passwort-1")
     logged = " ".join(r.getMessage() for r in caplog.records)
     assert "203.0.113.99" not in logged and "geheim" not in logged
-    assert snapshot(settings.database_path) == before
+    after = dict(snapshot(settings.database_path))
+    counts = after.pop("signin_attempts")
+    assert after == {t: rows for t, rows in before if t != "signin_attempts"}
+    # Two counts (the name's, the address's), each under an HMAC keyed with the secret key: not
+    # the address or the name, nor a plain hash that anyone could match by trying every address.
+    keys = {row[0] for row in counts}
+    assert len(keys) == 2 and all(re.fullmatch(r"[0-9a-f]{64}", key) for key in keys)
+    assert not {hashlib.sha256(b"address|203.0.113.99").hexdigest()} & keys
+
+    def keyed(secret: str) -> str:
+        return hmac.new(throttle.throttle_key(secret), b"address|203.0.113.99", hashlib.sha256).hexdigest()
+
+    assert keyed(settings.secret_keys[0].value) in keys and keyed("another-key-0123456789") not in keys
     for path in settings.data_dir.rglob("*"):
         if path.is_file():
             assert b"203.0.113.99" not in path.read_bytes(), path

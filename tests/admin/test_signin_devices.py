@@ -7,6 +7,7 @@ import base64
 import json
 from collections.abc import Iterator
 from contextlib import ExitStack
+from dataclasses import replace
 from http.cookies import SimpleCookie
 
 import httpx
@@ -117,8 +118,11 @@ def test_a_known_browser_gets_in_while_an_attacker_hammers_the_account(
     # the editor's six sign-ins in between gave the attacker not one more.
     assert (checked, refused) == (16, 704)
     # The same attack with nobody signing in: the same count, so the attacker gains nothing.
+    # (On a database of its own: the counts are kept in the database, and this one's would carry over.)
+    elsewhere = replace(settings, data_dir=settings.data_dir.parent / "alone")
+    create_editor(elsewhere.database_path, "anna")
     alone_clock = FakeClock()
-    alone = create_app(settings, throttle=LoginThrottle(clock=alone_clock))
+    alone = create_app(elsewhere, throttle=LoginThrottle(clock=alone_clock))
     assert hammer(alone, alone_clock, None) == (16, 704)
 
 

@@ -16,6 +16,8 @@ from gallery.models import FetchStatus
 from gallery.settings import Settings
 from gallery.storage.store import Storage
 from gallery.vimeo.standin import FakeVideo, StandIn
+from tests.admin_helpers import age_image, load_image, stored_images
+from tests.postgres import both_engines
 from tests.sqlfile import raw_sql
 
 pytestmark = pytest.mark.anyio
@@ -27,6 +29,7 @@ def rows(settings: Settings) -> list[tuple[object, ...]]:
         return [tuple(r) for r in conn.execute("SELECT * FROM statements ORDER BY id")]
 
 
+@both_engines
 async def test_add_stores_metadata_texts_and_a_local_thumbnail(
     curator_factory: Factory, curated_settings: Settings
 ) -> None:
@@ -39,12 +42,14 @@ async def test_add_stores_metadata_texts_and_a_local_thumbnail(
     assert video.duration == 84 and video.fetch_status is FetchStatus.OK
     assert outcome.warnings == ()
     assert video.thumbnail is not None
-    stored = (curated_settings.thumbnail_dir / video.thumbnail).read_bytes()
+    stored = load_image(curated_settings, video.thumbnail)
     original = (resources.files("gallery.vimeo") / "standin_media" / "sample1.jpg").read_bytes()
     assert stored == original
     assert video.thumbnail == hashlib.sha256(original).hexdigest()[:32] + ".jpg"
-    with Storage.sqlite(curated_settings.database_path).read() as conn:
+    db = Storage.from_settings(curated_settings)
+    with db.read() as conn:
         (statement,) = conn.statements()
+    db.close()
     assert statement.speaker_name == "A" and statement.quote == "Q" and statement.published
 
 
@@ -60,7 +65,7 @@ async def test_truncated_answer_is_stored_and_flagged(curator_factory: Factory) 
 async def test_referer_setting_unlocks_a_domain_restricted_video(
     curated_settings: Settings, standin: StandIn, vimeo_transport: httpx.AsyncBaseTransport
 ) -> None:
-    from gallery.storage.thumbnails import ThumbnailStore
+    from gallery.storage.thumbnails import image_store
     from gallery.vimeo.client import VimeoClient
 
     standin.videos[900000006].allowed_referers = ("https://www.ratzeburg.de/",)
@@ -68,7 +73,7 @@ async def test_referer_setting_unlocks_a_domain_restricted_video(
     db = Storage.sqlite(settings.database_path)
     db.migrate()
     async with VimeoClient(settings, vimeo_transport) as vimeo:
-        outcome = await Curator(db, ThumbnailStore(settings.thumbnail_dir), vimeo).add("900000006")
+        outcome = await Curator(db, image_store(db, settings), vimeo).add("900000006")
     assert outcome.video.fetch_status is FetchStatus.OK and outcome.video.title
     assert standin.requests[0].headers["referer"] == "https://www.ratzeburg.de/"
 
@@ -136,19 +141,20 @@ async def test_embedding_disabled_is_refused(
 async def test_thumbnail_from_a_foreign_host_is_not_fetched(
     curated_settings: Settings, standin: StandIn, vimeo_transport: httpx.AsyncBaseTransport
 ) -> None:
-    from gallery.storage.thumbnails import ThumbnailStore
+    from gallery.storage.thumbnails import image_store
     from gallery.vimeo.client import VimeoClient
 
     settings = replace(curated_settings, vimeo_thumbnail_hosts=("i.vimeocdn.com",))
     db = Storage.sqlite(settings.database_path)
     db.migrate()
     async with VimeoClient(settings, vimeo_transport) as vimeo:
-        outcome = await Curator(db, ThumbnailStore(settings.thumbnail_dir), vimeo).add("900000001")
+        outcome = await Curator(db, image_store(db, settings), vimeo).add("900000001")
     assert outcome.video.thumbnail is None
     assert any("GALLERY_VIMEO_THUMBNAIL_HOSTS" in w for w in outcome.warnings)
     assert [r.url.path for r in standin.requests] == ["/api/oembed.json"]
 
 
+@both_engines
 async def test_same_image_is_stored_once(
     curator_factory: Factory, standin: StandIn, curated_settings: Settings
 ) -> None:
@@ -157,7 +163,7 @@ async def test_same_image_is_stored_once(
         a = await curator.add("900000001")
         b = await curator.add("43")
     assert a.video.thumbnail == b.video.thumbnail
-    assert len(list(curated_settings.thumbnail_dir.iterdir())) == 1
+    assert stored_images(curated_settings) == {a.video.thumbnail}
 
 
 async def test_refresh_picks_up_changes(curator_factory: Factory, standin: StandIn) -> None:
@@ -191,7 +197,7 @@ async def test_refresh_definite_answers_hide_network_errors_keep(
 async def test_refresh_after_network_error_keeps_the_last_good_data(
     curator_factory: Factory, curated_settings: Settings
 ) -> None:
-    from gallery.storage.thumbnails import ThumbnailStore
+    from gallery.storage.thumbnails import image_store
     from gallery.vimeo.client import VimeoClient
 
     async with curator_factory() as curator:
@@ -202,7 +208,7 @@ async def test_refresh_after_network_error_keeps_the_last_good_data(
 
     db = Storage.sqlite(curated_settings.database_path)
     async with VimeoClient(curated_settings, httpx.MockTransport(refuse)) as vimeo:
-        outcome = await Curator(db, ThumbnailStore(curated_settings.thumbnail_dir), vimeo).refresh(
+        outcome = await Curator(db, image_store(db, curated_settings), vimeo).refresh(
             900000001
         )
     video = outcome.video
@@ -214,23 +220,20 @@ async def test_refresh_after_network_error_keeps_the_last_good_data(
         assert len(conn.statements(visible_only=True)) == 1
 
 
+@both_engines
 async def test_remove_deletes_statement_and_unused_thumbnail(
     curator_factory: Factory, standin: StandIn, curated_settings: Settings
 ) -> None:
-    import os
-
     standin.add(FakeVideo(vimeo_id=43, title="Gleiches Bild", picture="sample1.jpg"))
     async with curator_factory() as curator:
         added = await curator.add("900000001")
         await curator.add("43")
-        path = curated_settings.thumbnail_dir / str(added.video.thumbnail)
-        os.utime(path, (1, 1))  # older than the grace period that protects fresh saves
+        name = str(added.video.thumbnail)
+        age_image(curated_settings, name)  # older than the grace period that protects fresh saves
         assert await curator.remove(900000001) == 1
-        assert path.exists(), "still used by video 43"
+        assert name in stored_images(curated_settings), "still used by video 43"
         assert await curator.remove(43) == 1
-        assert not path.exists()
+        assert name not in stored_images(curated_settings)
         with pytest.raises(CurateError, match="in keiner Galerie"):
             await curator.remove(900000001)
-    assert rows(curated_settings) == []
-    with Storage.sqlite(curated_settings.database_path).read() as conn:
-        assert conn.videos() == []
+        assert curator.storage.videos() == [] and curator.storage.statements() == []

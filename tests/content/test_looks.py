@@ -14,9 +14,11 @@ from starlette.testclient import TestClient
 
 from gallery.content import colours
 from gallery.settings import Settings
+from gallery.storage.store import Storage
 from tests.admin.test_curate import huge_png_header
-from tests.admin_helpers import AdminActions, field_error, snapshot
+from tests.admin_helpers import AdminActions, field_error, snapshot, stored_images
 from tests.htmlparse import Element, parse
+from tests.postgres import both_engines
 
 SETTINGS = "/admin/g/videos/settings"
 FORM = {"title": "Videostatements", "intro": "Einleitung", "lang": "de", "frame_ancestors": ""}
@@ -36,6 +38,15 @@ def png_logo(size: tuple[int, int] = (300, 80), text: str = "Fotografin Musterma
 
 
 SVG = b'<?xml version="1.0"?><svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>'
+
+
+def logo_of(settings: Settings) -> str | None:
+    """The default gallery's logo, on either engine."""
+    db = Storage.from_settings(settings)
+    try:
+        return db.default_gallery().logo
+    finally:
+        db.close()
 
 
 def gallery_row(db: Path, slug: str = "videos") -> dict[str, object]:
@@ -169,13 +180,14 @@ def header_logo(doc: Element) -> Element | None:
     return header.find("img")
 
 
+@both_engines
 def test_a_logo_is_checked_reencoded_and_shown_in_the_header(
     editor: AdminActions, curated_settings: Settings
 ) -> None:
     save(editor, logo_alt="Stadt Beispiel")
     r = upload(editor, png_logo())
     assert r.status_code == 303 and "done=logo" in r.headers["location"]
-    name = str(gallery_row(curated_settings.database_path)["logo"])
+    name = str(logo_of(curated_settings))
     assert re.fullmatch(r"[0-9a-f]{32}\.png", name)
     client = editor.client
     for path in ("/", "/g/videos", "/g/videos/v/900000001"):
@@ -203,6 +215,7 @@ def test_without_its_own_text_the_logo_is_named_by_the_gallery_title(editor: Adm
     assert img is not None and img.attrs["alt"] == "Videostatements"
 
 
+@both_engines
 @pytest.mark.parametrize(
     ("data", "name", "message"),
     [
@@ -218,26 +231,27 @@ def test_without_its_own_text_the_logo_is_named_by_the_gallery_title(editor: Adm
 def test_unusable_logos_are_refused_and_nothing_changes(
     editor: AdminActions, curated_settings: Settings, data: bytes, name: str, message: str
 ) -> None:
-    before = snapshot(curated_settings.database_path)
-    images = sorted(p.name for p in curated_settings.thumbnail_dir.iterdir())
+    before = snapshot(curated_settings)
+    images = stored_images(curated_settings)
     r = upload(editor, data, name, "image/svg+xml" if name.endswith(".svg") else "image/png")
     assert r.status_code == 400
     assert message in field_error(parse(r.text), "logo")
-    assert snapshot(curated_settings.database_path) == before
-    assert sorted(p.name for p in curated_settings.thumbnail_dir.iterdir()) == images
+    assert snapshot(curated_settings) == before
+    assert stored_images(curated_settings) == images
 
 
+@both_engines
 def test_removing_the_logo_deletes_its_file(editor: AdminActions, curated_settings: Settings) -> None:
     upload(editor, png_logo())
-    name = str(gallery_row(curated_settings.database_path)["logo"])
-    assert (curated_settings.thumbnail_dir / name).exists()
+    name = str(logo_of(curated_settings))
+    assert name in stored_images(curated_settings)
     r = editor.post("/admin/g/videos/logo", {"remove": "1"})
     assert r.status_code == 303 and "done=logo-removed" in r.headers["location"]
-    assert gallery_row(curated_settings.database_path)["logo"] is None
-    assert not (curated_settings.thumbnail_dir / name).exists()
+    assert logo_of(curated_settings) is None
+    assert name not in stored_images(curated_settings)
     assert header_logo(parse(editor.client.get("/").text)) is None
-    conn = sqlite3.connect(curated_settings.database_path)
-    actions = [r[0] for r in conn.execute("SELECT action FROM audit_log WHERE action LIKE 'gallery.logo%'")]
+    audit = sorted(dict(snapshot(curated_settings))["audit_log"])
+    actions = [row[3] for row in audit if str(row[3]).startswith("gallery.logo")]
     assert actions == ["gallery.logo", "gallery.logo_remove"]
 
 

@@ -27,7 +27,7 @@ from gallery.settings import Settings
 from gallery.storage.sqlite import migrations as _migrations
 from gallery.storage.sqlite import split_sql as _split_sql
 from gallery.storage.store import Storage
-from gallery.storage.thumbnails import ThumbnailStore
+from gallery.storage.thumbnails import image_store
 from gallery.vimeo.client import VimeoClient
 from gallery.vimeo.standin import Fault, StandIn
 from gallery.web.render import Renderer
@@ -48,7 +48,7 @@ async def refresher(
     db = Storage.sqlite(settings.database_path)
     db.migrate()
     async with VimeoClient(settings, transport) as vimeo:
-        yield Refresher(Curator(db, ThumbnailStore(settings.thumbnail_dir), vimeo, policy))
+        yield Refresher(Curator(db, image_store(db, settings), vimeo, policy))
 
 
 async def seed(refresher: Refresher, ids: list[int] | None = None) -> None:

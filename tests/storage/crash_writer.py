@@ -22,7 +22,7 @@ from gallery.content.curate import Curator
 from gallery.models import Image
 from gallery.settings import Secret, Settings
 from gallery.storage.store import Storage
-from gallery.storage.thumbnails import ThumbnailStore
+from gallery.storage.thumbnails import FileImages
 from gallery.vimeo.client import VimeoClient
 from gallery.vimeo.standin import FakeVideo, StandIn
 
@@ -46,7 +46,7 @@ async def adds(data_dir: Path, first: int) -> None:
     db = Storage.sqlite(settings.database_path)
     db.migrate()
     async with VimeoClient(settings, standin.transport()) as vimeo:
-        curator = Curator(db, ThumbnailStore(settings.thumbnail_dir), vimeo)
+        curator = Curator(db, FileImages(settings.thumbnail_dir), vimeo)
         ready()
         vimeo_id = first
         while True:
@@ -61,7 +61,7 @@ async def adds(data_dir: Path, first: int) -> None:
 
 
 def thumbnails(data_dir: Path, first: int) -> None:
-    store = ThumbnailStore(data_dir / "thumbnails")
+    store = FileImages(data_dir / "thumbnails")
     store.folder.mkdir(parents=True, exist_ok=True)
     ready()
     n = first

@@ -26,7 +26,7 @@ from gallery.cli.demo.standin_note import demo_settings
 from gallery.models import Image
 from gallery.settings import Secret, Settings
 from gallery.storage.store import Storage
-from gallery.storage.thumbnails import NAME_RE, ThumbnailStore
+from gallery.storage.thumbnails import NAME_RE, FileImages
 from tests.conftest import TEST_HOST
 from tests.htmlparse import parse
 from tests.sqlfile import raw_sql
@@ -118,7 +118,7 @@ def test_sigkill_during_a_stream_of_writes_loses_nothing_acknowledged(tmp_path: 
     db = Storage.sqlite(data_dir / "gallery.sqlite3")
     with db.read() as conn:
         statements = {s.vimeo_id: s for s in conn.statements()}
-    thumbs = ThumbnailStore(data_dir / "thumbnails")
+    thumbs = FileImages(data_dir / "thumbnails")
     for vimeo_id in adds:
         s = statements[vimeo_id]  # every acknowledged add is there, complete
         assert s.speaker_name == f"Person {vimeo_id}" and s.video.thumbnail is not None
@@ -153,7 +153,7 @@ def test_sigkill_while_writing_thumbnails_leaves_no_half_file_under_a_name(tmp_p
     assert interrupted, "no kill landed in the middle of a write; the test proved nothing"
     whole = assert_every_named_file_is_whole(data_dir / "thumbnails")
     assert set(acked) <= {p.name for p in (data_dir / "thumbnails").iterdir()} and whole >= len(acked)
-    store = ThumbnailStore(data_dir / "thumbnails")
+    store = FileImages(data_dir / "thumbnails")
     for leftover in (data_dir / "thumbnails").glob(".*.tmp"):
         assert store.load(leftover.name) is None  # a half file is never served
     store.prune(set(acked), grace=0)
@@ -171,7 +171,7 @@ def test_a_failure_between_write_and_rename_leaves_nothing_served(
         raise OSError(28, "No space left on device")
 
     with pytest.raises(OSError):  # the app's folder, written by a store whose rename fails
-        ThumbnailStore(curated_settings.thumbnail_dir, replace=crash).save(image)
+        FileImages(curated_settings.thumbnail_dir, replace=crash).save(image)
     assert not (curated_settings.thumbnail_dir / name).exists()
     r = populated.get(f"/thumbs/{name}")
     assert r.status_code == 200 and r.headers["content-type"] == "image/svg+xml"  # the placeholder

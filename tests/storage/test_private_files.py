@@ -22,7 +22,7 @@ from gallery.cli.demo.samples import sample_videos
 from gallery.content.curate import Curator
 from gallery.settings import Settings
 from gallery.storage.store import Storage
-from gallery.storage.thumbnails import ThumbnailStore
+from gallery.storage.thumbnails import FileImages
 from gallery.vimeo.client import VimeoClient
 from gallery.vimeo.standin import StandIn
 from tests.admin.test_curate import jpeg_with_metadata, texts
@@ -100,7 +100,7 @@ def test_a_fresh_start_makes_every_file_owner_only_whatever_the_umask(
 
         async def seed() -> None:
             async with VimeoClient(settings, standin.transport()) as vimeo:
-                curator = Curator(db, ThumbnailStore(settings.thumbnail_dir), vimeo)
+                curator = Curator(db, FileImages(settings.thumbnail_dir), vimeo)
                 for video, values in sample_videos()[:2]:
                     await curator.add(sample_link(video), texts=values)
 

@@ -13,7 +13,9 @@ from starlette.testclient import TestClient
 from gallery.app import create_app
 from gallery.settings import Settings
 from gallery.web.render import Renderer
+from tests.admin_helpers import remove_image
 from tests.htmlparse import parse
+from tests.postgres import both_engines
 
 SAME_ORIGIN = {"sec-fetch-site": "same-origin"}
 
@@ -114,6 +116,7 @@ def test_server_errors_get_a_page_with_headers_too(settings: Settings) -> None:
 # --- thumbnails and static files ---------------------------------------------------------
 
 
+@both_engines
 def test_thumbnails_are_ours_immutable_and_revalidate(populated: TestClient) -> None:
     doc = parse(populated.get("/").text)
     srcs = [
@@ -139,6 +142,7 @@ def test_thumbnails_are_ours_immutable_and_revalidate(populated: TestClient) -> 
     assert populated.get(placeholder[0]).headers["content-type"] == "image/svg+xml"
 
 
+@both_engines
 def test_a_missing_thumbnail_file_gets_the_placeholder(
     populated: TestClient, curated_settings: Settings
 ) -> None:
@@ -150,7 +154,7 @@ def test_a_missing_thumbnail_file_gets_the_placeholder(
     assert populated.get(src).headers["content-type"].startswith("image/")  # now held in memory
     # Deleted behind the server's back (another process, e.g. a withdrawal from the CLI): the
     # copy in memory is not served on once it is older than a second.
-    (curated_settings.thumbnail_dir / name).unlink()
+    remove_image(curated_settings, name)
     time.sleep(1.1)
     r = populated.get(src)
     assert r.status_code == 200
@@ -158,6 +162,7 @@ def test_a_missing_thumbnail_file_gets_the_placeholder(
     assert r.headers["cache-control"] == "no-store"
 
 
+@both_engines
 def test_a_thumbnail_name_with_a_newline_after_it_is_no_thumbnail(populated: TestClient) -> None:
     doc = parse(populated.get("/").text)
     src = next(

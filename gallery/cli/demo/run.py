@@ -22,7 +22,7 @@ from ...private import secure_data_dir
 from ...settings import Settings
 from ...storage.galleries import DEFAULT_GALLERY_TITLE
 from ...storage.store import Storage
-from ...storage.thumbnails import ThumbnailStore
+from ...storage.thumbnails import image_store
 from ...vimeo.client import VimeoClient
 from ...vimeo.standin import StandIn
 from ..common import _ as cli_text  # `_` is a loop variable below
@@ -47,12 +47,14 @@ async def seed(settings: Settings) -> None:
     secure_data_dir(settings.data_dir)
     storage = Storage.from_settings(settings)
     storage.migrate()
-    thumbnails = ThumbnailStore(settings.thumbnail_dir)
+    thumbnails = image_store(storage, settings)
+    if storage.default_gallery().title == DEFAULT_GALLERY_TITLE:
+        # Stored before the transaction: a database image store writes in a transaction of its own.
+        picture = (resources.files("gallery.cli.demo") / "media" / "logo.png").read_bytes()
+        logo = thumbnails.save(reencode(picture))
     with storage.transaction() as tx:
         gallery = tx.default_gallery()
         if gallery.title == DEFAULT_GALLERY_TITLE:
-            picture = (resources.files("gallery.cli.demo") / "media" / "logo.png").read_bytes()
-            logo = thumbnails.save(reencode(picture))
             tx.update_gallery(
                 gallery.id,
                 title=DEMO_TITLE,
