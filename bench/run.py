@@ -271,7 +271,7 @@ def seed(data_dir: Path, secret_key: str, use_pillow: bool, database_url: str | 
     from gallery.settings import Settings
     from gallery.storage.engine import utcnow
     from gallery.storage.store import Storage
-    from gallery.storage.thumbnails import FileImages
+    from gallery.storage.thumbnails import image_store
 
     environ = {"GALLERY_DATA_DIR": str(data_dir), "GALLERY_SECRET_KEYS": secret_key}
     if database_url:
@@ -279,9 +279,16 @@ def seed(data_dir: Path, secret_key: str, use_pillow: bool, database_url: str | 
     settings = Settings.from_environ(environ)
     storage = Storage.from_settings(settings)
     storage.migrate()
-    thumbs = FileImages(settings.thumbnail_dir)
+    # Where the service keeps its images (files, or rows with PostgreSQL), saved before the
+    # transaction below: the database store writes in a transaction of its own.
+    thumbs = image_store(storage, settings)
     samples = sample_statements()
     pictures, source = sample_thumbnails(len(samples), use_pillow)
+    stored = []
+    for picture in pictures:
+        kind = sniff_image(picture)
+        assert kind is not None, "sample thumbnails are images"
+        stored.append(thumbs.save(Image(data=picture, media_type=kind[0], extension=kind[1])))
     names = []
     now = utcnow()
     with storage.transaction() as tx:
@@ -294,10 +301,7 @@ def seed(data_dir: Path, secret_key: str, use_pillow: bool, database_url: str | 
                 "und warum.\n\nLasttest-Daten: Alle Namen und Texte sind erfundene Beispiele."
             ),
         )
-        for sample, picture in zip(samples, pictures, strict=True):
-            kind = sniff_image(picture)
-            assert kind is not None, "sample thumbnails are images"
-            name = thumbs.save(Image(data=picture, media_type=kind[0], extension=kind[1]))
+        for sample, name in zip(samples, stored, strict=True):
             names.append(name)
             tx.save_video(
                 Video(
