@@ -47,6 +47,41 @@ def stop(process: subprocess.Popen[bytes]) -> None:
             process.wait()
 
 
+def launch(
+    args: list[str], env: Mapping[str, str], log: Path, *, cwd: Path | None = None, umask: int = -1
+) -> subprocess.Popen[bytes]:
+    """Start ``python -m gallery ARGS`` without waiting for it; output goes to ``log``.
+
+    The caller stops it in a ``finally`` (:func:`stop`); :func:`gallery_running` does both.
+    """
+    with open(log, "ab") as out:
+        return subprocess.Popen(
+            [sys.executable, "-m", "gallery", *args],
+            env=dict(env),
+            cwd=cwd or log.parent,
+            stdin=subprocess.DEVNULL,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            umask=umask,
+        )
+
+
+def wait_up(process: subprocess.Popen[bytes], port: int, log: Path) -> str:
+    """Wait until ``process`` answers /healthz with 200 on ``port``; its URL."""
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + START_TIMEOUT
+    with httpx.Client(trust_env=False, timeout=2.0) as client:
+        while True:
+            assert process.poll() is None, f"exited with {process.returncode}:\n{log.read_text()}"
+            try:
+                if client.get(base + "/healthz").status_code == 200:
+                    return base
+            except httpx.TransportError:
+                pass
+            assert time.monotonic() < deadline, f"not up after {START_TIMEOUT}s:\n{log.read_text()}"
+            time.sleep(0.1)
+
+
 @contextmanager
 def gallery_running(
     args: list[str],
@@ -59,29 +94,8 @@ def gallery_running(
 ) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
     """Start ``python -m gallery ARGS`` (ARGS name ``port``), wait for /healthz, yield its URL and
     process; output goes to ``log``."""
-    base = f"http://127.0.0.1:{port}"
-    with open(log, "ab") as out:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "gallery", *args],
-            env=dict(env),
-            cwd=cwd or log.parent,
-            stdin=subprocess.DEVNULL,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            umask=umask,
-        )
+    process = launch(args, env, log, cwd=cwd, umask=umask)
     try:
-        deadline = time.monotonic() + START_TIMEOUT
-        with httpx.Client(trust_env=False, timeout=2.0) as client:
-            while True:
-                assert process.poll() is None, f"exited with {process.returncode}:\n{log.read_text()}"
-                try:
-                    if client.get(base + "/healthz").status_code == 200:
-                        break
-                except httpx.TransportError:
-                    pass
-                assert time.monotonic() < deadline, f"not up after {START_TIMEOUT}s:\n{log.read_text()}"
-                time.sleep(0.1)
-        yield base, process
+        yield wait_up(process, port, log), process
     finally:
         stop(process)
