@@ -26,6 +26,7 @@ from ..settings import Settings
 from .store import Storage
 
 RECHECK_SECONDS = 1.0
+MISSING_REMEMBERED = 4096  # missing names remembered at most (then forgotten all at once)
 DEFAULT_MEMORY_BUDGET = 64 * 1024 * 1024
 # Matched against the whole name (``\Z``, not ``$``): "$" also matches before a final newline.
 NAME_RE = re.compile(r"^[0-9a-f]{32}\.(jpg|png|webp|gif|avif)\Z")
@@ -250,12 +251,16 @@ class DatabaseImages:
     def __init__(self, storage: Storage, memory_budget: int = DEFAULT_MEMORY_BUDGET) -> None:
         self.storage = storage
         self.memory = MemoryCache(memory_budget)
+        # Names just found missing, with when: a request for one asks the database again only after
+        # RECHECK_SECONDS, so made-up names cannot turn every request into a query.
+        self._missing: dict[str, float] = {}
 
     def save(self, image: Image) -> str:
         name = stored_name(image)
         if not self.storage.has_image(name):  # not memory: another instance may have deleted it
             with self.storage.transaction() as tx:
                 tx.save_image(name, image.media_type, image.data)
+        self._missing.pop(name, None)
         return name
 
     def cached(self, name: str) -> bytes | None:
@@ -273,13 +278,20 @@ class DatabaseImages:
                     return data
                 self.memory.forget(name)
                 return None
+            missed = self._missing.get(name)
+            if missed is not None and time.monotonic() - missed <= RECHECK_SECONDS:
+                return None
             found = self.storage.image(name)
         except self.storage.errors:
             # The database is unreachable: an image held is served on (a name never changes its
             # bytes); any other gets the placeholder until the database is back.
             return data
         if found is None or sniff_image(found[1]) is None:
+            if len(self._missing) >= MISSING_REMEMBERED:
+                self._missing.clear()
+            self._missing[name] = time.monotonic()
             return None
+        self._missing.pop(name, None)
         self.memory.put(name, found[1])
         return found[1]
 
