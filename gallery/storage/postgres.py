@@ -277,18 +277,23 @@ class PostgresEngine:
         """
         self._wait_for_server()
         with self._probe_lock:
-            try:
-                if self._probe is None or self._probe.closed:
-                    self._probe = psycopg.connect(
-                        self.url, autocommit=True, connect_timeout=SERVING_CONNECT_TIMEOUT
-                    )
-                row = self._probe.execute("SELECT version FROM data_changes").fetchone()
-            except psycopg.OperationalError as exc:
-                if self._probe is not None:
-                    self._probe.close()
-                    self._probe = None
-                raise self._went_away(exc) from None
-        return int(row[0]) if row else 0
+            # A connection kept from before a server restart fails on first use: one fresh try
+            # then, before the server is taken for gone.
+            for fresh in (self._probe is None or self._probe.closed, True):
+                try:
+                    if self._probe is None or self._probe.closed:
+                        self._probe = psycopg.connect(
+                            self.url, autocommit=True, connect_timeout=SERVING_CONNECT_TIMEOUT
+                        )
+                    row = self._probe.execute("SELECT version FROM data_changes").fetchone()
+                    return int(row[0]) if row else 0
+                except psycopg.OperationalError as exc:
+                    if self._probe is not None:
+                        self._probe.close()
+                        self._probe = None
+                    if fresh:
+                        raise self._went_away(exc) from None
+        raise AssertionError("unreachable: the second try is always fresh")
 
     def backup(self, target: Path) -> tuple[int, int]:
         """Not through the service: ``pg_dump`` makes PostgreSQL's consistent copies."""
