@@ -187,6 +187,8 @@ def test_short_statement_url_redirects_to_the_canonical_one(populated: TestClien
         "/g/videos/v/0",
         "/g/nope",
         "/g/nope/v/900000001",
+        "/g/%00",  # PostgreSQL's text cannot even be asked for NUL: still a 404, not a 500
+        "/g/videos%00/v/900000001",
     ],
 )
 def test_unknown_things_are_404_with_a_message(populated: TestClient, path: str) -> None:
