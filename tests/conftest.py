@@ -6,6 +6,7 @@ import asyncio
 import os
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from dataclasses import replace
 from pathlib import Path
 
 import httpx
@@ -26,7 +27,14 @@ from gallery.vimeo.client import VimeoClient
 from gallery.vimeo.standin import FakeVideo, StandIn
 from tests.admin_helpers import AdminActions, create_editor
 from tests.helpers import LOCALE_VARIABLES
-from tests.postgres import SERVER_VARIABLE, fresh_database, throwaway_cluster
+from tests.postgres import (
+    ENGINES,
+    NO_STORAGE,
+    REFUSING_DATABASE,
+    SERVER_VARIABLE,
+    fresh_database,
+    throwaway_cluster,
+)
 
 TEST_KEY = "test-key-0123456789abcdef"
 # The host name the test clients use (base_url https://gallery.test): configured like a real one.
@@ -55,11 +63,34 @@ def german_locale() -> Iterator[None]:
 # --- the storage engine --------------------------------------------------------------------
 
 
+def engines_for(node: pytest.Item | pytest.Function | pytest.FunctionDefinition) -> tuple[str, ...]:
+    """The engines a test runs on: both, unless it is marked otherwise (see ``pytest_generate_tests``)."""
+    if node.get_closest_marker("storage_free"):
+        return (NO_STORAGE,)
+    if chosen := node.get_closest_marker("engines"):
+        assert chosen.args and set(chosen.args) <= set(ENGINES), chosen.args
+        return tuple(chosen.args)
+    return ENGINES
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Every test whose storage comes from the ``settings`` fixture (the app, the clients, the
+    curator … all build on it) runs on both engines: ``test_x[sqlite]`` and ``test_x[postgres]``.
+
+    ``@pytest.mark.engines("sqlite")`` keeps a test on the engine it names (with its reason: the
+    SQLite file itself is what it looks at); ``@pytest.mark.storage_free`` says a test never
+    touches storage, and its settings name a database that refuses every connection, so the
+    mark cannot hide a test that does.
+    """
+    if "engine_name" in metafunc.fixturenames and len(engines := engines_for(metafunc.definition)) > 1:
+        metafunc.parametrize("engine_name", engines, indirect=True)
+
+
 @pytest.fixture
 def engine_name(request: pytest.FixtureRequest) -> str:
-    """The engine a test's storage runs on: SQLite, unless the test is parametrized over both
-    (``tests.postgres.both_engines``; every test in tests/storage/ is)."""
-    return str(getattr(request, "param", "sqlite"))
+    """The engine a test's storage runs on (see ``pytest_generate_tests``)."""
+    param = getattr(request, "param", None)
+    return str(param) if param is not None else engines_for(request.node)[0]
 
 
 @pytest.fixture(scope="session")
@@ -80,6 +111,9 @@ def database_url(engine_name: str, request: pytest.FixtureRequest) -> Iterator[s
     if engine_name == "sqlite":
         yield None
         return
+    if engine_name == NO_STORAGE:
+        yield REFUSING_DATABASE
+        return
     assert engine_name == "postgres", engine_name
     with fresh_database(request.getfixturevalue("postgres_server")) as url:
         yield url
@@ -93,6 +127,19 @@ def settings(tmp_path: Path, database_url: str | None) -> Settings:
         allowed_hosts=(TEST_HOST,),
         database_url=Secret(database_url) if database_url else None,
     ).checked()
+
+
+@pytest.fixture
+def other_settings(
+    settings: Settings, engine_name: str, request: pytest.FixtureRequest
+) -> Iterator[Settings]:
+    """A second installation beside ``settings``: a data folder and, on PostgreSQL, a database of its own."""
+    elsewhere = replace(settings, data_dir=settings.data_dir.parent / "elsewhere")
+    if engine_name != "postgres":
+        yield elsewhere
+        return
+    with fresh_database(request.getfixturevalue("postgres_server")) as url:
+        yield replace(elsewhere, database_url=Secret(url))
 
 
 @pytest.fixture
@@ -153,6 +200,20 @@ def curator_factory(
             db.close()
 
     return make
+
+
+@pytest.fixture
+def open_storage() -> Iterator[Callable[[Settings], Storage]]:
+    """``open_storage(settings)``: the storage they name, on either engine, closed after the test."""
+    opened: list[Storage] = []
+
+    def open_(settings: Settings) -> Storage:
+        opened.append(Storage.from_settings(settings))
+        return opened[-1]
+
+    yield open_
+    for storage in opened:
+        storage.close()
 
 
 @pytest.fixture

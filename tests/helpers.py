@@ -2,14 +2,56 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import sqlite3
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import closing, contextmanager
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
+
+import psycopg
 
 from gallery.settings import Settings
 from gallery.storage.store import Storage
 from tests.htmlparse import Element
 
 SAME_ORIGIN = {"sec-fetch-site": "same-origin"}
+
+
+@contextmanager
+def stored(settings: Settings) -> Iterator[Storage]:
+    """The storage ``settings`` name, on whichever engine; closed on leaving (a pool's threads too)."""
+    storage = Storage.from_settings(settings)
+    try:
+        yield storage
+    finally:
+        storage.close()
+
+
+def stored_bytes(settings: Settings) -> bytes:
+    """Everything the database holds, as bytes to search: the SQLite file with its -wal and -shm
+    (deleted rows' leftovers included), or every row of every table on PostgreSQL (whose files
+    are the server's: see PostgresEngine.erase)."""
+    if settings.database_url is None:
+        return b"".join(p.read_bytes() for p in sorted(settings.data_dir.glob("gallery.sqlite3*")))
+    with psycopg.connect(settings.database_url.value) as pg:
+        tables = pg.execute(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY 1"
+        ).fetchall()
+        return repr([pg.execute(f'SELECT * FROM "{name}"').fetchall() for (name,) in tables]).encode()
+
+
+def query(settings: Settings, statement: str, params: Sequence[object] = ()) -> list[tuple[Any, ...]]:
+    """One SQL statement (``?`` placeholders) on the database ``settings`` name, past the service's
+    own code (as an auditor reads, or another program writes); committed; its rows, if any."""
+    if settings.database_url is None:
+        with closing(sqlite3.connect(settings.database_path)) as conn:
+            cursor = conn.execute(statement, params)
+            rows = cursor.fetchall()
+            conn.commit()
+            return rows
+    with psycopg.connect(settings.database_url.value) as pg:
+        cursor = pg.execute(statement.replace("?", "%s"), params)  # type: ignore[arg-type]
+        return cursor.fetchall() if cursor.description else []
 
 
 def add_gallery(
@@ -22,7 +64,7 @@ def add_gallery(
     vimeo_ids: tuple[int, ...] = (),
 ) -> None:
     """A second gallery (the admin area of a later issue makes these), holding existing videos."""
-    storage = Storage.sqlite(settings.database_path)
+    storage = Storage.from_settings(settings)
     with storage.transaction() as tx:
         gallery = tx.add_gallery(slug, title, lang=lang, frame_ancestors=frame_ancestors)
         for vimeo_id in vimeo_ids:
@@ -31,7 +73,7 @@ def add_gallery(
 
 
 def set_default_gallery(settings: Settings, **fields: object) -> None:
-    storage = Storage.sqlite(settings.database_path)
+    storage = Storage.from_settings(settings)
     with storage.transaction() as tx:
         tx.update_gallery(tx.default_gallery().id, **fields)
     storage.close()

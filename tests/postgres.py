@@ -20,15 +20,16 @@ from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
-import pytest
 from psycopg import sql
 
 from tests.processes import free_port
 
 SERVER_VARIABLE = "GALLERY_TEST_DATABASE_URL"
 ENGINES = ("sqlite", "postgres")
-# A test that should hold on both engines: its ``settings`` (and all built on them) name each in turn.
-both_engines = pytest.mark.parametrize("engine_name", ENGINES, indirect=True)
+# A test marked ``storage_free`` gets settings naming this database: nothing listens on port 1, so
+# any attempt to read or write storage fails the test at once.
+NO_STORAGE = "none"
+REFUSING_DATABASE = "postgresql://gallery@127.0.0.1:1/none?connect_timeout=1"
 USER = "gallery"
 _numbers = itertools.count(1)
 

@@ -37,10 +37,8 @@ SAME_ORIGIN = {"sec-fetch-site": "same-origin"}
 WRONG = "falsch-falsch-falsch"
 
 
-@pytest.fixture
-def engine_name() -> str:
-    """Every test here is about instances sharing one PostgreSQL database."""
-    return "postgres"
+# Every test here is about instances sharing one PostgreSQL database.
+pytestmark = pytest.mark.engines("postgres")
 
 
 @pytest.fixture

@@ -34,15 +34,10 @@ from tests.postgres import raw_postgres
 from tests.processes import clean_env, free_port, gallery_running, launch, stop, wait_up
 from tests.public.test_public import statement_path
 
-pytestmark = pytest.mark.slow
+# Every test here is about instances sharing one PostgreSQL database.
+pytestmark = [pytest.mark.slow, pytest.mark.engines("postgres")]
 SAME_ORIGIN = {"sec-fetch-site": "same-origin"}
 GUARD = 120.0  # only a guard against a hang: a busy machine may be slow, never this slow
-
-
-@pytest.fixture
-def engine_name() -> str:
-    """Every test here is about instances sharing one PostgreSQL database."""
-    return "postgres"
 
 
 def environment(settings: Settings, data_dir: Path) -> dict[str, str]:

@@ -65,7 +65,7 @@ def test_serve_warns_once_per_missing_item_naming_the_variable(tmp_path: Path) -
 @contextmanager
 def signed_in(settings: Settings) -> Iterator[TestClient]:
     app: Starlette = create_app(settings)
-    create_editor(settings.database_path)
+    create_editor(settings)
     with TestClient(app, base_url="https://gallery.test") as client:
         assert AdminActions(client).login().status_code == 303
         yield client

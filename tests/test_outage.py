@@ -36,7 +36,7 @@ from tests.processes import free_port, gallery_running
 from tests.sqlfile import raw_sql
 
 pytestmark = pytest.mark.slow
-on_postgres = pytest.mark.parametrize("engine_name", ["postgres"], indirect=True)
+on_postgres = pytest.mark.engines("postgres")
 
 FIRST, SECOND, THIRD = (video for video, _ in sample_videos()[:3])
 # The most a request may wait to learn that the database is gone: the pool gives up after 5 s;
@@ -194,10 +194,11 @@ def storage_engine() -> Callable[[Path], SQLiteEngine]:
     return ImpatientSQLite
 
 
+@pytest.mark.engines("sqlite")
 def test_on_sqlite_a_save_held_up_by_another_process_s_lock_is_refused_plainly(
     editor: AdminActions, curated_settings: Settings
 ) -> None:
-    sid = statement_id(curated_settings.database_path, FIRST.vimeo_id)
+    sid = statement_id(curated_settings, FIRST.vimeo_id)
     values = form_values(editor.page(f"/admin/s/{sid}"))
     token = editor.csrf()
     original = values["quote"]

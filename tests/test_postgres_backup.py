@@ -54,7 +54,7 @@ def run(program: str, args: list[str], where: Path) -> None:
     assert result.returncode == 0, result.stderr
 
 
-@pytest.mark.parametrize("engine_name", ["postgres"], indirect=True)
+@pytest.mark.engines("postgres")
 def test_pg_dump_and_pg_restore_give_back_the_same_gallery(
     populated: TestClient,
     curated_settings: Settings,

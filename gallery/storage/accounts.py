@@ -14,6 +14,8 @@ def editor_of(row: Row) -> Editor:
 class AccountReads(Queries):
     def editor_by_key(self, key: str) -> tuple[Editor, str] | None:
         """The account with this lookup key, and its password hash."""
+        if "\x00" in key:  # typed into the sign-in form: no name holds it (PostgreSQL's text cannot)
+            return None
         row = self._row("SELECT * FROM editors WHERE name_key = ?", (key,))
         return (editor_of(row), row["password_hash"]) if row else None
 

@@ -40,6 +40,8 @@ class GalleryReads(Queries):
         return gallery_of(row)
 
     def gallery_by_slug(self, slug: str) -> Gallery | None:
+        if "\x00" in slug:  # an address's %00: no slug holds it (PostgreSQL's text cannot even be asked)
+            return None
         row = self._row("SELECT * FROM galleries WHERE slug = ?", (slug,))
         return gallery_of(row) if row else None
 

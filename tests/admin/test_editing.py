@@ -3,7 +3,6 @@ through the real app (the admin's language: tests/admin/test_language.py)."""
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Iterator
 
 import pytest
@@ -14,8 +13,8 @@ from gallery.app import create_app
 from gallery.cli.demo.samples import sample_videos
 from gallery.settings import Settings
 from tests.admin_helpers import AdminActions, create_editor, field_error, snapshot, statement_id
+from tests.helpers import query
 from tests.htmlparse import Element, json_ld, parse, running_scripts
-from tests.postgres import both_engines
 
 FIRST = sample_videos()[0][0]
 EVIL = '<script>alert("x")</script><img src=x onerror=alert(2)>"\'&'
@@ -51,7 +50,6 @@ def second_editor(
 # --- concurrent edits --------------------------------------------------------------------
 
 
-@both_engines
 def test_two_editors_saving_the_same_statement_never_overwrite_silently(
     editor: AdminActions, second_editor: AdminActions, curated_settings: Settings
 ) -> None:
@@ -86,7 +84,6 @@ def test_two_editors_saving_the_same_statement_never_overwrite_silently(
     assert "Annas Zitat" in public and "Berts Abschrift" in public and "Annas Rolle" in public
 
 
-@both_engines
 def test_a_stale_form_after_a_publish_toggle_still_saves(
     editor: AdminActions, curated_settings: Settings
 ) -> None:
@@ -113,7 +110,7 @@ def assert_escaped(html: str, where: str) -> None:
 def test_editor_text_with_markup_is_escaped_everywhere(
     editor: AdminActions, curated_settings: Settings
 ) -> None:
-    sid = statement_id(curated_settings.database_path, FIRST.vimeo_id)
+    sid = statement_id(curated_settings, FIRST.vimeo_id)
     values = form_values(editor.page(f"/admin/s/{sid}"))
     values.update({name: EVIL for name in TEXT_FIELDS})
     assert editor.post(f"/admin/s/{sid}", values).status_code == 303
@@ -172,11 +169,11 @@ def test_gallery_values_are_checked_at_their_fields(
     editor: AdminActions, curated_settings: Settings, field: str, value: str, expected: str
 ) -> None:
     form = {"slug": "neu", "title": "Neu", "intro": "", "lang": "de", "frame_ancestors": "", field: value}
-    before = snapshot(curated_settings.database_path)
+    before = snapshot(curated_settings)
     r = editor.post("/admin/galleries/new", form)
     assert r.status_code == 400
     assert expected in field_error(parse(r.text), field)
-    assert snapshot(curated_settings.database_path) == before
+    assert snapshot(curated_settings) == before
 
 
 MALFORMED_ORIGINS = [
@@ -202,7 +199,7 @@ def test_a_malformed_site_is_refused_at_its_field_and_the_form_kept(
         "lang": "en",
         "frame_ancestors": listed,
     }
-    before = snapshot(curated_settings.database_path)
+    before = snapshot(curated_settings)
     r = editor.post(path, form)
     assert r.status_code == 400
     doc = parse(r.text)
@@ -214,7 +211,7 @@ def test_a_malformed_site_is_refused_at_its_field_and_the_form_kept(
     assert doc.by_id("f-intro").text == "Ein Absatz."
     assert doc.by_id("f-frame_ancestors").text_parts == [listed]
     assert "selected" in doc.find("option", value="en").attrs
-    assert snapshot(curated_settings.database_path) == before
+    assert snapshot(curated_settings) == before
 
 
 def test_rename_and_reconfigure_a_gallery(editor: AdminActions, curated_settings: Settings) -> None:
@@ -228,9 +225,8 @@ def test_rename_and_reconfigure_a_gallery(editor: AdminActions, curated_settings
     assert r.headers["location"] == "/admin/g/videos?done=gallery-saved"
     public = parse(editor.client.get("/g/videos").text)
     assert public.find("h1").text == "Neuer Name" and "Neue Einleitung" in public.text
-    conn = sqlite3.connect(curated_settings.database_path)
-    row = conn.execute("SELECT slug, frame_ancestors FROM galleries WHERE is_default = 1").fetchone()
-    assert row == ("videos", "https://www.stadt.de"), "the slug never changes: embeds rely on it"
+    rows = query(curated_settings, "SELECT slug, frame_ancestors FROM galleries WHERE is_default = 1")
+    assert rows == [("videos", "https://www.stadt.de")], "the slug never changes: embeds rely on it"
     r = editor.post("/admin/g/videos/settings", form)
     assert "done=unchanged" in r.headers["location"]
 
@@ -241,7 +237,7 @@ def test_embed_snippet_with_a_copy_button_that_needs_no_javascript(
     from dataclasses import replace
 
     settings = replace(curated_settings, public_url="https://videos.stadt.de")
-    create_editor(settings.database_path)
+    create_editor(settings)
     app = create_app(settings, vimeo_transport=vimeo_transport)
     with TestClient(app, base_url="https://gallery.test") as client:
         editor = AdminActions(client)
@@ -270,7 +266,7 @@ def test_embed_snippet_with_a_copy_button_that_needs_no_javascript(
 def test_audit_trail_says_who_did_what_when_and_holds_no_texts(
     editor: AdminActions, second_editor: AdminActions, curated_settings: Settings
 ) -> None:
-    sid = statement_id(curated_settings.database_path, FIRST.vimeo_id)
+    sid = statement_id(curated_settings, FIRST.vimeo_id)
     values = form_values(editor.page(f"/admin/s/{sid}"))
     values.update(quote="Geheimes neues Zitat", speaker_name="Geheimer Name")
     editor.post(f"/admin/s/{sid}", values)
@@ -286,7 +282,6 @@ def test_audit_trail_says_who_did_what_when_and_holds_no_texts(
     )
     assert str(FIRST.vimeo_id) in lines[2]
     assert any("anna | hat sich angemeldet" in line for line in lines)
-    conn = sqlite3.connect(curated_settings.database_path)
-    dump = " ".join(map(str, conn.execute("SELECT * FROM audit_log").fetchall()))
+    dump = " ".join(map(str, query(curated_settings, "SELECT * FROM audit_log")))
     assert "Geheim" not in dump
     assert "testclient" not in dump, "nothing about where anyone came from"

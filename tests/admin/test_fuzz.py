@@ -21,9 +21,9 @@ from gallery.content.editing import CAPTION_LANG_RE, LIMITS, clean_text
 from gallery.content.galleries import SLUG_RE
 from gallery.i18n import LANGUAGES
 from gallery.origins import OriginError, parse_frame_ancestor
-from gallery.storage.store import Storage
 from gallery.vimeo.standin import FakeVideo, StandIn
 from tests.admin_helpers import SAME_ORIGIN, AdminActions, snapshot, statement_id
+from tests.helpers import stored
 from tests.public.test_fuzz import NASTY, ORIGIN_HEADERS, TEXT, latin1
 from tests.public.test_fuzz import assert_sane as assert_sane_public
 
@@ -55,11 +55,11 @@ def near_limit(name: str) -> st.SearchStrategy[str]:
     return st.sampled_from([limit - 1, limit, limit + 1]).map(lambda n: "ä" * n)
 
 
-def refused_changes_nothing(editor: AdminActions, db_path: Any, before: object, r: Any) -> bool:
+def refused_changes_nothing(editor: AdminActions, where: Any, before: object, r: Any) -> bool:
     """True when the request was refused; then nothing stored may have changed."""
     if r.status_code in {200, 303}:
         return False
-    assert snapshot(db_path) == before, r.status_code
+    assert snapshot(where) == before, r.status_code
     return True
 
 
@@ -103,31 +103,31 @@ SAVABLE_VALUES = st.fixed_dictionaries(
 )
 
 
-def edit(editor: AdminActions, db_path: Any, which: int, values: dict[str, str]) -> None:
-    sid = statement_id(db_path, which)
-    with Storage.sqlite(db_path).read() as conn:
+def edit(editor: AdminActions, where: Any, which: int, values: dict[str, str]) -> None:
+    sid = statement_id(where, which)
+    with stored(where) as storage, storage.read() as conn:
         current = conn.statement_by_id(sid)
     assert current is not None
     form = dict(values)
     if form.get("revision") == "current":
         form["revision"] = str(current.revision)
-    before = snapshot(db_path)
+    before = snapshot(where)
     r = editor.post(f"/admin/s/{sid}", form)
     assert_sane(r, "POST")
     event(f"status {r.status_code}")  # --hypothesis-show-statistics: how many were saved
-    if refused_changes_nothing(editor, db_path, before, r):
+    if refused_changes_nothing(editor, where, before, r):
         return
     assert r.status_code == 303, r.status_code
-    with Storage.sqlite(db_path).read() as conn:
+    with stored(where) as storage, storage.read() as conn:
         saved = conn.statement_by_id(sid)
     assert saved is not None
     for name in editing.TEXT_FIELDS:
         expected = clean_text(form.get(name, ""))
         if name in SINGLE_LINE:
             expected = " ".join(expected.split()) if "\n" in expected else expected
-        stored = getattr(saved, name)
-        assert stored == expected and len(stored) <= LIMITS[name], name
-        assert not any(ord(c) < 32 and c not in "\n\t" for c in stored), name
+        kept = getattr(saved, name)
+        assert kept == expected and len(kept) <= LIMITS[name], name
+        assert not any(ord(c) < 32 and c not in "\n\t" for c in kept), name
     assert saved.caption_lang == "" or CAPTION_LANG_RE.match(saved.caption_lang)
     public_pages_render(editor.client)
 
@@ -137,7 +137,7 @@ def edit(editor: AdminActions, db_path: Any, which: int, values: dict[str, str])
 def test_editing_texts_takes_any_input(
     editor: AdminActions, curated_settings: Any, values: dict[str, str], which: int
 ) -> None:
-    edit(editor, curated_settings.database_path, which, values)
+    edit(editor, curated_settings, which, values)
 
 
 @fuzz(CASES["save"])
@@ -145,7 +145,7 @@ def test_editing_texts_takes_any_input(
 def test_editing_texts_stores_only_cleaned_values(
     editor: AdminActions, curated_settings: Any, values: dict[str, str], which: int
 ) -> None:
-    edit(editor, curated_settings.database_path, which, values)
+    edit(editor, curated_settings, which, values)
 
 
 # --- adding a statement ------------------------------------------------------------------
@@ -181,13 +181,13 @@ def test_adding_never_stores_without_a_genuine_preview(
     editor: AdminActions, curated_settings: Any, standin: StandIn, form: dict[str, str]
 ) -> None:
     standin.add(FakeVideo(4711, "Neu <b>fett</b>"))
-    db_path = curated_settings.database_path
-    before = snapshot(db_path)
+    where = curated_settings
+    before = snapshot(where)
     r = editor.post("/admin/g/videos/add", form)
     assert_sane(r, "POST")
     # Saving needs the signed preview of a real lookup, which no generated form can carry.
     assert r.status_code != 303
-    assert snapshot(db_path) == before
+    assert snapshot(where) == before
     if r.status_code == 200 and form.get("step") == "preview":
         assert "Neu &lt;b&gt;fett&lt;/b&gt;" in r.text or "Vorschau" in r.text
 
@@ -227,19 +227,19 @@ GALLERY_FORMS = st.fixed_dictionaries(
 def test_gallery_forms_store_only_valid_settings(
     editor: AdminActions, curated_settings: Any, form: dict[str, str], new: bool
 ) -> None:
-    db_path = curated_settings.database_path
-    before = snapshot(db_path)
+    where = curated_settings
+    before = snapshot(where)
     path = "/admin/galleries/new" if new else "/admin/g/videos/settings"
     r = editor.post(path, form)
     assert_sane(r, "POST")
     event(f"status {r.status_code}")  # --hypothesis-show-statistics: how many were saved
-    if refused_changes_nothing(editor, db_path, before, r):
+    if refused_changes_nothing(editor, where, before, r):
         return
     assert r.status_code == 303
     slug = re.search(r"/admin/g/([^/?#]+)", r.headers["location"])
     assert slug is not None
 
-    with Storage.sqlite(db_path).read() as conn:
+    with stored(where) as storage, storage.read() as conn:
         gallery = conn.gallery_by_slug(slug.group(1))
     assert gallery is not None
     assert SLUG_RE.match(gallery.slug) and gallery.lang in LANGUAGES
@@ -278,14 +278,14 @@ def test_actions_take_any_input(
     target: int,
     token: str,
 ) -> None:
-    db_path = curated_settings.database_path
+    where = curated_settings
     name, form = action
     if target in IDS:
         try:
-            target = statement_id(db_path, target)
+            target = statement_id(where, target)
         except AssertionError:
             target = 0  # deleted by an earlier example
-    before = snapshot(db_path)
+    before = snapshot(where)
     if token == "right":
         r = editor.post(f"/admin/s/{target}/{name}", form)
     else:
@@ -296,7 +296,7 @@ def test_actions_take_any_input(
         assert r.status_code in {403, 404}  # no token: refused (or no such address at all)
     assert_sane(r, "POST")
     event(f"status {r.status_code}")
-    if not refused_changes_nothing(editor, db_path, before, r):
+    if not refused_changes_nothing(editor, where, before, r):
         public_pages_render(editor.client)
 
 
@@ -316,9 +316,9 @@ def test_actions_take_any_input(
 def test_poster_upload_takes_any_file(
     editor: AdminActions, curated_settings: Any, data: bytes, filename: str, content_type: str, remove: str
 ) -> None:
-    db_path = curated_settings.database_path
-    sid = statement_id(db_path, IDS[0])
-    before = snapshot(db_path)
+    where = curated_settings
+    sid = statement_id(where, IDS[0])
+    before = snapshot(where)
     name = filename.encode("ascii", "replace").decode() or "x"
     r = editor.post(
         f"/admin/s/{sid}/poster",
@@ -327,9 +327,9 @@ def test_poster_upload_takes_any_file(
     )
     assert_sane(r, "POST")
     if r.status_code != 303:
-        assert snapshot(db_path) == before
+        assert snapshot(where) == before
         return
-    with Storage.sqlite(db_path).read() as conn:
+    with stored(where) as storage, storage.read() as conn:
         saved = conn.statement_by_id(sid)
     assert saved is not None
     if saved.poster:  # whatever was uploaded, what is stored is an image we re-encoded
@@ -355,8 +355,8 @@ LOGIN_FORMS = st.fixed_dictionaries(
 def test_sign_in_takes_any_input(
     editor: AdminActions, curated_settings: Any, form: dict[str, str], headers: dict[str, str]
 ) -> None:
-    db_path = curated_settings.database_path
-    before = snapshot(db_path)
+    where = curated_settings
+    before = snapshot(where)
     with TestClient(editor.client.app, base_url="https://gallery.test") as stranger:
         r = stranger.post("/admin/login", data=form, headers=latin1(headers), follow_redirects=False)
     assert_sane(r, "POST")
@@ -364,17 +364,17 @@ def test_sign_in_takes_any_input(
     assert "set-cookie" not in r.headers
     # A failed attempt is counted (under keyed hashes, see test_signin.py); nothing else changes.
     counted = {"signin_attempts"}
-    assert [t for t in snapshot(db_path) if t[0] not in counted] == [t for t in before if t[0] not in counted]
+    assert [t for t in snapshot(where) if t[0] not in counted] == [t for t in before if t[0] not in counted]
 
 
 def test_revisions_sqlite_cannot_hold_or_not_in_ascii_are_refused(
     editor: AdminActions, curated_settings: Any
 ) -> None:
     # Found by the fuzzer: int() took 2**63 (then SQLite overflowed: a 500) and Arabic digits.
-    db_path = curated_settings.database_path
-    sid = statement_id(db_path, IDS[0])
-    before = snapshot(db_path)
+    where = curated_settings
+    sid = statement_id(where, IDS[0])
+    before = snapshot(where)
     for revision in (str(2**63), "١", "1e3", "+1"):
         r = editor.post(f"/admin/s/{sid}", {"revision": revision, "caption_lang": "de"})
         assert r.status_code == 400, revision
-    assert snapshot(db_path) == before
+    assert snapshot(where) == before

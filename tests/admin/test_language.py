@@ -76,9 +76,9 @@ def test_the_wording_list_covers_the_admin_area() -> None:
 def test_german_by_default_english_on_request_and_kept_for_the_editor(
     populated_app: Starlette, curated_settings: Settings
 ) -> None:
-    create_editor(curated_settings.database_path)
-    create_editor(curated_settings.database_path, "bert")
-    sid = statement_id(curated_settings.database_path, FIRST.vimeo_id)
+    create_editor(curated_settings)
+    create_editor(curated_settings, "bert")
+    sid = statement_id(curated_settings, FIRST.vimeo_id)
     edit_path = f"/admin/s/{sid}"
     with TestClient(populated_app, base_url="https://gallery.test") as client:
         anna = AdminActions(client)
@@ -108,7 +108,7 @@ def test_german_by_default_english_on_request_and_kept_for_the_editor(
         preview = edit.find("section", class_="preview").find("ul")
         assert preview.attrs["lang"] == "de", "the visitor's card stays in the gallery's language"
         restricted = anna.page(
-            f"/admin/s/{statement_id(curated_settings.database_path, RESTRICTED.vimeo_id)}"
+            f"/admin/s/{statement_id(curated_settings, RESTRICTED.vimeo_id)}"
         )
         text = in_english(restricted, "Last fetched", "Allow this server in the video's embed settings")
         assert "Eingeschränkt" not in text, "what Vimeo said last time is translated too"
@@ -140,7 +140,7 @@ def test_german_by_default_english_on_request_and_kept_for_the_editor(
 def test_an_expired_session_asks_to_sign_in_again_in_the_editors_language(
     populated_app: Starlette, curated_settings: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    create_editor(curated_settings.database_path)
+    create_editor(curated_settings)
     with TestClient(populated_app, base_url="https://gallery.test") as client:
         anna = AdminActions(client)
         assert anna.login(lang="en").status_code == 303
@@ -158,7 +158,7 @@ def test_messages_with_values_are_english_for_an_english_editor(
 ) -> None:
     """A refusal that names a gallery or a video is made in German with its values, then shown in
     the editor's language, values kept: on the page and on an error page alike."""
-    create_editor(curated_settings.database_path)
+    create_editor(curated_settings)
     with TestClient(populated_app, base_url="https://gallery.test") as client:
         anna = AdminActions(client)
         assert anna.login(lang="en").status_code == 303

@@ -7,7 +7,6 @@ import base64
 import json
 from collections.abc import Iterator
 from contextlib import ExitStack
-from dataclasses import replace
 from http.cookies import SimpleCookie
 
 import httpx
@@ -19,9 +18,9 @@ from gallery.admin import accounts, devices, passwords, session_cookie
 from gallery.admin.throttle import LoginThrottle
 from gallery.app import create_app
 from gallery.settings import Secret, Settings
-from gallery.storage.store import Storage
 from gallery.web import signing
 from tests.admin_helpers import PASSWORD, AdminActions, FakeClock, create_editor, respellings
+from tests.helpers import stored
 
 BASE = "https://gallery.test"
 EDITOR_ADDRESS = ("198.51.100.20", 5000)
@@ -36,8 +35,8 @@ def clock() -> FakeClock:
 
 @pytest.fixture
 def app(settings: Settings, clock: FakeClock) -> Starlette:
-    create_editor(settings.database_path, "anna")
-    create_editor(settings.database_path, "bert")
+    create_editor(settings, "anna")
+    create_editor(settings, "bert")
     return create_app(settings, throttle=LoginThrottle(clock=clock))
 
 
@@ -108,7 +107,7 @@ def hammer(app: Starlette, clock: FakeClock, editor: AdminActions | None) -> tup
 
 
 def test_a_known_browser_gets_in_while_an_attacker_hammers_the_account(
-    app: Starlette, clock: FakeClock, settings: Settings, clients: dict[str, AdminActions]
+    app: Starlette, clock: FakeClock, other_settings: Settings, clients: dict[str, AdminActions]
 ) -> None:
     editor = clients["editor"]
     assert editor.login().status_code == 303 and editor.logout().status_code == 303
@@ -119,10 +118,9 @@ def test_a_known_browser_gets_in_while_an_attacker_hammers_the_account(
     assert (checked, refused) == (16, 704)
     # The same attack with nobody signing in: the same count, so the attacker gains nothing.
     # (On a database of its own: the counts are kept in the database, and this one's would carry over.)
-    elsewhere = replace(settings, data_dir=settings.data_dir.parent / "alone")
-    create_editor(elsewhere.database_path, "anna")
+    create_editor(other_settings, "anna")
     alone_clock = FakeClock()
-    alone = create_app(elsewhere, throttle=LoginThrottle(clock=alone_clock))
+    alone = create_app(other_settings, throttle=LoginThrottle(clock=alone_clock))
     assert hammer(alone, alone_clock, None) == (16, 704)
 
 
@@ -171,7 +169,7 @@ def test_forged_foreign_or_resigned_device_cookies_grant_nothing(
     real = device_cookie(editor)
     colleague.login("bert")
     berts = device_cookie(colleague)
-    with Storage.sqlite(settings.database_path).read() as conn:
+    with stored(settings) as storage, storage.read() as conn:
         found = accounts.editor_for_sign_in(conn, "anna")
     assert found is not None
     annas_account = devices.account_tag("anna", found[1])
@@ -222,7 +220,7 @@ def test_a_known_browser_still_counts_against_its_address(
     editor = clients["editor"]
     editor.login()
     for n in range(11):  # cheap hashes: unknown names would cost a full-strength check each
-        create_editor(settings.database_path, f"name{n}")
+        create_editor(settings, f"name{n}")
     for n in range(11):  # guessing other accounts from the same address
         assert editor.login(f"name{n}", WRONG).status_code == 400
     assert editor.login().status_code == 429
@@ -250,12 +248,12 @@ def test_a_new_password_or_a_recreated_account_distrusts_earlier_device_cookies(
     editor.login()
     lock_account(clients["attacker"])
     assert editor.login().status_code == 303  # trusted until now
-    with Storage.sqlite(settings.database_path).transaction() as conn:
+    with stored(settings) as storage, storage.transaction() as conn:
         # What `gallery editor passwd` and `gallery editor remove` do.
         if change == "passwd":
             accounts.set_password(conn, "anna", passwords.hash_password(PASSWORD, n=2**10, r=8, p=1))
         else:
             accounts.remove_editor(conn, "anna")
     if change == "remove":
-        create_editor(settings.database_path, "anna")  # the same name, a new account
+        create_editor(settings, "anna")  # the same name, a new account
     assert editor.login().status_code == 429  # a stranger now, held back like any other

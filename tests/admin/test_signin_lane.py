@@ -16,8 +16,8 @@ from starlette.testclient import TestClient
 from gallery.admin import accounts, hashing, passwords, throttle
 from gallery.app import create_app
 from gallery.settings import Settings
-from gallery.storage.store import Storage
 from tests.admin_helpers import PASSWORD, AdminActions, create_editor
+from tests.helpers import stored
 from tests.htmlparse import parse
 
 BASE = "https://gallery.test"
@@ -61,19 +61,18 @@ def stuck() -> Iterator[StuckHashing]:
 
 def guests(settings: Settings, count: int) -> list[str]:
     """Accounts for the storm, with cheap hashes: an unknown name costs a full-strength check."""
-    db = Storage.sqlite(settings.database_path)
-    db.migrate()
     names = [f"gast{n}" for n in range(count)]
-    with db.transaction() as conn:
-        for name in names:
-            accounts.add_editor(conn, name, passwords.hash_password(PASSWORD, n=2**10, r=8, p=1))
-    db.close()
+    with stored(settings) as db:
+        db.migrate()
+        with db.transaction() as conn:
+            for name in names:
+                accounts.add_editor(conn, name, passwords.hash_password(PASSWORD, n=2**10, r=8, p=1))
     return names
 
 
 @pytest.fixture
 def app(settings: Settings, stuck: StuckHashing) -> Starlette:
-    create_editor(settings.database_path, "anna")
+    create_editor(settings, "anna")
     guests(settings, 50)
     # Every attempt comes from the test client's one address: its limit must not step in here.
     lenient = throttle.LoginThrottle(throttle.Policy(address_free=100_000))
@@ -184,7 +183,7 @@ def test_a_known_browser_finds_room_when_strangers_fill_the_queue(
 
 @pytest.mark.skipif(sys.platform != "linux", reason="per-thread CPU priority is a Linux feature")
 def test_password_checks_run_at_a_lower_cpu_priority_than_pages(settings: Settings) -> None:
-    create_editor(settings.database_path, "anna")
+    create_editor(settings, "anna")
     with TestClient(create_app(settings), base_url=BASE) as client:
         assert AdminActions(client).login().status_code == 303
     checkers = [t for t in threading.enumerate() if t.name.startswith("password-check")]

@@ -27,7 +27,7 @@ def today() -> str:
 def test_a_failed_refresh_says_what_failed_and_how_old_the_data_is(
     editor: AdminActions, standin: StandIn, curated_settings: Settings
 ) -> None:
-    sid = statement_id(curated_settings.database_path, FIRST)
+    sid = statement_id(curated_settings, FIRST)
     standin.fault = Fault.RATE_LIMITED
     page = parse(editor.post(f"/admin/s/{sid}/refresh").text)
     hints = [li.text for li in page.with_class("hint-warning")]
@@ -58,8 +58,8 @@ def test_the_gallery_page_and_the_overview_alert_editors(
     assert alert is not None
     assert "Vimeo meldet Probleme bei 2 Statements" in alert.find("h2").text
     items = {li.find("a").attrs["href"]: li.text for li in alert.find_all("li")}
-    gone = items[f"/admin/s/{statement_id(curated_settings.database_path, FIRST)}"]
-    blocked = items[f"/admin/s/{statement_id(curated_settings.database_path, SECOND)}"]
+    gone = items[f"/admin/s/{statement_id(curated_settings, FIRST)}"]
+    blocked = items[f"/admin/s/{statement_id(curated_settings, SECOND)}"]
     assert "Für Besucher ausgeblendet: Nicht gefunden" in gone
     assert "Letzte Aktualisierung fehlgeschlagen: Vimeo blockiert Anfragen dieses Servers" in blocked
     assert f"Angezeigt werden die Angaben vom {today()}." in blocked

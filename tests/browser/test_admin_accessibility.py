@@ -35,7 +35,7 @@ def admin_site(stack: Stack, tmp_path_factory: pytest.TempPathFactory) -> Iterat
     seeding = threading.Thread(target=lambda: asyncio.run(seed(settings)))
     seeding.start()
     seeding.join()
-    create_editor(settings.database_path)
+    create_editor(settings)
     sock = free_socket()
     server = Server(create_app(settings), sock).start()
     try:

@@ -30,7 +30,7 @@ def live(
     populated_app: Starlette, curated_settings: Settings, vimeo_transport: httpx.AsyncBaseTransport
 ) -> Iterator[str]:
     """The populated app over loopback http; "localhost" counts as secure for Secure cookies."""
-    create_editor(curated_settings.database_path)
+    create_editor(curated_settings)
     # The browser names the service "localhost": a host name it must be configured to answer.
     settings = replace(curated_settings, allowed_hosts=("localhost",)).checked()
     app = create_app(settings, vimeo_transport=vimeo_transport)

@@ -25,6 +25,9 @@ from tests.conftest import TEST_KEY
 from tests.htmlparse import parse
 from tests.processes import free_port, gallery_running
 
+# SQLite: `gallery backup` copies the SQLite file; PostgreSQL is backed up with pg_dump
+# (tests/test_postgres_backup.py).
+pytestmark = pytest.mark.engines("sqlite")
 FIRST = sample_videos()[0][0]
 
 
@@ -32,7 +35,7 @@ FIRST = sample_videos()[0][0]
 def server(populated_app: Starlette, curated_settings: Settings) -> Iterator[str]:
     """`gallery serve` on a loopback port, on the populated data dir, with editor anna."""
     del populated_app  # it made the data dir
-    create_editor(curated_settings.database_path)
+    create_editor(curated_settings)
     port = free_port()
     env = {**os.environ, "GALLERY_DATA_DIR": str(curated_settings.data_dir), "GALLERY_SECRET_KEYS": TEST_KEY}
     args = ["serve", "--host", "127.0.0.1", "--port", str(port)]
@@ -77,7 +80,7 @@ class Writer(threading.Thread):
 def test_backup_while_serving_and_writing_is_a_consistent_snapshot(
     server: str, curated_settings: Settings, tmp_path: Path
 ) -> None:
-    sid = statement_id(curated_settings.database_path, FIRST.vimeo_id)
+    sid = statement_id(curated_settings, FIRST.vimeo_id)
     writer = Writer(server, sid)
     writer.start()
     env = {**os.environ, "GALLERY_DATA_DIR": str(curated_settings.data_dir), "GALLERY_SECRET_KEYS": TEST_KEY}

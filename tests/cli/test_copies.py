@@ -19,12 +19,13 @@ import pytest
 
 from gallery.cli.demo.samples import sample_videos
 from gallery.cli.main import main
-from gallery.settings import Settings
+from gallery.settings import Secret, Settings
 from tests.admin.test_curate import blob, jpeg_with_metadata, new_gallery, preview, texts
-from tests.admin_helpers import AdminActions, snapshot, statement_id
+from tests.admin_helpers import AdminActions, snapshot, statement_id, stored_images
 from tests.conftest import TEST_KEY
 from tests.content.test_looks import png_logo
-from tests.postgres import both_engines, fresh_database
+from tests.helpers import query
+from tests.postgres import fresh_database
 
 SAMPLES = [video for video, _ in sample_videos()]
 FIRST, SECOND, RESTRICTED = SAMPLES[0], SAMPLES[1], SAMPLES[5]
@@ -68,6 +69,12 @@ class Operator:
     @property
     def database(self) -> Path:
         return self.data_dir / "gallery.sqlite3"
+
+    @property
+    def stored(self) -> Settings:
+        """Settings naming where its data is (the SQLite file in its folder, or its database)."""
+        url = Secret(self.database_url) if self.database_url else None
+        return Settings(data_dir=self.data_dir, secret_keys=(Secret(TEST_KEY),), database_url=url)
 
 
 @pytest.fixture
@@ -123,7 +130,6 @@ def without_time(data: dict[str, Any]) -> dict[str, Any]:
 # --- export ------------------------------------------------------------------------------
 
 
-@both_engines
 def test_export_writes_every_gallery_and_statement(source: Operator, tmp_path: Path) -> None:
     data = source.export()
     assert data["format"] == "statement-gallery-export" and data["version"] == 1
@@ -148,7 +154,6 @@ def test_export_writes_every_gallery_and_statement(source: Operator, tmp_path: P
 # --- import ------------------------------------------------------------------------------
 
 
-@both_engines
 def test_export_import_round_trip_is_exact(source: Operator, target: Operator, tmp_path: Path) -> None:
     original = source.export()
     path = tmp_path / "export.json"
@@ -168,14 +173,14 @@ def test_import_twice_changes_nothing(source: Operator, target: Operator, tmp_pa
     path = tmp_path / "export.json"
     path.write_text(json.dumps(source.export()), encoding="utf-8")
     assert target.run("import", str(path))[0] == 0
-    once = snapshot(target.database)
+    once = snapshot(target.stored)
     code, out, _ = target.run("import", str(path))
     assert code == 0 and "0 neu, 0 geändert, 7 unverändert" in out
-    assert snapshot(target.database) == once
+    assert snapshot(target.stored) == once
     # Into the instance it came from: nothing to do either.
-    before = snapshot(source.database)
+    before = snapshot(source.stored)
     assert source.run("import", str(path))[0] == 0
-    assert snapshot(source.database) == before
+    assert snapshot(source.stored) == before
 
 
 def test_import_overwrites_texts_and_deletes_nothing(source: Operator, tmp_path: Path) -> None:
@@ -202,8 +207,7 @@ def test_import_overwrites_texts_and_deletes_nothing(source: Operator, tmp_path:
     assert after["videos"]["statements"][2]["quote"] == "Zitat aus der Sicherung"
     assert removed["vimeo_id"] in [s["vimeo_id"] for s in after["videos"]["statements"]]
     assert "neu" in after
-    conn = sqlite3.connect(source.database)
-    rows = conn.execute("SELECT vimeo_id, fields FROM audit_log WHERE action = 'statement.import'").fetchall()
+    rows = query(source.stored, "SELECT vimeo_id, fields FROM audit_log WHERE action = 'statement.import'")
     assert rows == [(SAMPLES[2].vimeo_id, "quote")]
 
 
@@ -216,9 +220,9 @@ def test_an_export_from_before_galleries_had_their_own_look_still_imports(
             del g[name]
     path = tmp_path / "older.json"
     path.write_text(json.dumps(data), encoding="utf-8")
-    before = snapshot(source.database)
+    before = snapshot(source.stored)
     assert source.run("import", str(path))[0] == 0
-    assert snapshot(source.database) == before, "missing fields change nothing"
+    assert snapshot(source.stored) == before, "missing fields change nothing"
     assert target.run("import", str(path))[0] == 0
     probe = {g["slug"]: g for g in target.export()["galleries"]}["probe"]
     assert (probe["accent"], probe["logo"], probe["logo_alt"]) == ("", None, "")
@@ -293,23 +297,23 @@ def test_a_malformed_file_is_refused_with_a_reason_before_anything_changes(
     data["galleries"][0]["statements"][0]["quote"] = "Das würde sonst importiert"
     path = tmp_path / "bad.json"
     path.write_text(json.dumps(mutate(data, change)), encoding="utf-8")
-    before = snapshot(source.database)
-    images = sorted(p.name for p in (source.data_dir / "thumbnails").iterdir())
+    before = snapshot(source.stored)
+    images = stored_images(source.stored)
     code, out, err = source.run("import", str(path))
     assert code == 2 and out == ""
     assert reason in err and "nichts wurde geändert" in err and len(err.strip().splitlines()) == 1
-    assert snapshot(source.database) == before
-    assert sorted(p.name for p in (source.data_dir / "thumbnails").iterdir()) == images
+    assert snapshot(source.stored) == before
+    assert stored_images(source.stored) == images
 
 
 @pytest.mark.parametrize("content", ["", "{", "[]", "null", '{"format": "statement-gallery-export"}'])
 def test_not_an_export_at_all(source: Operator, tmp_path: Path, content: str) -> None:
     path = tmp_path / "bad.json"
     path.write_text(content, encoding="utf-8")
-    before = snapshot(source.database)
+    before = snapshot(source.stored)
     code, _, err = source.run("import", str(path))
     assert code == 2 and err.startswith("Fehler: Die Datei wird nicht importiert")
-    assert snapshot(source.database) == before
+    assert snapshot(source.stored) == before
     code, _, err = source.run("import", str(tmp_path / "fehlt.json"))
     assert code == 1 and "kann nicht gelesen werden" in err
 
@@ -317,6 +321,8 @@ def test_not_an_export_at_all(source: Operator, tmp_path: Path, content: str) ->
 # --- backup ------------------------------------------------------------------------------
 
 
+# `gallery backup` copies the SQLite file; PostgreSQL's backups are pg_dump's (test_postgres_backup.py).
+@pytest.mark.engines("sqlite")
 def test_backup_makes_a_self_contained_private_copy(source: Operator, tmp_path: Path) -> None:
     target = tmp_path / "sicherung.sqlite3"
     code, out, _ = source.run("backup", str(target))
@@ -326,7 +332,7 @@ def test_backup_makes_a_self_contained_private_copy(source: Operator, tmp_path: 
     assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "delete"
     assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     conn.close()
-    assert snapshot(target) == snapshot(source.database)
+    assert snapshot(target) == snapshot(source.stored)
     code, _, err = source.run("backup", str(target))
     assert code == 2 and "--force" in err
     assert source.run("backup", str(target), "--force")[0] == 0
@@ -337,6 +343,7 @@ def test_backup_makes_a_self_contained_private_copy(source: Operator, tmp_path: 
     assert made.name.startswith("gallery-") and made.suffix == ".sqlite3"
 
 
+@pytest.mark.engines("sqlite")
 def test_restoring_a_backup_gives_back_the_same_gallery(
     source: Operator, target: Operator, tmp_path: Path
 ) -> None:
@@ -355,6 +362,7 @@ def test_backup_of_postgresql_points_to_pg_dump(source: Operator, tmp_path: Path
     assert not (tmp_path / "x.sqlite3").exists()
 
 
+@pytest.mark.engines("sqlite")
 def test_backup_without_a_database_says_so(target: Operator, tmp_path: Path) -> None:
     code, _, err = target.run("backup", str(tmp_path / "x.sqlite3"))
     assert code == 1 and "keine Datenbank" in err

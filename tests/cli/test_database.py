@@ -120,7 +120,7 @@ def on_postgres(operator: Operator, engine_name: str, database_url: str | None) 
     return Operator(operator.data_dir, {**operator.env, "GALLERY_DATABASE_URL": database_url}, operator.cwd)
 
 
-@pytest.mark.parametrize("engine_name", ["postgres"], indirect=True)
+@pytest.mark.engines("postgres")
 def test_commands_and_the_service_share_the_postgresql_database(
     on_postgres: Operator, tmp_path: Path
 ) -> None:

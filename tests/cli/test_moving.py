@@ -20,6 +20,9 @@ from tests.postgres import fresh_database
 from tests.processes import free_port
 
 __all__ = ["source"]
+# The source is a SQLite installation (the data folder a town has today), moved to a PostgreSQL
+# database of the test's own and back; the other direction's checks are in the same tests.
+pytestmark = pytest.mark.engines("sqlite")
 
 
 @pytest.fixture

@@ -17,19 +17,16 @@ from gallery.settings import Settings
 from gallery.storage.store import Storage
 from gallery.vimeo.standin import FakeVideo, StandIn
 from tests.admin_helpers import age_image, load_image, stored_images
-from tests.postgres import both_engines
-from tests.sqlfile import raw_sql
+from tests.helpers import query, stored
 
 pytestmark = pytest.mark.anyio
 Factory = Callable[[], AbstractAsyncContextManager[Curator]]
 
 
 def rows(settings: Settings) -> list[tuple[object, ...]]:
-    with raw_sql(settings.database_path) as conn:
-        return [tuple(r) for r in conn.execute("SELECT * FROM statements ORDER BY id")]
+    return query(settings, "SELECT * FROM statements ORDER BY id")
 
 
-@both_engines
 async def test_add_stores_metadata_texts_and_a_local_thumbnail(
     curator_factory: Factory, curated_settings: Settings
 ) -> None:
@@ -63,6 +60,7 @@ async def test_truncated_answer_is_stored_and_flagged(curator_factory: Factory) 
 
 
 async def test_referer_setting_unlocks_a_domain_restricted_video(
+    open_storage: Callable[[Settings], Storage],
     curated_settings: Settings, standin: StandIn, vimeo_transport: httpx.AsyncBaseTransport
 ) -> None:
     from gallery.storage.thumbnails import image_store
@@ -70,7 +68,7 @@ async def test_referer_setting_unlocks_a_domain_restricted_video(
 
     standin.videos[900000006].allowed_referers = ("https://www.ratzeburg.de/",)
     settings = replace(curated_settings, vimeo_referer="https://www.ratzeburg.de/")
-    db = Storage.sqlite(settings.database_path)
+    db = open_storage(settings)
     db.migrate()
     async with VimeoClient(settings, vimeo_transport) as vimeo:
         outcome = await Curator(db, image_store(db, settings), vimeo).add("900000006")
@@ -90,9 +88,10 @@ async def test_same_video_twice_in_one_gallery_is_refused(
 
 
 async def test_a_video_may_appear_in_several_galleries(
+    open_storage: Callable[[Settings], Storage],
     curator_factory: Factory, curated_settings: Settings
 ) -> None:
-    db = Storage.sqlite(curated_settings.database_path)
+    db = open_storage(curated_settings)
     db.migrate()
     with db.transaction() as tx:
         tx.add_gallery("schule", "Schule")
@@ -123,9 +122,7 @@ async def test_refused_links_store_nothing(
         with pytest.raises(CurateError, match=phrase):
             await curator.add(link)
     assert rows(curated_settings) == []
-    assert not curated_settings.thumbnail_dir.exists() or not any(
-        curated_settings.thumbnail_dir.iterdir()
-    )
+    assert stored_images(curated_settings) == set()
 
 
 async def test_embedding_disabled_is_refused(
@@ -139,13 +136,14 @@ async def test_embedding_disabled_is_refused(
 
 
 async def test_thumbnail_from_a_foreign_host_is_not_fetched(
+    open_storage: Callable[[Settings], Storage],
     curated_settings: Settings, standin: StandIn, vimeo_transport: httpx.AsyncBaseTransport
 ) -> None:
     from gallery.storage.thumbnails import image_store
     from gallery.vimeo.client import VimeoClient
 
     settings = replace(curated_settings, vimeo_thumbnail_hosts=("i.vimeocdn.com",))
-    db = Storage.sqlite(settings.database_path)
+    db = open_storage(settings)
     db.migrate()
     async with VimeoClient(settings, vimeo_transport) as vimeo:
         outcome = await Curator(db, image_store(db, settings), vimeo).add("900000001")
@@ -154,7 +152,6 @@ async def test_thumbnail_from_a_foreign_host_is_not_fetched(
     assert [r.url.path for r in standin.requests] == ["/api/oembed.json"]
 
 
-@both_engines
 async def test_same_image_is_stored_once(
     curator_factory: Factory, standin: StandIn, curated_settings: Settings
 ) -> None:
@@ -190,12 +187,12 @@ async def test_refresh_definite_answers_hide_network_errors_keep(
     assert gone.video.fetch_status is FetchStatus.NOT_FOUND
     assert blocked.video.fetch_status is FetchStatus.FORBIDDEN
     assert gone.video.title  # the good data stays for editors
-    with Storage.sqlite(curated_settings.database_path).read() as conn:
+    with stored(curated_settings) as storage, storage.read() as conn:
         assert conn.statements(visible_only=True) == []
 
 
 async def test_refresh_after_network_error_keeps_the_last_good_data(
-    curator_factory: Factory, curated_settings: Settings
+    curator_factory: Factory, curated_settings: Settings, open_storage: Callable[[Settings], Storage]
 ) -> None:
     from gallery.storage.thumbnails import image_store
     from gallery.vimeo.client import VimeoClient
@@ -206,7 +203,7 @@ async def test_refresh_after_network_error_keeps_the_last_good_data(
     def refuse(request: httpx.Request) -> httpx.Response:
         raise httpx.ConnectError("refused", request=request)
 
-    db = Storage.sqlite(curated_settings.database_path)
+    db = open_storage(curated_settings)
     async with VimeoClient(curated_settings, httpx.MockTransport(refuse)) as vimeo:
         outcome = await Curator(db, image_store(db, curated_settings), vimeo).refresh(
             900000001
@@ -220,7 +217,6 @@ async def test_refresh_after_network_error_keeps_the_last_good_data(
         assert len(conn.statements(visible_only=True)) == 1
 
 
-@both_engines
 async def test_remove_deletes_statement_and_unused_thumbnail(
     curator_factory: Factory, standin: StandIn, curated_settings: Settings
 ) -> None:

@@ -21,9 +21,9 @@ from starlette.testclient import TestClient
 from gallery.public.consent import COOKIE_NAME, ConsentSigner
 from gallery.settings import Secret, Settings
 from gallery.vimeo.links import InvalidVideoLink, VideoRef, parse_video_link
+from tests.admin_helpers import snapshot, stored_images
 from tests.conftest import TEST_KEY
 from tests.htmlparse import fetched_urls, parse
-from tests.sqlfile import raw_sql
 
 CASES = {
     "link": 4000,
@@ -99,18 +99,9 @@ HEADER_TEXT = st.text(
 
 
 def fingerprint(settings: Settings) -> str:
-    """Everything stored: every table's rows and the thumbnail files' names."""
-    digest = hashlib.sha256()
-    with raw_sql(settings.database_path) as conn:
-        tables = [
-            r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY 1")
-        ]
-        for table in tables:
-            for row in conn.execute(f"SELECT * FROM {table} ORDER BY 1"):
-                digest.update(repr(tuple(row)).encode())
-    for path in sorted(settings.thumbnail_dir.iterdir()):
-        digest.update(path.name.encode())
-    return digest.hexdigest()
+    """Everything stored: every table's rows and the stored pictures' names."""
+    everything = (snapshot(settings), sorted(stored_images(settings)))
+    return hashlib.sha256(repr(everything).encode()).hexdigest()
 
 
 @pytest.fixture

@@ -13,9 +13,8 @@ from starlette.testclient import TestClient
 from gallery.cli.demo.samples import sample_videos
 from gallery.public.consent import COOKIE_NAME
 from gallery.vimeo.standin import StandIn
+from tests.helpers import query
 from tests.htmlparse import Element, fetched_urls, json_ld, parse, running_scripts
-from tests.postgres import both_engines
-from tests.sqlfile import raw_sql
 
 SAMPLES = [video for video, _ in sample_videos()]
 UNLISTED = next(v for v in SAMPLES if v.unlisted_hash)
@@ -55,7 +54,6 @@ def cards(doc: Element) -> list[Element]:
 # --- the gallery without consent --------------------------------------------------------
 
 
-@both_engines
 def test_gallery_shows_every_statement_with_its_content(populated: TestClient) -> None:
     r = populated.get("/")
     assert r.status_code == 200
@@ -189,6 +187,8 @@ def test_short_statement_url_redirects_to_the_canonical_one(populated: TestClien
         "/g/videos/v/0",
         "/g/nope",
         "/g/nope/v/900000001",
+        "/g/%00",  # PostgreSQL's text cannot even be asked for NUL: still a 404, not a 500
+        "/g/videos%00/v/900000001",
     ],
 )
 def test_unknown_things_are_404_with_a_message(populated: TestClient, path: str) -> None:
@@ -236,7 +236,6 @@ def test_once_shows_the_player_and_remembers_nothing(
     assert again.find("iframe") is None
 
 
-@both_engines
 def test_always_remembers_then_revoke_forgets(populated: TestClient) -> None:
     target = statement_path(FIRST.vimeo_id)
     r = populated.post(
@@ -480,13 +479,7 @@ def test_changing_the_notice_changes_its_version_and_asks_again(settings, tmp_pa
         assert "/consent/revoke" not in page, "consent given to the old notice no longer counts"
         assert new_version in page
     # both versions are kept with the moment they were first shown
-    import sqlite3
-
-    rows = (
-        sqlite3.connect(settings.database_path)
-        .execute("SELECT version, first_shown, short_text FROM notice_versions")
-        .fetchall()
-    )
+    rows = query(settings, "SELECT version, first_shown, short_text FROM notice_versions")
     assert {r[0] for r in rows} == {old_version, new_version}
     assert any("Eigener Hinweistext" in r[2] for r in rows)
 
@@ -494,7 +487,6 @@ def test_changing_the_notice_changes_its_version_and_asks_again(settings, tmp_pa
 # --- pages follow the data --------------------------------------------------------------
 
 
-@both_engines
 def test_pages_follow_edits_made_by_another_process(
     populated: TestClient, curated_settings
 ) -> None:  # type: ignore[no-untyped-def]
@@ -520,13 +512,12 @@ def test_pages_follow_edits_made_by_another_process(
 def test_editor_text_with_markup_is_escaped(populated: TestClient, curated_settings) -> None:  # type: ignore[no-untyped-def]
 
     evil = "<script>alert(1)</script><img src=x onerror=alert(2)>"
-    with raw_sql(curated_settings.database_path) as conn:
-        conn.execute(
-            "UPDATE statements SET speaker_name = ?, quote = ?, transcript = ?, alt_text = ?"
-            " WHERE vimeo_id = ?",
-            (evil, evil, evil, evil, FIRST.vimeo_id),
-        )
-        conn.execute("UPDATE videos SET title = ? WHERE vimeo_id = ?", (evil, FIRST.vimeo_id))
+    query(
+        curated_settings,
+        "UPDATE statements SET speaker_name = ?, quote = ?, transcript = ?, alt_text = ? WHERE vimeo_id = ?",
+        (evil, evil, evil, evil, FIRST.vimeo_id),
+    )
+    query(curated_settings, "UPDATE videos SET title = ? WHERE vimeo_id = ?", (evil, FIRST.vimeo_id))
     for path in ("/", statement_path(FIRST.vimeo_id)):
         html = populated.get(path).text
         assert "<script>" not in html and "<img src=x" not in html

@@ -12,9 +12,8 @@ from starlette.testclient import TestClient
 from gallery.app import create_app
 from gallery.cli.demo.samples import sample_videos
 from gallery.settings import Settings
-from tests.helpers import SAME_ORIGIN, add_gallery
+from tests.helpers import SAME_ORIGIN, add_gallery, query
 from tests.htmlparse import Element, parse
-from tests.sqlfile import raw_sql
 
 SAMPLES = [video for video, _ in sample_videos()]
 FIRST, SECOND, LAST = SAMPLES[0], SAMPLES[1], SAMPLES[-1]
@@ -75,10 +74,10 @@ def test_play_without_script_returns_to_the_card_with_its_player_focused(populat
 
 def test_the_play_address_never_plays_without_consent(populated: TestClient) -> None:
     plain = populated.get("/g/videos").text
-    for query in (f"play={FIRST.vimeo_id}", "play=1", "play=abc", "play=" + "9" * 40):
-        r = populated.get(f"/g/videos?{query}")
+    for asked in (f"play={FIRST.vimeo_id}", "play=1", "play=abc", "play=" + "9" * 40):
+        r = populated.get(f"/g/videos?{asked}")
         assert r.status_code == 200
-        assert parse(r.text).find("iframe") is None and r.text == plain, query
+        assert parse(r.text).find("iframe") is None and r.text == plain, asked
 
 
 def test_the_play_address_only_names_cards_of_that_gallery(
@@ -87,9 +86,9 @@ def test_the_play_address_only_names_cards_of_that_gallery(
     add_gallery(curated_settings, "zweite", "Zweite Galerie", vimeo_ids=(LAST.vimeo_id,))
     always_from_the_card(populated, FIRST.vimeo_id)
     plain = populated.get("/g/zweite").text
-    for query in (f"play={FIRST.vimeo_id}", "play=1", "play=x", "play=0"):
-        r = populated.get(f"/g/zweite?{query}")
-        assert r.status_code == 200 and r.text == plain, query
+    for asked in (f"play={FIRST.vimeo_id}", "play=1", "play=x", "play=0"):
+        r = populated.get(f"/g/zweite?{asked}")
+        assert r.status_code == 200 and r.text == plain, asked
     doc = parse(populated.get(f"/g/zweite?play={LAST.vimeo_id}").text)
     assert len(doc.find_all("iframe")) == 1
     # the start page shows the default gallery, and knows its cards too
@@ -140,8 +139,7 @@ def test_statements_lead_to_their_neighbours_and_to_all(populated: TestClient) -
 
 def test_neighbours_skip_what_visitors_cannot_see(populated: TestClient, curated_settings: Settings) -> None:
 
-    with raw_sql(curated_settings.database_path) as conn:
-        conn.execute("UPDATE statements SET published = 0 WHERE vimeo_id = ?", (SECOND.vimeo_id,))
+    query(curated_settings, "UPDATE statements SET published = 0 WHERE vimeo_id = ?", (SECOND.vimeo_id,))
     links = pager(statement(populated, FIRST.vimeo_id))
     assert links["next"].attrs["href"] == f"/g/videos/v/{SAMPLES[2].vimeo_id}"
 

@@ -33,14 +33,9 @@ from tests.sqlfile import raw_sql
 
 WRITER = Path(__file__).with_name("crash_writer.py")
 ROOT = WRITER.parent.parent
-pytestmark = pytest.mark.slow
-
-
-@pytest.fixture
-def engine_name() -> str:
-    """SQLite only: a killed process must leave the SQLite file whole (PRAGMA integrity_check);
-    a PostgreSQL server's own crash safety is not the service's to test."""
-    return "sqlite"
+# SQLite only: a killed process must leave the SQLite file whole (PRAGMA integrity_check); a
+# PostgreSQL server's own crash safety is not the service's to test.
+pytestmark = [pytest.mark.slow, pytest.mark.engines("sqlite")]
 
 
 def run_and_kill(data_dir: Path, first: int, mode: str, after: float, acks: int = 0) -> list[str]:

@@ -31,12 +31,10 @@ FIRST = sample_videos()[0][0]
 FILES = ("gallery.sqlite3", "gallery.sqlite3-wal", "gallery.sqlite3-shm")
 
 
-@pytest.fixture
-def engine_name() -> str:
-    """SQLite only: these tests search the raw bytes of the database file, its -wal and its -shm.
-    PostgreSQL's files belong to its server; what it keeps of replaced texts, and why the service
-    leaves that to the operator, is said at PostgresEngine.erase."""
-    return "sqlite"
+# SQLite only: these tests search the raw bytes of the database file, its -wal and its -shm.
+# PostgreSQL's files belong to its server; what it keeps of replaced texts, and why the service leaves
+# that to the operator, is said at PostgresEngine.erase.
+pytestmark = pytest.mark.engines("sqlite")
 
 
 @pytest.fixture

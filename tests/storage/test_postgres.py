@@ -11,11 +11,8 @@ from gallery.storage.engine import migration_files
 from gallery.storage.pgsql import pg_sql
 from gallery.storage.store import Storage
 
-
-@pytest.fixture
-def engine_name() -> str:
-    """PostgreSQL only: SQLite has none of these."""
-    return "postgres"
+# PostgreSQL only: SQLite has none of these.
+pytestmark = pytest.mark.engines("postgres")
 
 
 def test_both_engines_have_the_same_numbered_migrations() -> None:

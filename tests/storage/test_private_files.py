@@ -35,11 +35,9 @@ FIRST = sample_videos()[0][0]
 LOOSE_WARNING = "Other local users could read the data dir"
 
 
-@pytest.fixture
-def engine_name() -> str:
-    """SQLite only: these tests check the modes of the database file and its -wal and -shm in the
-    data folder; a PostgreSQL database has no file there."""
-    return "sqlite"
+# SQLite only: these tests check the modes of the database file and its -wal and -shm in the data
+# folder; a PostgreSQL database has no file there.
+pytestmark = pytest.mark.engines("sqlite")
 
 
 @contextmanager

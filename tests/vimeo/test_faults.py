@@ -18,10 +18,10 @@ from gallery.content.curate import Curator, Outcome
 from gallery.content.status import status_line
 from gallery.models import FetchStatus, Video
 from gallery.settings import Settings
-from gallery.storage.store import Storage
 from gallery.vimeo.client import VimeoClient
 from gallery.vimeo.standin import Fault, StandIn
 from tests.conftest import STANDIN_URL
+from tests.helpers import stored
 from tests.htmlparse import json_ld, parse
 
 IDS = [v.vimeo_id for v, _ in sample_videos()]
@@ -92,7 +92,7 @@ def visit(client: TestClient) -> Snapshot:
 
 
 def videos(settings: Settings) -> dict[int, Video]:
-    with Storage.sqlite(settings.database_path).read() as conn:
+    with stored(settings) as storage, storage.read() as conn:
         return {v.vimeo_id: v for v in conn.videos()}
 
 

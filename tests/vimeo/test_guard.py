@@ -18,7 +18,8 @@ from gallery.vimeo.client import MAX_CONCURRENT_REQUESTS, VimeoClient
 from gallery.vimeo.errors import UNSAFE_ADDRESS, ThumbnailRefused, VimeoUnavailable
 from gallery.vimeo.links import VideoRef
 
-pytestmark = pytest.mark.anyio
+# The guard decides before any request is made: nothing here reads or writes storage.
+pytestmark = [pytest.mark.anyio, pytest.mark.storage_free]
 
 JPEG = b"\xff\xd8\xff\xe0" + bytes(100)
 PUBLIC = "151.101.2.217"  # a CDN address: globally routable

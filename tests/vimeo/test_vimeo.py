@@ -49,6 +49,8 @@ from gallery.vimeo.errors import (
 )
 from gallery.vimeo.links import MAX_LINK_LENGTH, InvalidVideoLink, VideoRef, parse_video_link, video_id
 
+# The client and the parsers on their own: nothing here reads or writes storage.
+pytestmark = pytest.mark.storage_free
 
 @pytest.fixture
 def anyio_backend() -> str:

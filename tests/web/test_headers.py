@@ -15,7 +15,6 @@ from gallery.settings import Settings
 from gallery.web.render import Renderer
 from tests.admin_helpers import remove_image
 from tests.htmlparse import parse
-from tests.postgres import both_engines
 
 SAME_ORIGIN = {"sec-fetch-site": "same-origin"}
 
@@ -116,7 +115,6 @@ def test_server_errors_get_a_page_with_headers_too(settings: Settings) -> None:
 # --- thumbnails and static files ---------------------------------------------------------
 
 
-@both_engines
 def test_thumbnails_are_ours_immutable_and_revalidate(populated: TestClient) -> None:
     doc = parse(populated.get("/").text)
     srcs = [
@@ -142,7 +140,6 @@ def test_thumbnails_are_ours_immutable_and_revalidate(populated: TestClient) -> 
     assert populated.get(placeholder[0]).headers["content-type"] == "image/svg+xml"
 
 
-@both_engines
 def test_a_missing_thumbnail_file_gets_the_placeholder(
     populated: TestClient, curated_settings: Settings
 ) -> None:
@@ -162,7 +159,6 @@ def test_a_missing_thumbnail_file_gets_the_placeholder(
     assert r.headers["cache-control"] == "no-store"
 
 
-@both_engines
 def test_a_thumbnail_name_with_a_newline_after_it_is_no_thumbnail(populated: TestClient) -> None:
     doc = parse(populated.get("/").text)
     src = next(

@@ -110,7 +110,7 @@ def test_a_foreign_host_cannot_give_consent_even_with_a_matching_origin(populate
 def test_a_foreign_host_cannot_sign_in_or_be_redirected_to(
     populated: TestClient, curated_settings: Settings
 ) -> None:
-    create_editor(curated_settings.database_path)
+    create_editor(curated_settings)
     r = populated.post(
         "/admin/login",
         data={"username": "anna", "password": PASSWORD},
@@ -333,7 +333,7 @@ def test_origin_null_refuses_sign_in_and_admin_forms(admin: AdminActions) -> Non
 
 @pytest.fixture
 def admin(settings: Settings) -> Iterator[AdminActions]:
-    create_editor(settings.database_path)
+    create_editor(settings)
     with client_for(settings) as client:
         yield AdminActions(client)
 
