@@ -57,7 +57,7 @@ class Looks:
                 if current is None:
                     raise HTTPException(404, N_("Diese Galerie gibt es nicht."))
                 old = set_logo(tx, current, name, session.editor.name)
-                keep = tx.referenced_thumbnails()
+                keep = tx.images_in_use()
             return {old} - keep if old else set()
 
         for unused in await to_thread.run_sync(work):
