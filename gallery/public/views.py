@@ -107,7 +107,8 @@ class PublicViews:
             if gallery is None:
                 raise HTTPException(404, NOT_FOUND_GALLERY)
             statements = reads.statements(gallery.id, visible_only=True)
-            pictures = reads.variants(s.poster or s.video.thumbnail or "" for s in statements)
+            names = [s.poster or s.video.thumbnail or "" for s in statements]
+            pictures = reads.variants([*names, gallery.logo or ""])
         lang = visit.language(gallery.lang)
         ancestors = self.gallery_ancestors(gallery)
         path = "/" if slug is None else self.s.renderer.url("gallery", slug=slug)
@@ -163,7 +164,8 @@ class PublicViews:
         with self.s.storage.read() as reads:
             gallery, statement = self._find_statement(reads, slug, vimeo_id)
             shown = reads.statements(gallery.id, visible_only=True)
-            pictures = reads.variants([statement.poster or statement.video.thumbnail or ""])
+            names = [statement.poster or statement.video.thumbnail or "", gallery.logo or ""]
+            pictures = reads.variants(names)
         lang = visit.language(gallery.lang)
         ancestors = self.gallery_ancestors(gallery)
         path = self.s.renderer.url("statement", slug=slug, vimeo_id=vimeo_id)

@@ -114,14 +114,14 @@ class StatementReads(Queries):
 
     def referenced_thumbnails(self) -> set[str]:
         """Every stored image some row still uses: Vimeo thumbnails, editors' posters, logos, and the
-        smaller copies made of the thumbnails and posters."""
+        copies made of them."""
         pictures = (
             "SELECT thumbnail FROM videos WHERE thumbnail IS NOT NULL"
             " UNION SELECT poster FROM statements WHERE poster IS NOT NULL"
+            " UNION SELECT logo FROM galleries WHERE logo IS NOT NULL"
         )
         rows = self._rows(
-            f"{pictures} UNION SELECT logo FROM galleries WHERE logo IS NOT NULL"  # noqa: S608 - constants
-            f" UNION SELECT name FROM image_variants WHERE source IN ({pictures})"
+            f"{pictures} UNION SELECT name FROM image_variants WHERE source IN ({pictures})"  # noqa: S608
         )
         return {r[0] for r in rows}
 

@@ -8,10 +8,11 @@ from ..models import Variant
 from .engine import Queries, Row, Writing, utcnow
 
 CHUNK = 500  # names per query: far below either engine's limit on parameters
-# The pictures pages show: Vimeo's thumbnails and editors' posters (a logo is shown small as it is).
+# The pictures pages show: Vimeo's thumbnails, editors' posters and galleries' logos.
 PICTURES = (
     "SELECT thumbnail AS source FROM videos WHERE thumbnail IS NOT NULL"
     " UNION SELECT poster FROM statements WHERE poster IS NOT NULL"
+    " UNION SELECT logo FROM galleries WHERE logo IS NOT NULL"
 )
 
 
@@ -38,8 +39,12 @@ class VariantReads(Queries):
                 found.setdefault(str(row["source"]), []).append(variant_of(row))
         return {source: tuple(items) for source, items in found.items()}
 
+    def logo_names(self) -> set[str]:
+        """The stored pictures that are galleries' logos (their one copy is lossless)."""
+        return {str(r[0]) for r in self._rows("SELECT logo FROM galleries WHERE logo IS NOT NULL")}
+
     def pictures_without_variants(self, limit: int = 100) -> list[str]:
-        """Thumbnails and posters in use that have no variants yet (stored before variants were made)."""
+        """Pictures in use that have no variants yet (stored before variants were made)."""
         rows = self._rows(
             f"SELECT source FROM ({PICTURES}) AS pictures"  # noqa: S608 - a constant
             " WHERE NOT EXISTS (SELECT 1 FROM image_variants v WHERE v.source = pictures.source)"
