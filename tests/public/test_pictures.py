@@ -19,9 +19,10 @@ from gallery.storage.store import Storage
 from gallery.storage.thumbnails import ImageStore
 from gallery.vimeo.standin import StandIn
 from gallery.web.render import CARD_SIZES, STAGE_SIZES
+from tests.admin_helpers import AdminActions, statement_id
 from tests.conftest import STANDIN_URL
 from tests.htmlparse import Element, parse
-from tests.photos import photo_jpeg
+from tests.photos import photo, photo_jpeg
 from tests.postgres import both_engines
 
 SAMPLES = [video for video, _ in sample_videos()]
@@ -210,3 +211,31 @@ def test_the_background_pass_after_start_makes_the_missing_copies(
         assert set(storage.variants(sources)) == sources
         assert len([p for p in pictures(parse(client.get("/").text)) if p.find_all("source")]) == len(SHOWN)
 
+
+
+@both_engines
+def test_a_poster_gets_copies_on_upload_and_they_go_with_the_statement(
+    editor: AdminActions, curated_settings: Settings
+) -> None:
+    storage, images = services_of(editor.client)
+    sid = statement_id(curated_settings, SHOWN[1].vimeo_id)
+    upload = io.BytesIO()
+    photo(21, (1600, 900)).save(upload, "JPEG", quality=92)
+    r = editor.post(f"/admin/s/{sid}/poster", files={"poster": ("bild.jpg", upload.getvalue(), "image/jpeg")})
+    assert r.status_code == 303
+    poster = next(s.poster for s in storage.statements() if s.id == sid)
+    assert poster is not None
+    copies = storage.variants([poster])[poster]
+    assert sorted((v.format, v.width) for v in copies) == [
+        (kind, w) for kind in ("jpg", "webp") for w in (320, 640, 960)
+    ]
+    card = parse(editor.client.get("/").text).by_id(f"m-{SHOWN[1].vimeo_id}")
+    assert card is not None
+    [source] = card.find_all("source")
+    assert {u.removeprefix("/thumbs/") for u, _ in srcset(source.attrs["srcset"])} == {
+        v.name for v in copies if v.format == "webp"
+    }
+    # A speaker withdraws the statement: the poster and every copy are gone at once.
+    assert editor.post(f"/admin/s/{sid}/delete", {"confirm": "1"}).status_code == 303
+    assert not [name for name in [poster, *(v.name for v in copies)] if images.exists(name)]
+    assert storage.variants([poster]) == {}
