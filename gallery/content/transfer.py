@@ -15,7 +15,7 @@ from .editing import EDITABLE
 from .importcheck import FORMAT, VERSION, parse
 from .logos import check_stored as check_logo
 from .posters import check_stored
-from .variants import ensure_variants, store_variants
+from .variants import ensure_variants
 
 VIDEO_FIELDS = (
     "title",
@@ -105,7 +105,7 @@ def import_text(text: str, storage: Storage, thumbnails: ImageStore, actor: str)
         if g.get("logo") is not None and g["logo"] not in posters:
             logo = check_logo(base64.b64decode(g["logo"]))
             posters[g["logo"]] = name = thumbnails.save(logo)
-            store_variants(storage, thumbnails, name, logo.data, logo=True)
+            ensure_variants(storage, thumbnails, name, logo=True)
         for s in g["statements"]:
             if s["poster"] is not None and s["poster"] not in posters:
                 image = check_stored(base64.b64decode(s["poster"]))

@@ -97,15 +97,22 @@ def store_variants(
     return variants
 
 
-def ensure_variants(storage: Storage, store: ImageStore, source: str) -> tuple[Variant, ...]:
-    """The copies of ``source``, made now if they are not all there (stored before, or files lost)."""
+def ensure_variants(
+    storage: Storage, store: ImageStore, source: str, *, logo: bool | None = None
+) -> tuple[Variant, ...]:
+    """The copies of ``source``, made now if they are not all there (stored before, or files lost).
+
+    ``logo``: whether it is a gallery's logo; None: as the galleries say.
+    """
     known = storage.variants([source]).get(source, ())
     if known and all(store.exists(v.name) for v in known):
         return known
     data = store.head(source, MAX_UPLOAD_BYTES + 1)  # not through memory: no visitor asked for it
     if data is None:
         return ()
-    return store_variants(storage, store, source, data, logo=source in storage.logo_names())
+    if logo is None:
+        logo = source in storage.logo_names()
+    return store_variants(storage, store, source, data, logo=logo)
 
 
 def backfill(
