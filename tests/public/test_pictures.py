@@ -126,17 +126,11 @@ def test_the_640_webp_of_a_photo_like_thumbnail_is_at_most_35_kb(populated: Test
 
 
 @both_engines
-def test_serving_pages_and_pictures_makes_and_stores_nothing(
-    populated: TestClient, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_serving_pages_and_pictures_makes_and_stores_nothing(populated: TestClient) -> None:
     storage, images = services_of(populated)
+    # Every image in the store, and the database's change counter: any copy made and stored (file,
+    # row or record) would change one of them.
     names, version = images.names(), storage.data_version()
-
-    def refuse(*args: object) -> str:
-        raise AssertionError("an image was stored while pages were served")
-
-    monkeypatch.setattr(images, "save", refuse)
-    monkeypatch.setattr("gallery.content.variants.derive", refuse)
     urls = set()
     for path in ["/", "/?lang=en", *(f"/g/videos/v/{v.vimeo_id}" for v in SHOWN)]:
         doc = parse(populated.get(path).text)
