@@ -148,6 +148,17 @@ class Image:
     extension: str
 
 
+@dataclass(frozen=True, slots=True)
+class Variant:
+    """A smaller copy of a stored picture, made when the picture was stored; an image of its own."""
+
+    source: str  # the stored picture's name
+    format: str  # "webp" or "jpg"
+    width: int
+    height: int
+    name: str  # its own content-hash name in the image store
+
+
 def sniff_image(data: bytes) -> tuple[str, str] | None:
     """(media type, extension) judged by the bytes alone, or None if not a known image."""
     if data.startswith(b"\xff\xd8\xff"):

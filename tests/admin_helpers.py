@@ -173,6 +173,17 @@ def field_error(doc: Element, name: str) -> str:
     return error.text
 
 
+def stored_pictures(settings: Settings) -> set[str]:
+    """The names of the stored pictures themselves, without the smaller copies made of them."""
+    db = Storage.from_settings(settings)
+    try:
+        names = image_store(db, settings).names()
+        copies = {v.name for found in db.variants(names).values() for v in found}
+        return names - copies
+    finally:
+        db.close()
+
+
 def stored_images(settings: Settings) -> set[str]:
     """The names of every stored image (files in the data folder, or rows of the database)."""
     db = Storage.from_settings(settings)

@@ -14,6 +14,7 @@ from ..content.audit import FIELD_LABELS
 from ..content.curate import CurateError
 from ..content.posters import MAX_UPLOAD_BYTES, PosterError, reencode
 from ..content.status import STATUS_LABELS
+from ..content.variants import store_variants, unused_with_variants
 from ..i18n import gettext_noop as N_
 from ..web.checks import body_limit
 from ..web.render import duration
@@ -139,12 +140,14 @@ class Actions:
                 context["errors"] = {"poster": self.a.t(session.lang, exc.message)}
                 return self.a.page(request, "admin/edit.html", session, status=400, **context)
             name = await to_thread.run_sync(self.a.s.thumbnails.save, image)
+            # The smaller copies pages offer, made now: never on a visitor's request.
+            await to_thread.run_sync(store_variants, self.a.s.storage, self.a.s.thumbnails, name, image.data)
 
         def work() -> set[str]:
             with self.a.s.storage.transaction() as tx:
                 old = editing.set_poster(tx, s, name, session.editor.name)
-                keep = tx.referenced_thumbnails()
-            return {old} - keep if old else set()
+                keep = tx.images_in_use()
+                return unused_with_variants(tx, {old} if old else set(), keep)
 
         for unused in await to_thread.run_sync(work):
             await to_thread.run_sync(self.a.s.thumbnails.discard, unused)

@@ -110,6 +110,8 @@ def preview(services: Services, s: Statement, gallery: Gallery) -> Markup:
         s=s,
         remembered=False,
         lazy=False,
+        first=True,  # the picture the editor looks at first, as visitors do with a gallery's first card
+        pictures=services.storage.variants([s.poster or s.video.thumbnail or ""]),
         notice_short=services.notice.short_for(lang),
         lang_query="",  # visitors see the gallery in its own language without a ?lang= query
     )

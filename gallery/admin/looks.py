@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from anyio import to_thread
 from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException
@@ -12,6 +14,7 @@ from starlette.routing import BaseRoute, Route
 from ..content.galleries import set_logo
 from ..content.logos import reencode
 from ..content.posters import MAX_UPLOAD_BYTES, PosterError
+from ..content.variants import store_variants, unused_with_variants
 from ..i18n import gettext_noop as N_
 from ..web.checks import body_limit
 from .base import UPLOAD_BODY, UPLOAD_FORM, Admin, Session
@@ -50,6 +53,9 @@ class Looks:
                 values = self.galleries.values_of(gallery)
                 return self.galleries.form_page(request, session, gallery, values, status=400, errors=errors)
             name = await to_thread.run_sync(self.a.s.thumbnails.save, image)
+            await to_thread.run_sync(
+                partial(store_variants, self.a.s.storage, self.a.s.thumbnails, name, image.data, logo=True)
+            )
 
         def work() -> set[str]:
             with self.a.s.storage.transaction() as tx:
@@ -57,8 +63,8 @@ class Looks:
                 if current is None:
                     raise HTTPException(404, N_("Diese Galerie gibt es nicht."))
                 old = set_logo(tx, current, name, session.editor.name)
-                keep = tx.referenced_thumbnails()
-            return {old} - keep if old else set()
+                keep = tx.images_in_use()
+                return unused_with_variants(tx, {old} if old else set(), keep)
 
         for unused in await to_thread.run_sync(work):
             await to_thread.run_sync(self.a.s.thumbnails.discard, unused)

@@ -15,7 +15,7 @@ from anyio import to_thread
 from ..errors import UserError
 from ..i18n import fill
 from ..i18n import gettext_noop as N_
-from ..models import FetchStatus, Gallery, Statement, Video
+from ..models import FetchStatus, Gallery, Image, Statement, Video
 from ..storage.engine import utcnow
 from ..storage.store import Reads, Storage
 from ..storage.thumbnails import ImageStore
@@ -26,6 +26,7 @@ from ..vimeo.links import InvalidVideoLink, VideoRef, parse_video_link
 from . import audit, schedule
 from .purge import purge
 from .schedule import RefreshPolicy
+from .variants import ensure_variants, store_variants
 
 MAX_TEXT = {
     "speaker_name": 200,
@@ -142,7 +143,10 @@ class Curator:
                 except VimeoError as exc:
                     warnings = (exc.message,)
                 else:
-                    video = replace(video, thumbnail=await to_thread.run_sync(self.thumbnails.save, image))
+                    video = replace(video, thumbnail=await self._store(image))
+        elif video.thumbnail:
+            # Their records may have gone with the preview's: made again if so (else only looked up).
+            await to_thread.run_sync(ensure_variants, self.storage, self.thumbnails, video.thumbnail)
 
         def save() -> int:
             with self.storage.transaction() as tx:
@@ -278,8 +282,12 @@ class Curator:
                 notes.append(f"{THUMBNAIL_FAILED} {exc.message}")
                 thumbnail_error = exc
             else:
-                thumbnail = await to_thread.run_sync(self.thumbnails.save, image)
+                thumbnail = await self._store(image)
                 thumbnail_url = oembed.thumbnail_url
+                have_file = False  # its copies are made: nothing to check below
+        if thumbnail is not None and have_file:
+            # Kept from before: made now if it was stored before pictures had smaller copies.
+            await to_thread.run_sync(ensure_variants, self.storage, self.thumbnails, thumbnail)
         if thumbnail is None:
             warnings.append(NO_THUMBNAIL)
         now = utcnow()
@@ -304,6 +312,12 @@ class Curator:
             good_at=now,
         )
         return video, tuple(warnings), thumbnail_error
+
+    async def _store(self, image: Image) -> str:
+        """Store a thumbnail with its smaller copies (made here, once: never on a visitor's request)."""
+        name = await to_thread.run_sync(self.thumbnails.save, image)
+        await to_thread.run_sync(store_variants, self.storage, self.thumbnails, name, image.data)
+        return name
 
     def _gallery(self, slug: str | None) -> Gallery:
         if slug is None:
@@ -341,5 +355,5 @@ class Curator:
             schedule.record(
                 tx, self.policy, video.vimeo_id, video.fetch_status, time.time(), error, thumbnail_failed
             )
-            keep = tx.referenced_thumbnails()
+            keep = tx.images_in_use()
         self.thumbnails.prune(keep)

@@ -71,7 +71,7 @@ def reencode(data: bytes) -> StoredImage:
             raise PosterError(N_("Das Bild ist zu klein (mindestens 320 × 180 Pixel)."))
         source.seek(0)  # the first frame of an animation
         image = ImageOps.exif_transpose(source)  # honour the camera's rotation, then drop it
-        image = _flatten(image)
+        image = flatten(image)
         image.thumbnail((LONGEST_SIDE, LONGEST_SIDE), Image.Resampling.LANCZOS)
         image.info = {}  # JPEG would carry over a comment or profile from here
         out = io.BytesIO()
@@ -79,7 +79,7 @@ def reencode(data: bytes) -> StoredImage:
     return StoredImage(out.getvalue(), "image/jpeg", "jpg")
 
 
-def _flatten(image: PillowImage) -> PillowImage:
+def flatten(image: PillowImage) -> PillowImage:
     """RGB on white: JPEG has no transparency, and a black background would hide dark logos."""
     from PIL import Image  # Pillow, like reencode(): only when an image is checked
 

@@ -8,6 +8,7 @@ from ..models import Statement
 from ..storage.store import Reads, Storage
 from ..storage.thumbnails import ImageStore
 from . import audit
+from .variants import unused_with_variants
 
 
 def purge(
@@ -20,7 +21,7 @@ def purge(
 
     A speaker who withdraws a statement must find its texts gone, not merely unlinked: deleted
     cells are zeroed, and once committed the file is rebuilt and the write-ahead log emptied
-    (:meth:`Storage.erase`). Images go at once when no other row uses them.
+    (:meth:`Storage.erase`). Images, with their smaller copies, go at once when no other row uses them.
     """
     with storage.transaction() as tx:
         tx.delete_for_good()
@@ -33,8 +34,9 @@ def purge(
                 audit.record(tx, actor, "statement.delete", gallery_slug=s.gallery_slug, vimeo_id=s.vimeo_id)
             images.update(name for name in (s.poster, s.video.thumbnail) if name)
         tx.delete_orphan_videos()
-        keep = tx.referenced_thumbnails()
-    for name in images - keep:
+        keep = tx.images_in_use()
+        unused = unused_with_variants(tx, images, keep)
+    for name in sorted(unused):
         thumbnails.discard(name)
     thumbnails.prune(keep)
     return gone

@@ -1,8 +1,9 @@
 """Background refresh of Vimeo metadata: a task in the app's lifespan, never on a visitor's request.
 
-Every ``tick`` it looks (read-only) for due work: videos whose next check has come, and videos
-whose stored thumbnail file has gone missing. Only then does it take the refresh lease in the
-database, so one process refreshes at a time however many run, and refreshes at most
+Every ``tick`` it looks (read-only) for due work: videos whose next check has come, videos
+whose stored thumbnail file has gone missing, and pictures stored before smaller copies of them
+were made (a few per pass: :mod:`gallery.content.variants`). Only then does it take the refresh
+lease in the database, so one process refreshes at a time however many run, and refreshes at most
 ``concurrency`` videos at once. Trouble with Vimeo itself (5xx, 429, captcha, timeouts) ends the
 pass and pauses every refresher (see :mod:`gallery.content.schedule`).
 
@@ -26,7 +27,7 @@ from dataclasses import dataclass
 from anyio import to_thread
 
 from ..storage.engine import DatabaseUnavailable
-from . import schedule
+from . import schedule, variants
 from .curate import CurateError, Curator
 
 log = logging.getLogger("gallery.refresher")
@@ -39,6 +40,7 @@ class PassReport:
     refreshed: tuple[int, ...] = ()
     failed: tuple[int, ...] = ()
     skipped: str = ""
+    derived: tuple[str, ...] = ()  # pictures stored before smaller copies were made, given theirs now
 
 
 class Refresher:
@@ -52,6 +54,8 @@ class Refresher:
         self.holder = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
         self._task: asyncio.Task[None] | None = None
         self._lease_until = 0.0
+        # Pictures this process found it cannot make copies of (missing or unreadable): not retried.
+        self._unreadable: set[str] = set()
 
     def start(self) -> None:
         """Start in the background and return at once: start-up never waits for Vimeo."""
@@ -83,12 +87,18 @@ class Refresher:
         """Refresh what is due now, if this process may; never raises for Vimeo's sake."""
         now = time.time()
         due, paused = await to_thread.run_sync(self._due, now)
-        if not due:
-            return PassReport(skipped="nothing due")
-        if paused:
-            return PassReport(skipped="paused")
+        lacking = await to_thread.run_sync(self._lacking)
+        if not lacking:
+            if not due:
+                return PassReport(skipped="nothing due")
+            if paused:
+                return PassReport(skipped="paused")
         if not await to_thread.run_sync(self._take_lease, time.time()):
             return PassReport(skipped="lease held elsewhere")
+        # Needs no Vimeo, so not held up by a pause: only the pictures already stored.
+        derived = tuple(await to_thread.run_sync(self._derive)) if lacking else ()
+        if not due or paused:
+            return PassReport(derived=derived, skipped="nothing due" if not due else "paused")
         refreshed: list[int] = []
         failed: list[int] = []
         queue = list(due)
@@ -117,7 +127,7 @@ class Refresher:
         await asyncio.gather(*(worker() for _ in range(workers)))
         if failed:
             log.warning("background refresh: %d ok, %d failed", len(refreshed), len(failed))
-        return PassReport(tuple(refreshed), tuple(failed))
+        return PassReport(tuple(refreshed), tuple(failed), derived=derived)
 
     # --- database work (in a worker thread) ----------------------------------------------
 
@@ -140,6 +150,14 @@ class Refresher:
                 tx.bring_forward(missing, now)
         due = [e.vimeo_id for e in entries if e.next_check <= now or e.vimeo_id in missing]
         return due, paused
+
+    def _lacking(self) -> bool:
+        """Whether some picture in use has no smaller copies yet (and was not found unreadable)."""
+        found = self.storage.pictures_without_variants(len(self._unreadable) + 1)
+        return any(name not in self._unreadable for name in found)
+
+    def _derive(self) -> list[str]:
+        return variants.backfill(self.storage, self.thumbnails, self._unreadable)
 
     def _take_lease(self, now: float) -> bool:
         """Take or renew the lease; renewed only when half used up (each write drops page caches).

@@ -15,6 +15,7 @@ from .editing import EDITABLE
 from .importcheck import FORMAT, VERSION, parse
 from .logos import check_stored as check_logo
 from .posters import check_stored
+from .variants import ensure_variants
 
 VIDEO_FIELDS = (
     "title",
@@ -102,11 +103,15 @@ def import_text(text: str, storage: Storage, thumbnails: ImageStore, actor: str)
     posters: dict[str, str] = {}
     for g in data["galleries"]:
         if g.get("logo") is not None and g["logo"] not in posters:
-            posters[g["logo"]] = thumbnails.save(check_logo(base64.b64decode(g["logo"])))
+            logo = check_logo(base64.b64decode(g["logo"]))
+            posters[g["logo"]] = name = thumbnails.save(logo)
+            ensure_variants(storage, thumbnails, name, logo=True)
         for s in g["statements"]:
             if s["poster"] is not None and s["poster"] not in posters:
                 image = check_stored(base64.b64decode(s["poster"]))
-                posters[s["poster"]] = thumbnails.save(image)
+                posters[s["poster"]] = name = thumbnails.save(image)
+                # The copies are made here, not carried in the file: they follow from the poster.
+                ensure_variants(storage, thumbnails, name)
     summary = ImportSummary()
     with storage.transaction() as tx:
         for g in data["galleries"]:

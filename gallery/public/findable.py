@@ -7,6 +7,7 @@ Everything here points to our own origin, except the player address in a video's
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -14,7 +15,7 @@ from starlette.requests import Request
 
 from ..i18n import DEFAULT_LANGUAGE, LANG_PARAM, LANGUAGES, known_language, translations
 from ..i18n import gettext_noop as N_
-from ..models import Gallery, Statement, image_size
+from ..models import Gallery, Statement, Variant, image_size
 from ..storage.thumbnails import ImageStore
 from ..web.checks import own_origin
 from ..web.render import iso_duration
@@ -23,6 +24,8 @@ from .visit import add_query
 if TYPE_CHECKING:  # handed in when the app is built: named here for annotations only
     from ..services import Services
 
+# The smaller copies of each picture (:meth:`~gallery.storage.store.Reads.variants`).
+Pictures = Mapping[str, tuple[Variant, ...]]
 DESCRIPTION_LENGTH = 300
 # Enough for any header before a JPEG's size (camera data included); thumbnails are smaller still.
 HEADER_BYTES = 256 * 1024
@@ -151,22 +154,33 @@ class Findability:
     def alternates(self, base: str, path: str, gallery: Gallery) -> tuple[tuple[str, str], ...]:
         return tuple((code, base + in_language(path, code, gallery)) for code in LANGUAGES)
 
-    def image(self, base: str, s: Statement, lang: str) -> ShareImage | None:
-        """The picture the cards show, if it is a stored image whose size we can read."""
+    def image(
+        self, base: str, s: Statement, lang: str, pictures: Pictures | None = None
+    ) -> ShareImage | None:
+        """The picture the cards show: its widest JPEG copy (every link preview reads JPEG), else
+        the stored picture itself if its size can be read."""
         name = s.poster or s.video.thumbnail
-        size = stored_image_size(self.s.thumbnails, name) if name else None
+        jpegs = [v for v in (pictures or {}).get(name or "", ()) if v.format == "jpg"]
+        widest = max(jpegs, key=lambda v: v.width) if jpegs else None
+        size: tuple[int, int] | None = None
+        if widest is not None and self.s.thumbnails.exists(widest.name):
+            name, size = widest.name, (widest.width, widest.height)
+        else:
+            size = stored_image_size(self.s.thumbnails, name) if name else None
         if name is None or size is None:
             return None  # the placeholder is an SVG, which link previews do not show
         title = self.s.renderer.title_of(s, lang)
         alt = s.alt_text or f"{translations(lang).gettext(STILL_OF)} {title}"
         return ShareImage(base + self.s.renderer.url("thumbnail", name=name), *size, alt=alt)
 
-    def statement(self, base: str, gallery: Gallery, s: Statement, lang: str) -> Findable:
+    def statement(
+        self, base: str, gallery: Gallery, s: Statement, lang: str, pictures: Pictures | None = None
+    ) -> Findable:
         path = self.statement_path(s)
         canonical = base + in_language(path, lang, gallery)
         title = self.s.renderer.title_of(s, lang)
         description = describe(s, gallery, lang)
-        image = self.image(base, s, lang)
+        image = self.image(base, s, lang, pictures)
         data: dict[str, Any] = {
             "@context": "https://schema.org",
             "@type": "VideoObject",
@@ -198,7 +212,9 @@ class Findability:
             data=data,
         )
 
-    def gallery(self, base: str, gallery: Gallery, shown: list[Statement], lang: str) -> Findable:
+    def gallery(
+        self, base: str, gallery: Gallery, shown: list[Statement], lang: str, pictures: Pictures | None = None
+    ) -> Findable:
         """The gallery as a list of its visible statements, in the order visitors see them."""
         path = self.gallery_path(gallery)
         canonical = base + in_language(path, lang, gallery)
@@ -227,6 +243,6 @@ class Findability:
             description=description,
             site_name=gallery.title,
             og_type="website",
-            image=next((found for s in shown if (found := self.image(base, s, lang))), None),
+            image=next((found for s in shown if (found := self.image(base, s, lang, pictures))), None),
             data=data,
         )

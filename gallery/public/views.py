@@ -107,6 +107,8 @@ class PublicViews:
             if gallery is None:
                 raise HTTPException(404, NOT_FOUND_GALLERY)
             statements = reads.statements(gallery.id, visible_only=True)
+            names = [s.poster or s.video.thumbnail or "" for s in statements]
+            pictures = reads.variants([*names, gallery.logo or ""])
         lang = visit.language(gallery.lang)
         ancestors = self.gallery_ancestors(gallery)
         path = "/" if slug is None else self.s.renderer.url("gallery", slug=slug)
@@ -117,7 +119,8 @@ class PublicViews:
             statements=statements,
             target=target,
             note_in_card=target is not None and visit.note is not None,
-            findable=self.findability.gallery(base, gallery, statements, lang),
+            pictures=pictures,
+            findable=self.findability.gallery(base, gallery, statements, lang, pictures),
             **self.context(visit, lang, path, ancestors),
         )
         return html, ancestors
@@ -161,16 +164,19 @@ class PublicViews:
         with self.s.storage.read() as reads:
             gallery, statement = self._find_statement(reads, slug, vimeo_id)
             shown = reads.statements(gallery.id, visible_only=True)
+            names = [statement.poster or statement.video.thumbnail or "", gallery.logo or ""]
+            pictures = reads.variants(names)
         lang = visit.language(gallery.lang)
         ancestors = self.gallery_ancestors(gallery)
         path = self.s.renderer.url("statement", slug=slug, vimeo_id=vimeo_id)
         here = next(i for i, s in enumerate(shown) if s.vimeo_id == vimeo_id)
-        findable = self.findability.statement(base, gallery, statement, lang)
+        findable = self.findability.statement(base, gallery, statement, lang, pictures)
         html = self.s.renderer.render(
             "gallery/statement.html",
             lang,
             gallery=gallery,
             s=statement,
+            pictures=pictures,
             player=clicked or visit.remembered,
             autoplay=clicked,
             previous=shown[here - 1] if here > 0 else None,

@@ -23,6 +23,7 @@ TABLES = (
     "audit_log",
     "refresh_schedule",
     "refresh_state",
+    "image_variants",
 )
 # Not copied: the engines' own bookkeeping; images (they move through the image stores, being
 # files with SQLite); sign-in counts (short-lived, and keyed with the secret key).

@@ -113,11 +113,15 @@ class StatementReads(Queries):
         return [video_of(r) for r in self._rows("SELECT * FROM videos ORDER BY vimeo_id")]
 
     def referenced_thumbnails(self) -> set[str]:
-        """Every stored image some row still uses: Vimeo thumbnails, editors' posters, logos."""
-        rows = self._rows(
+        """Every stored image some row still uses: Vimeo thumbnails, editors' posters, logos, and the
+        copies made of them."""
+        pictures = (
             "SELECT thumbnail FROM videos WHERE thumbnail IS NOT NULL"
             " UNION SELECT poster FROM statements WHERE poster IS NOT NULL"
             " UNION SELECT logo FROM galleries WHERE logo IS NOT NULL"
+        )
+        rows = self._rows(
+            f"{pictures} UNION SELECT name FROM image_variants WHERE source IN ({pictures})"  # noqa: S608
         )
         return {r[0] for r in rows}
 

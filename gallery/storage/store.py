@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from ..i18n import gettext_noop as N_
@@ -27,6 +28,7 @@ from .signins import SignInReads, SignInWrites
 from .sqlite import SQLiteEngine
 from .statements import StatementReads, StatementWrites
 from .tables import TableReads, TableWrites
+from .variants import VariantReads, VariantWrites
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,7 +40,15 @@ class BackupInfo:
 
 
 class Reads(
-    GalleryReads, StatementReads, AccountReads, AuditReads, ScheduleReads, ImageReads, SignInReads, TableReads
+    GalleryReads,
+    StatementReads,
+    AccountReads,
+    AuditReads,
+    ScheduleReads,
+    ImageReads,
+    VariantReads,
+    SignInReads,
+    TableReads,
 ):
     """Every question the data answers, grouped by what it serves."""
 
@@ -52,6 +62,7 @@ class Writes(
     AuditWrites,
     ScheduleWrites,
     ImageWrites,
+    VariantWrites,
     SignInWrites,
     TableWrites,
 ):
@@ -91,6 +102,13 @@ class Transaction(Writes, Reader):
     def after_copy(self, table: str) -> None:
         """Rows came in with their own ids: the next new id follows the largest."""
         self._engine.after_copy(self._conn, table)
+
+    def images_in_use(self, grace: float = 60.0) -> set[str]:
+        """Every stored image some row uses (:meth:`referenced_thumbnails`), once the records of
+        variants no picture in use needs are dropped (those older than ``grace`` seconds)."""
+        before = (datetime.now(UTC) - timedelta(seconds=grace)).replace(microsecond=0).isoformat()
+        self.forget_unused_variants(before)
+        return self.referenced_thumbnails()
 
     def delete_for_good(self) -> None:
         """Rows deleted from here on are overwritten, not only unlinked; freed pages are erased on commit."""

@@ -101,6 +101,8 @@ class StandIn:
     control: bool = False  # serve the control endpoint (loopback clients only)
     counts: collections.Counter[str] = field(default_factory=collections.Counter)
     keep_requests: bool = True  # a long-running stand-in may only count, not keep every request
+    # Pictures by file name, served instead of standin_media/'s (tests and bench/ give photo-like ones).
+    media: dict[str, bytes] = field(default_factory=dict)
 
     def add(self, video: FakeVideo) -> FakeVideo:
         self.videos[video.vimeo_id] = video
@@ -239,7 +241,9 @@ class StandIn:
             return Response(status_code=302, headers={"location": self.redirect_to})
         for video in self.videos.values():
             if picture in {video.picture_id, video.picture_id + "-new"}:
-                data = (resources.files("gallery.vimeo") / "standin_media" / video.picture).read_bytes()
+                data = self.media.get(video.picture) or (
+                    resources.files("gallery.vimeo") / "standin_media" / video.picture
+                ).read_bytes()
                 kind = {"jpg": "jpeg", "webp": "webp", "png": "png"}[video.picture.rsplit(".", 1)[1]]
                 return Response(
                     data, media_type=f"image/{kind}", headers={"cache-control": "max-age=2592000"}

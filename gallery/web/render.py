@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, pass_context, select_autoescape
@@ -13,9 +14,30 @@ from markupsafe import Markup, escape
 
 from ..content.colours import AccentStyle
 from ..i18n import LANG_PARAM, LANGUAGE_NAMES, LANGUAGES, format_date, translations
-from ..models import Statement
+from ..models import Statement, Variant
 from ..settings import Settings
 from .paths import TEMPLATES_DIR
+
+# What the ``sizes`` of a picture say: the width it is shown at, following gallery.css. Cards: one
+# column below 43.5rem (body padding 1rem each side), two up to 65rem, three beyond, with gaps of
+# 1.5rem, and main at most 72rem wide. The statement page's picture: the whole width below 60rem,
+# then three fifths of main less the 3rem gap. tests/browser/test_images.py holds them to the layout.
+CARD_SIZES = (
+    "(min-width: 74rem) 23rem, (min-width: 65rem) calc(33.33vw - 1.67rem), "
+    "(min-width: 43.5rem) calc(50vw - 1.75rem), calc(100vw - 2rem)"
+)
+STAGE_SIZES = "(min-width: 74rem) 41.4rem, (min-width: 60rem) calc(60vw - 3rem), calc(100vw - 2rem)"
+FALLBACK_WIDTH = 640  # the JPEG copy in ``src``, for browsers that read no srcset
+
+
+@dataclass(frozen=True, slots=True)
+class Picture:
+    """A statement's picture as a page offers it: srcsets of its smaller copies, and one ``src``."""
+
+    src: str  # a JPEG copy, or the stored picture (copies not made yet), or the placeholder
+    webp: str = ""  # srcset of the WebP copies; "" without copies
+    jpeg: str = ""  # srcset of the JPEG copies
+
 
 RATIOS = {"16x9": 16 / 9, "4x3": 4 / 3, "1x1": 1.0, "4x5": 4 / 5, "9x16": 9 / 16, "21x9": 21 / 9}
 PLACEHOLDER = "placeholder.svg"
@@ -116,6 +138,9 @@ class Renderer:
             static=self.static_url,
             thumb_url=self.thumb_url,
             thumb_size=self.thumb_size,
+            picture=self.picture,
+            card_sizes=CARD_SIZES,
+            stage_sizes=STAGE_SIZES,
             player_src=self.player_src,
             title_of=lambda s: self.title_of(s, lang),
             ratio_class=ratio_class,
@@ -151,6 +176,21 @@ class Renderer:
         if s.video.thumbnail:
             return self.url("thumbnail", name=s.video.thumbnail)
         return self.static_url(PLACEHOLDER)
+
+    def picture(self, s: Statement, variants: Mapping[str, tuple[Variant, ...]]) -> Picture:
+        """The statement's picture with the smaller copies ``variants`` (by picture) names, if any."""
+        name = s.poster or s.video.thumbnail
+        copies = variants.get(name, ()) if name else ()
+        jpegs = [v for v in copies if v.format == "jpg"]
+        if not jpegs:
+            return Picture(self.thumb_url(s))
+
+        def srcset(kind: str) -> str:
+            found = sorted((v for v in copies if v.format == kind), key=lambda v: v.width)
+            return ", ".join(f"{self.url('thumbnail', name=v.name)} {v.width}w" for v in found)
+
+        fallback = min(jpegs, key=lambda v: (v.width < FALLBACK_WIDTH, abs(v.width - FALLBACK_WIDTH)))
+        return Picture(self.url("thumbnail", name=fallback.name), srcset("webp"), srcset("jpg"))
 
     def thumb_size(self, s: Statement) -> tuple[int, int]:
         w, h = s.aspect_ratio

@@ -14,6 +14,7 @@ from PIL import Image
 
 from gallery.cli.demo.samples import sample_videos
 from gallery.settings import Settings
+from gallery.storage.store import Storage
 from gallery.vimeo.standin import FakeVideo, StandIn
 from tests.admin_helpers import (
     AdminActions,
@@ -22,11 +23,22 @@ from tests.admin_helpers import (
     snapshot,
     statement_id,
     stored_images,
+    stored_pictures,
 )
 from tests.htmlparse import Element, parse
 from tests.sqlfile import PlainSQLite
 
 SAMPLES = [video for video, _ in sample_videos()]
+
+
+def statement_poster(settings: Settings, sid: int) -> str:
+    db = Storage.from_settings(settings)
+    try:
+        poster = next(s.poster for s in db.statements() if s.id == sid)
+    finally:
+        db.close()
+    assert poster is not None
+    return poster
 FIRST, SECOND = SAMPLES[0], SAMPLES[1]
 UNLISTED = next(v for v in SAMPLES if v.unlisted_hash)
 RESTRICTED = next(v for v in SAMPLES if v.restricted)
@@ -401,15 +413,17 @@ def test_poster_upload_is_reencoded_without_metadata(
         for c in parse(editor.client.get("/").text).with_class("card")
         if str(RESTRICTED.vimeo_id) in c.attrs["id"]
     )
-    src = card.find("img").attrs["src"]
-    assert src.startswith("/thumbs/") and src.endswith(".jpg")
-    served = editor.client.get(src)
-    assert served.status_code == 200 and served.headers["content-type"] == "image/jpeg"
-    assert b"GeheimeKamera" not in served.content and b"Mustermann" not in served.content
-    assert b"interner Kommentar" not in served.content
-    with Image.open(io.BytesIO(served.content)) as image:
-        assert image.format == "JPEG" and max(image.size) == 1920
-        assert not image.getexif()
+    shown = card.find("img").attrs["src"]  # its 640 px copy; the poster itself is below
+    poster = statement_poster(curated_settings, sid)
+    for src in (shown, f"/thumbs/{poster}"):
+        assert src.startswith("/thumbs/") and src.endswith(".jpg")
+        served = editor.client.get(src)
+        assert served.status_code == 200 and served.headers["content-type"] == "image/jpeg"
+        assert b"GeheimeKamera" not in served.content and b"Mustermann" not in served.content
+        assert b"interner Kommentar" not in served.content
+        with Image.open(io.BytesIO(served.content)) as image:
+            assert image.format == "JPEG" and max(image.size) == (640 if src == shown else 1920)
+            assert not image.getexif()
     hints_now = hints(editor.page(f"/admin/s/{sid}"))
     assert "Kein Vorschaubild" not in hints_now
 
@@ -450,9 +464,9 @@ def test_a_poster_name_with_a_newline_after_it_is_no_poster(
     editor: AdminActions, curated_settings: Settings
 ) -> None:
     sid = statement_id(curated_settings, RESTRICTED.vimeo_id)
-    before = stored_images(curated_settings)
+    before = stored_pictures(curated_settings)
     editor.post(f"/admin/s/{sid}/poster", files={"poster": ("p.jpg", jpeg_with_metadata(), "image/jpeg")})
-    (poster,) = stored_images(curated_settings) - before
+    (poster,) = stored_pictures(curated_settings) - before
     assert editor.client.get(f"/thumbs/{poster}").headers["content-type"] == "image/jpeg"
     r = editor.client.get(f"/thumbs/{poster}%0A")
     assert r.status_code == 404 and "Dieses Vorschaubild gibt es nicht." in r.text
@@ -462,13 +476,13 @@ def test_replacing_or_removing_a_poster_deletes_the_old_file(
     editor: AdminActions, curated_settings: Settings
 ) -> None:
     sid = statement_id(curated_settings, FIRST.vimeo_id)
-    before = stored_images(curated_settings)
+    before, pictures = stored_images(curated_settings), stored_pictures(curated_settings)
     editor.post(f"/admin/s/{sid}/poster", files={"poster": ("a.jpg", jpeg_with_metadata(), "image/jpeg")})
-    (first,) = stored_images(curated_settings) - before
+    (first,) = stored_pictures(curated_settings) - pictures
     editor.post(
         f"/admin/s/{sid}/poster", files={"poster": ("b.jpg", jpeg_with_metadata((1600, 900)), "image/jpeg")}
     )
-    (second,) = stored_images(curated_settings) - before
+    (second,) = stored_pictures(curated_settings) - pictures
     assert first != second
     r = editor.post(f"/admin/s/{sid}/poster", {"remove": "1"})
     assert r.headers["location"] == f"/admin/s/{sid}?done=poster-removed"

@@ -29,6 +29,7 @@ from starlette.testclient import TestClient
 from gallery.app import create_app
 from gallery.cli.demo.samples import sample_videos
 from gallery.settings import Secret, Settings
+from gallery.storage.store import Storage
 from gallery.vimeo.standin import OEMBED_PATH, PLAYER_PATH, FakeVideo, StandIn
 from tests.conftest import TEST_HOST
 
@@ -162,8 +163,20 @@ class Operator:
 
     @property
     def thumbnails(self) -> set[str]:
+        """The stored pictures' files; the smaller copies recorded for them are left out (but must
+        be there), so a copy left behind by a deleted picture counts here too."""
         folder = self.data_dir / "thumbnails"
-        return {p.name for p in folder.iterdir()} if folder.is_dir() else set()
+        files = {p.name for p in folder.iterdir()} if folder.is_dir() else set()
+        database = self.data_dir / "gallery.sqlite3"
+        if not database.exists():
+            return files
+        storage = Storage.sqlite(database)
+        try:
+            copies = {v.name for found in storage.variants(files).values() for v in found}
+        finally:
+            storage.close()
+        assert copies <= files, "a recorded copy is missing"
+        return files - copies
 
     def settings(self) -> Settings:
         return Settings(

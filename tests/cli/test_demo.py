@@ -91,7 +91,9 @@ def test_demo_serves_sample_gallery_offline(tmp_path: Path) -> None:
         thumbs = [src for src in page.images if src.startswith("/thumbs/")]
         # Five samples bring a picture, the restricted one shows the placeholder; and the demo
         # town's logo in the header, with its colour as a stylesheet from the gallery itself.
-        assert len(thumbs) == SAMPLE_COUNT - 1 + 1
+        # Each picture (640 wide) as a 640 JPEG in src, and its copies 320 and 640 wide in
+        # srcset, WebP and JPEG; the logo, and its WebP copy.
+        assert len(thumbs) == (SAMPLE_COUNT - 1) * (1 + 2 * 2) + 2
         assert f'alt="{DEMO_LOGO_ALT}"' in response.text
         assert '<link rel="stylesheet" href="/g/videos/style.css?v=' in response.text
         with httpx.Client(trust_env=False, timeout=10.0) as client:

@@ -160,7 +160,13 @@ async def test_same_image_is_stored_once(
         a = await curator.add("900000001")
         b = await curator.add("43")
     assert a.video.thumbnail == b.video.thumbnail
-    assert stored_images(curated_settings) == {a.video.thumbnail}
+    db = Storage.from_settings(curated_settings)
+    try:
+        copies = db.variants([a.video.thumbnail])[a.video.thumbnail]
+    finally:
+        db.close()
+    assert len(copies) == 4  # 320 and 640 wide (the picture is 640 wide), WebP and JPEG
+    assert stored_images(curated_settings) == {a.video.thumbnail, *(v.name for v in copies)}
 
 
 async def test_refresh_picks_up_changes(curator_factory: Factory, standin: StandIn) -> None:

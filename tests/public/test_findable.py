@@ -150,12 +150,15 @@ def test_the_shared_picture_is_ours_and_its_size_is_true(populated: TestClient) 
             assert s.video.thumbnail is None and "thumbnailUrl" not in data and "og:image" not in tags
             assert tags["twitter:card"] == "summary"
             continue
-        image_url = f"{ORIGIN}/thumbs/{s.video.thumbnail}"
+        # The widest JPEG copy of the thumbnail: every link preview reads JPEG.
+        copies = storage_of(populated).variants([s.video.thumbnail]).get(s.video.thumbnail, ())
+        widest = max((v for v in copies if v.format == "jpg"), key=lambda v: v.width)
+        image_url = f"{ORIGIN}/thumbs/{widest.name}"
         assert data["thumbnailUrl"] == [image_url]
         assert tags["og:image"] == tags["twitter:image"] == image_url
         assert tags["twitter:card"] == "summary_large_image"
         r = populated.get(image_url)
-        assert r.status_code == 200 and r.headers["content-type"].startswith("image/")
+        assert r.status_code == 200 and r.headers["content-type"] == "image/jpeg"
         with Image.open(io.BytesIO(r.content)) as picture:
             assert (int(tags["og:image:width"]), int(tags["og:image:height"])) == picture.size
         assert tags["og:image:alt"] == tags["twitter:image:alt"] == s.alt_text
@@ -182,9 +185,11 @@ def storage_poster(client: TestClient, data: bytes) -> str:
 def test_without_a_stored_picture_no_image_is_named(populated: TestClient) -> None:
     s = stored(populated, FIRST.vimeo_id)
     assert s.poster is None and s.video.thumbnail
-    # the picture file is lost (a broken disk): the cards show the placeholder, an SVG that link
+    # the picture's files are lost (a broken disk): the cards show the placeholder, an SVG that link
     # previews cannot show, so no picture is named at all
-    populated.app.services.thumbnails.discard(s.video.thumbnail)  # type: ignore[attr-defined]
+    copies = storage_of(populated).variants([s.video.thumbnail])[s.video.thumbnail]
+    for name in [s.video.thumbnail, *(v.name for v in copies)]:
+        populated.app.services.thumbnails.discard(name)  # type: ignore[attr-defined]
     change(populated, FIRST.vimeo_id, quote="Neu gerendert.")
     doc = parse(populated.get(f"/g/videos/v/{FIRST.vimeo_id}").text)
     tags, [data] = meta(doc), json_ld(doc)
@@ -305,7 +310,9 @@ def test_the_gallery_lists_its_statements_in_order(populated: TestClient) -> Non
         assert tags["og:url"] == ORIGIN + "/" + query and tags["og:type"] == "website"
         assert tags["og:title"] == data["name"] == doc.find("h1").text
         first = stored(populated, FIRST.vimeo_id)
-        assert tags["og:image"] == f"{ORIGIN}/thumbs/{first.video.thumbnail}"
+        copies = storage_of(populated).variants([first.video.thumbnail])[first.video.thumbnail]
+        widest = max((v for v in copies if v.format == "jpg"), key=lambda v: v.width)
+        assert tags["og:image"] == f"{ORIGIN}/thumbs/{widest.name}"
 
 
 def test_gallery_description_is_its_introduction(populated: TestClient, curated_settings: Settings) -> None:

@@ -17,6 +17,7 @@ import uvicorn
 from ...app import create_app
 from ...content.curate import CurateError, Curator
 from ...content.logos import reencode
+from ...content.variants import store_variants
 from ...i18n import gettext_noop as N_
 from ...private import secure_data_dir
 from ...settings import Settings
@@ -50,8 +51,9 @@ async def seed(settings: Settings) -> None:
     thumbnails = image_store(storage, settings)
     if storage.default_gallery().title == DEFAULT_GALLERY_TITLE:
         # Stored before the transaction: a database image store writes in a transaction of its own.
-        picture = (resources.files("gallery.cli.demo") / "media" / "logo.png").read_bytes()
-        logo = thumbnails.save(reencode(picture))
+        picture = reencode((resources.files("gallery.cli.demo") / "media" / "logo.png").read_bytes())
+        logo = thumbnails.save(picture)
+        store_variants(storage, thumbnails, logo, picture.data, logo=True)
     with storage.transaction() as tx:
         gallery = tx.default_gallery()
         if gallery.title == DEFAULT_GALLERY_TITLE:
