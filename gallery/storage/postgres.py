@@ -97,6 +97,7 @@ class PostgresEngine:
         # The change probe's own connection: asked from the event loop, it must never wait for the pool.
         self._probe: psycopg.Connection[tuple[Any, ...]] | None = None
         self._probe_lock = threading.Lock()
+        self._closed = False  # after close(), a late probe from another thread opens nothing to leak
 
     def __repr__(self) -> str:
         return f"PostgresEngine({self.place!r})"
@@ -281,6 +282,12 @@ class PostgresEngine:
             # then, before the server is taken for gone.
             for fresh in (self._probe is None or self._probe.closed, True):
                 try:
+                    if self._closed:
+                        with psycopg.connect(
+                            self.url, autocommit=True, connect_timeout=SERVING_CONNECT_TIMEOUT
+                        ) as once:
+                            row = once.execute("SELECT version FROM data_changes").fetchone()
+                            return int(row[0]) if row else 0
                     if self._probe is None or self._probe.closed:
                         self._probe = psycopg.connect(
                             self.url, autocommit=True, connect_timeout=SERVING_CONNECT_TIMEOUT
@@ -320,6 +327,7 @@ class PostgresEngine:
 
     def close(self) -> None:
         with self._probe_lock:
+            self._closed = True
             if self._probe is not None:
                 self._probe.close()
                 self._probe = None

@@ -21,7 +21,6 @@ from gallery.storage.store import Storage
 from gallery.storage.thumbnails import image_store, stored_name
 from gallery.vimeo.standin import FakeVideo, StandIn
 from tests.photos import photo, photo_jpeg
-from tests.postgres import both_engines
 
 pytestmark = pytest.mark.anyio
 Factory = Callable[[], AbstractAsyncContextManager[Curator]]
@@ -51,7 +50,6 @@ def stored_name_of(data: bytes, kind: str) -> str:
     return stored_name(StoredImage(data, f"image/{'jpeg' if kind == 'jpg' else kind}", kind))
 
 
-@both_engines
 async def test_a_thumbnail_gets_webp_and_jpeg_copies_when_it_is_stored(
     curator_factory: Factory, standin: StandIn
 ) -> None:
@@ -71,7 +69,6 @@ async def test_a_thumbnail_gets_webp_and_jpeg_copies_when_it_is_stored(
         assert all(len(curator.thumbnails.load(v.name) or b"") < len(original) for v in copies)
 
 
-@both_engines
 async def test_no_copy_is_wider_than_the_picture(curator_factory: Factory) -> None:
     async with curator_factory() as curator:
         outcome = await curator.add("900000001")  # the stand-in's sample picture: 640 wide
@@ -87,7 +84,6 @@ async def test_no_copy_is_wider_than_the_picture(curator_factory: Factory) -> No
     ]
 
 
-@both_engines
 async def test_a_refresh_makes_the_copies_of_a_thumbnail_stored_before(
     curator_factory: Factory,
 ) -> None:
@@ -107,7 +103,6 @@ async def test_a_refresh_makes_the_copies_of_a_thumbnail_stored_before(
         assert all(curator.thumbnails.exists(v.name) for v in made)
 
 
-@both_engines
 async def test_import_makes_the_copies_of_posters_and_logos(
     curator_factory: Factory, settings: Settings
 ) -> None:

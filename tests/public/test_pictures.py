@@ -23,7 +23,6 @@ from tests.admin_helpers import AdminActions, statement_id
 from tests.conftest import STANDIN_URL
 from tests.htmlparse import Element, parse
 from tests.photos import photo, photo_jpeg
-from tests.postgres import both_engines
 
 SAMPLES = [video for video, _ in sample_videos()]
 SHOWN = [v for v in SAMPLES if not v.restricted]  # a restricted video comes without a picture
@@ -71,7 +70,6 @@ def check_served(client: TestClient, url: str, kind: str, width: int) -> None:
     assert again.status_code == 304 and again.content == b""
 
 
-@both_engines
 def test_pages_offer_webp_and_jpeg_copies_that_are_served_as_promised(populated: TestClient) -> None:
     doc = parse(populated.get("/").text)
     found = pictures(doc)
@@ -125,7 +123,6 @@ def test_the_640_webp_of_a_photo_like_thumbnail_is_at_most_35_kb(populated: Test
         assert data is not None and len(data) <= 35_000, (video.vimeo_id, len(data or b""))
 
 
-@both_engines
 def test_serving_pages_and_pictures_makes_and_stores_nothing(populated: TestClient) -> None:
     storage, images = services_of(populated)
     # Every image in the store, and the database's change counter: any copy made and stored (file,
@@ -158,7 +155,6 @@ def strip_copies(storage: Storage, images: ImageStore) -> set[str]:
     return sources
 
 
-@both_engines
 def test_an_installation_from_before_gets_its_copies_in_the_background_not_from_visitors(
     populated: TestClient,
 ) -> None:
@@ -207,7 +203,6 @@ def test_the_background_pass_after_start_makes_the_missing_copies(
 
 
 
-@both_engines
 def test_a_poster_gets_copies_on_upload_and_they_go_with_the_statement(
     editor: AdminActions, curated_settings: Settings
 ) -> None:
