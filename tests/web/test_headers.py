@@ -81,7 +81,10 @@ def test_every_response_carries_the_security_headers(
         assert h.get("clear-site-data") is None
         assert h["cross-origin-resource-policy"] == "same-origin"
         if h.get("content-type", "").startswith("text/html"):
-            assert h["cache-control"] == "private, no-store", name
+            # Visitors' pages may stay in the browser if it asks again each time; nothing else may.
+            revalidated = name in {"gallery", "statement", "privacy"}
+            assert h["cache-control"] == ("private, no-cache" if revalidated else "private, no-store"), name
+            assert ("etag" in h) == revalidated, name
 
 
 def test_frame_ancestors_come_from_settings(settings: Settings) -> None:
