@@ -57,6 +57,8 @@ PAGE_WEIGHT_LIMIT = 20_000  # bytes (1 kB = 1,000 bytes, the stricter reading of
 PAGE_WEIGHT_LEVEL = 6  # gzip level judged: what the service itself uses for pages (render.Page)
 BROWSER_ACCEPT_ENCODING = "gzip, deflate, br"
 NOISY = 0.3  # "rest of the machine" above this share of a core marks a run as disturbed
+PAGE_TARGET = 0.85  # pages for visitors without consent / the bare page
+CONSENT_TARGET = 0.7  # the gallery page with a consent cookie / the bare page
 
 
 class BenchError(Exception):
@@ -451,6 +453,23 @@ def fetch(port: int, path: str, headers: dict[str, str] | None = None) -> Fetche
         conn.close()
 
 
+def consent_cookie(port: int) -> str:
+    """``name=value`` of the consent cookie, got as a visitor gets it: "always" on the gallery."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    try:
+        conn.request("POST", "/consent", body="scope=always&next=%2F", headers={
+            "Content-Type": "application/x-www-form-urlencoded", "Sec-Fetch-Site": "same-origin",
+        })
+        resp = conn.getresponse()
+        resp.read()
+        cookie = resp.getheader("set-cookie") or ""
+    finally:
+        conn.close()
+    if resp.status != 303 or not cookie.startswith("__Host-gallery-consent="):
+        raise BenchError(f"choosing \"always\" answered {resp.status} without the consent cookie")
+    return cookie.split(";", 1)[0]
+
+
 class AssetLinks(HTMLParser):
     """``<link rel=stylesheet href>`` and ``<script src>`` of a page, in order."""
 
@@ -651,15 +670,22 @@ def build_report(
                      f"{ratio:.2f}{cpu_ratio}", f"≥ {target}" if target else "— (info)", verdict])
 
     thumb_kb = f"{len(seeded.thumbnail) / 1000:.1f} kB"
-    ratio_row("Gallery page `/`, 20 statements, gzip", "gallery", "page", 0.5, "bare `/page`")
+    ratio_row("Gallery page `/`, 20 statements, gzip, no consent", "gallery", "page", PAGE_TARGET,
+              "bare `/page`")
+    ratio_row("Statement page `/g/<slug>/v/<id>`, gzip, no consent", "statement", "page", PAGE_TARGET,
+              "bare `/page`")
+    ratio_row("Gallery page `/`, gzip, with a consent cookie", "gallery_consent", "page",
+              CONSENT_TARGET, "bare `/page`")
+    ratio_row("Gallery page `/` revalidated, `If-None-Match` → 304", "gallery304", "page",
+              PAGE_TARGET, "bare `/page`")
+    ratio_row("Gallery page `/` without gzip, no consent", "gallery_identity", "page", PAGE_TARGET,
+              "bare `/page`")
     ratio_row(f"Thumbnail `/thumbs/<name>` ({thumb_kb} JPEG)", "thumb", "bare_thumb", 0.7,
               "bare `/thumb`, memory")
     ratio_row("StaticFiles `/files/<name>` (floor)", "files", "bare_thumb", None,
               "bare `/thumb`, memory")
     ratio_row("Thumbnail revalidation, `If-None-Match` → 304", "thumb304", "bare_thumb", None,
               "bare `/thumb`, memory")
-    ratio_row("Statement page `/g/<slug>/v/<id>`, gzip", "statement", "page", None, "bare `/page`")
-    ratio_row("Gallery page `/` without gzip", "gallery_identity", "page", None, "bare `/page`")
 
     total = sum(w[3] for w in weight)
     if weight:
@@ -744,7 +770,9 @@ def build_report(
         f"gzipped. Thumbnail `<name>` = `{seeded.thumbnail_name}`: {len(seeded.thumbnail):,} B, "
         "640×360 JPEG, "
         f"{seeded.thumbnail_source}. Every load sends `Accept-Encoding: {BROWSER_ACCEPT_ENCODING}`"
-        " (as browsers do) except the \"without gzip\" run; no cookie (pre-consent visitor).\n"
+        " (as browsers do) except the \"without gzip\" run; no cookie (a visitor without consent) "
+        "except the \"with a consent cookie\" run, whose cookie the service issued for "
+        "\"always\" at the start.\n"
     )
     if missed:
         out.append("\n**MISSED:**\n\n" + "\n".join(f"- {m}" for m in missed) + "\n")
@@ -902,20 +930,33 @@ def bench(
     etag = first.headers.get("etag", "")
     statement_path = f"/g/{seeded.gallery_slug}/v/{seeded.vimeo_ids[0]}"
     browser = {"Accept-Encoding": BROWSER_ACCEPT_ENCODING}
+    page_etag = fetch(service.port, "/", browser).headers.get("etag", "")
+    consented = {**browser, "Cookie": consent_cookie(service.port)}
 
     def same_thumbnail(got: Fetched) -> str | None:
         return None if got.body == seeded.thumbnail else "body is not the thumbnail"
 
-    def gzipped_cards(got: Fetched) -> str | None:
+    def cards(got: Fetched, consent: bool) -> str | None:
         if got.headers.get("content-encoding") != "gzip":
             return "not gzipped"
-        cards = gzip.decompress(got.body).count(b'<li class="card"')
-        return None if cards == STATEMENTS else f"{cards} cards instead of {STATEMENTS}"
+        html = gzip.decompress(got.body)
+        found = html.count(b'<li class="card"')
+        if found != STATEMENTS:
+            return f"{found} cards instead of {STATEMENTS}"
+        if (b'class="revoke"' in html) != consent:
+            return "the consent cookie was not recognised" if consent else "a page with consent"
+        return None
+
+    def statement_page(got: Fetched) -> str | None:
+        if got.headers.get("content-encoding") != "gzip":
+            return "not gzipped"
+        html = gzip.decompress(got.body)
+        return "a page with consent" if b'class="revoke"' in html else None
 
     runs = {
         r.key: r
         for r in [
-            Run("gallery", "gallery page", "service", "/", browser, check=gzipped_cards),
+            Run("gallery", "gallery page", "service", "/", browser, check=lambda got: cards(got, False)),
             Run("page", "bare page", "baseline", "/page", browser),
             Run("thumb", "thumbnail", "service", thumb_path, browser, check=same_thumbnail,
                 shown="/thumbs/<name>"),
@@ -926,11 +967,17 @@ def bench(
             Run("thumb304", "thumbnail 304", "service", thumb_path,
                 {**browser, "If-None-Match": etag}, expect=304, note="If-None-Match: its ETag",
                 shown="/thumbs/<name>"),
-            Run("statement", "statement page", "service", statement_path, browser),
+            Run("statement", "statement page", "service", statement_path, browser, check=statement_page),
+            Run("gallery_consent", "gallery page, consent", "service", "/", consented,
+                check=lambda got: cards(got, True), note="a valid consent cookie"),
+            Run("gallery304", "gallery page 304", "service", "/", {**browser, "If-None-Match": page_etag},
+                expect=304, note="If-None-Match: its ETag"),
             Run("gallery_identity", "gallery page, no gzip", "service", "/", {},
                 note="no Accept-Encoding"),
         ]
     }
+    if not page_etag:
+        runs["gallery304"].problem = "the gallery page sent no ETag"
     if not etag:
         runs["thumb304"].problem = f"the thumbnail sent no ETag (status {first.status})"
 

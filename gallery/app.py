@@ -33,7 +33,7 @@ from .public.embed import EmbedScript, EmbedViews
 from .public.notice import load_notice
 from .public.styles import GalleryStyle
 from .public.views import PublicViews
-from .public.visit import read_visit
+from .public.visit import consent_cookie, read_visit
 from .services import Runtime, Services, State
 from .settings import Settings
 from .storage.engine import DatabaseUnavailable
@@ -72,7 +72,7 @@ class GalleryApp(Starlette):
 
     Outermost, before even the asset lane: forwarded headers (from trusted proxies only), then
     the check that the request is addressed to one of our host names. After the asset lane, the
-    page lane answers pages it has recorded for visitors without consent.
+    page lane answers the pages it has recorded.
     """
 
     def __init__(self, *args: Any, services: Services, **kwargs: Any) -> None:
@@ -83,7 +83,13 @@ class GalleryApp(Starlette):
     def build_middleware_stack(self) -> ASGIApp:
         s = self.services
         pages = SecurityHeadersMiddleware(super().build_middleware_stack(), s.security)
-        shared = PageLane(pages, s.pages, COOKIE_NAME.encode(), excluded=(ADMIN_PREFIX,))
+        shared = PageLane(
+            pages,
+            s.pages,
+            cookie=COOKIE_NAME.encode(),
+            consented=lambda scope: s.signer.is_valid(consent_cookie(scope)),
+            excluded=(ADMIN_PREFIX,),
+        )
         thumbnails = ThumbnailEndpoint(s.thumbnails, s.static.assets[PLACEHOLDER], s.security)
         embed = EmbedScript(s.static.assets["embed.js"], s.security)
         lane = AssetLane(shared, {"/thumbs/": thumbnails, "/static/": s.static, "/embed.js": embed})

@@ -1,15 +1,15 @@
-"""The page lane: pages that are the same for every visitor without consent, answered from memory.
+"""The page lane: pages that are the same for every visitor who made the same choice, from memory.
 
 The first request for such a page goes through the whole app; its answer (status, every header,
 body) is recorded, and the same request is answered with those bytes from then on, before
-routing, the consent check and the rest of the page machinery. The recording is dropped
-whenever the page cache drops its pages (any data change, in any process), so the two roads
-can never answer differently.
+routing and the rest of the page machinery. The recording is dropped whenever the page cache
+drops its pages (any data change, in any process), so the two roads can never answer
+differently.
 """
 
 from __future__ import annotations
 
-from collections.abc import Hashable
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -51,17 +51,26 @@ class SharedAnswer:
 class PageLane:
     """Answers a recorded page to a request that asks for exactly the same thing.
 
-    Only GET and HEAD, never below ``excluded`` (the editors' area), never with a consent cookie
-    (valid, forged or foreign: those go the whole way, where the signature is checked), and only
-    without a query string or with ``?lang=``. The recording is keyed by everything else the
-    answer depends on: path, query, the Host header as sent (absolute links name it), the
-    scheme (HSTS) and whether the browser takes gzip.
+    Only GET and HEAD, never below ``excluded`` (the editors' area), and only without a query
+    string or with ``?lang=``. The recording is keyed by everything the answer depends on:
+    path, query, the Host header as sent (absolute links name it), the scheme (HSTS), whether
+    the browser takes gzip, and whether ``consented`` finds a valid consent record, checked
+    exactly as the pages check it (a forged or expired one is no consent, on both roads).
     """
 
-    def __init__(self, app: ASGIApp, pages: PageCache, cookie: bytes, excluded: tuple[str, ...]) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        pages: PageCache,
+        *,
+        cookie: bytes,
+        consented: Callable[[Scope], bool],
+        excluded: tuple[str, ...],
+    ) -> None:
         self.app = app
         self.pages = pages
         self.cookie = cookie
+        self.consented = consented
         self.excluded = excluded
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -92,6 +101,7 @@ class PageLane:
             return None, None
         host = condition = None
         gzip: bool | None = None
+        cookie = False
         for name, value in scope["headers"]:
             if name == b"host":
                 if host is None:  # the first one, as the host gate reads it
@@ -100,16 +110,17 @@ class PageLane:
                 if gzip is None:  # the first one decides, as for every other answer
                     gzip = b"gzip" in value
             elif name == b"cookie":
-                if self.cookie in value:
-                    return None, None
+                cookie = cookie or self.cookie in value
             elif name == b"if-none-match" and condition is None:
                 condition = bytes(value)
-        return (path, query, host, scope.get("scheme"), bool(gzip)), condition
+        consent = cookie and self.consented(scope)
+        return (path, query, host, scope.get("scheme"), bool(gzip), consent), condition
 
     async def record(
         self, scope: Scope, receive: Receive, send: Send, key: Hashable, generation: tuple[int, int]
     ) -> None:
-        """The whole way, keeping a GET's 200 answer if the view said it is the same for everyone."""
+        """The whole way, keeping a GET's 200 answer if the view said it is the same for everyone
+        who made the same choice (no personal note in it, no card asked for)."""
         if scope["method"] != "GET":
             await self.app(scope, receive, send)
             return

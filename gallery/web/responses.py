@@ -13,7 +13,7 @@ from starlette.types import Scope
 from .assets import accepts_gzip, etag_matches
 from .headers import FRAME_ANCESTORS_KEY, HEADERS_DONE_KEY, SecurityHeaders
 
-# Set by a view whose answer is the same for every visitor without consent (see PageLane).
+# Set by a view whose answer is the same for every visitor who made the same choice (see PageLane).
 SHARED_PAGE_KEY = "gallery.shared_page"
 
 
@@ -96,8 +96,8 @@ def html_response(
     """Send a rendered page, gzipped when the browser accepts it; never cached by anyone else.
 
     ``revalidate``: the browser may keep the page if it asks again each time (ETag, 304);
-    otherwise ``no-store``. ``shared``: the answer is the same for every visitor who has not
-    consented, so the page lane may keep it and answer the same request from memory.
+    otherwise ``no-store``. ``shared``: the answer is the same for every visitor in the same
+    consent state, so the page lane may keep it and answer the same request from memory.
     """
     scope = request.scope
     if shared:
