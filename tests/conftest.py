@@ -27,6 +27,7 @@ from gallery.vimeo.standin import FakeVideo, StandIn
 from tests.admin_helpers import AdminActions, create_editor
 from tests.helpers import LOCALE_VARIABLES
 from tests.postgres import SERVER_VARIABLE, fresh_database, throwaway_cluster
+from tests.roads import road  # noqa: F401 - the fixture, for modules marked both_roads
 
 TEST_KEY = "test-key-0123456789abcdef"
 # The host name the test clients use (base_url https://gallery.test): configured like a real one.

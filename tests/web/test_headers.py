@@ -16,6 +16,10 @@ from gallery.web.render import Renderer
 from tests.admin_helpers import remove_image
 from tests.htmlparse import parse
 from tests.postgres import both_engines
+from tests.roads import both_roads
+
+# Every test here runs on both roads a visitor's page can take (tests/roads.py).
+pytestmark = both_roads
 
 SAME_ORIGIN = {"sec-fetch-site": "same-origin"}
 

@@ -1,0 +1,79 @@
+"""The two roads a visitor's page can take: the whole app, or the page lane's recording of it.
+
+A test module that puts ``pytestmark = both_roads`` runs every test twice:
+
+* ``whole``: the page lane never finds a recording, so every request goes through the app;
+* ``lane``: every GET and HEAD a test client sends goes out twice, the first time to let the
+  lane record the page, and the test sees the second answer. Where a visitor's page may be
+  answered by the lane, the fixture checks that it was, so the test's assertions are about
+  the lane's answer and not the app's.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+import pytest
+from starlette.testclient import TestClient
+
+from gallery.web.cache import PageCache
+
+ROADS = ("whole", "lane")
+# Visitors' pages (gallery, statement, privacy, accessibility) in a language or none.
+SHARED_PATH = re.compile(r"/(g/[^/]+(/v/[^/]+)?|privacy|accessibility)?")
+SHARED_QUERIES = {"", "lang=de", "lang=en"}
+
+
+def from_lane(response: httpx.Response) -> bool:
+    """True if the page lane answered (only known on the ``lane`` road)."""
+    return bool(response.extensions.get("from_lane"))
+
+
+def lane_expected(response: httpx.Response) -> bool:
+    """Whether the lane must answer this request: a visitor's page, read as it is, not personal."""
+    url = urlsplit(str(response.request.url))
+    return (
+        response.request.method in {"GET", "HEAD"}
+        and response.status_code in {200, 304}
+        and SHARED_PATH.fullmatch(url.path) is not None
+        and url.query in SHARED_QUERIES
+    )
+
+
+def _answered(client: TestClient) -> int | None:
+    services = getattr(client.app, "services", None)
+    return None if services is None else services.pages.answered
+
+
+def _twice(original: Callable[..., httpx.Response]) -> Callable[..., httpx.Response]:
+    def request(self: TestClient, method: str, url: Any, **kwargs: Any) -> httpx.Response:
+        if method.upper() not in {"GET", "HEAD"} or urlsplit(str(url)).path.startswith("/admin"):
+            return original(self, method, url, **kwargs)
+        # The first time without a condition, so that the lane records the whole answer.
+        headers = {k: v for k, v in dict(kwargs.get("headers") or {}).items() if k.lower() != "if-none-match"}
+        original(self, "GET", url, **{**kwargs, "headers": headers})
+        before = _answered(self)
+        response = original(self, method, url, **kwargs)
+        after = _answered(self)
+        response.extensions = {**response.extensions, "from_lane": after != before}
+        if before is not None and lane_expected(response):
+            assert from_lane(response), f"the page lane did not answer {method} {url}"
+        return response
+
+    return request
+
+
+@pytest.fixture(params=ROADS)
+def road(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    if request.param == "whole":
+        monkeypatch.setattr(PageCache, "answer", lambda self, key: (None, self.generation()))
+    else:
+        monkeypatch.setattr(TestClient, "request", _twice(TestClient.request))
+    yield request.param
+
+
+both_roads = pytest.mark.usefixtures("road")
