@@ -48,7 +48,7 @@ class ConsentSigner:
         if until is not None and now is None:
             if current <= until:
                 return True
-            del self._valid_until[value]
+            self._valid_until.pop(value, None)
         try:
             record: Any
             record, signed_at = self._serializer.loads(value, max_age=self.max_age, return_timestamp=True)
