@@ -702,8 +702,8 @@ def build_report(
               CONSENT_TARGET, "bare `/page`")
     ratio_row("Gallery page `/` revalidated, `If-None-Match` → 304", "gallery304", "page",
               PAGE_TARGET, "bare `/page`")
-    ratio_row("Gallery page `/` without gzip, no consent", "gallery_identity", "page", PAGE_TARGET,
-              "bare `/page`")
+    ratio_row("Gallery page `/` without gzip, no consent", "gallery_identity", "bare_same", PAGE_TARGET,
+              "bare `/same`: the same bytes")
     ratio_row(f"Thumbnail `/thumbs/<name>` ({thumb_kb} JPEG)", "thumb", "bare_thumb", 0.7,
               "bare `/thumb`, memory")
     ratio_row("StaticFiles `/files/<name>` (floor)", "files", "bare_thumb", None,
@@ -940,11 +940,14 @@ def bench(
     service = start_server("service", [*gallery_command(), "serve", "--port", str(port)], env,
                            port, "/healthz", logs, server_cpus, servers)
     port_b = free_port()
+    # The bare app also sends the gallery page's own bytes, for the run without gzip.
+    page_file = tmp / "gallery-page.html"
+    page_file.write_bytes(fetch(service.port, "/").body)
     say(f"starting the baseline on port {port_b}")
     baseline = start_server(
         "baseline",
         [sys.executable, str(BENCH_DIR / "baseline.py"), "--port", str(port_b),
-         "--thumbnail", str(thumb_file)],
+         "--thumbnail", str(thumb_file), "--page", str(page_file)],
         env, port_b, "/page", logs, server_cpus, servers,
     )
     by_name = {"service": service, "baseline": baseline}
@@ -998,6 +1001,9 @@ def bench(
                 expect=304, note="If-None-Match: its ETag"),
             Run("gallery_identity", "gallery page, no gzip", "service", "/", {},
                 note="no Accept-Encoding"),
+            Run("bare_same", "bare gallery bytes", "baseline", "/same", {},
+                check=lambda got: None if got.body == page_file.read_bytes() else "not the page",
+                note="the gallery page's bytes from memory"),
         ]
     }
     if not page_etag:
