@@ -2,7 +2,8 @@
 
 A test module that puts ``pytestmark = both_roads`` runs every test twice:
 
-* ``whole``: the page lane never finds a recording, so every request goes through the app;
+* ``whole``: every recording is dropped before each request a test client sends, so the page
+  lane finds none and the request goes through the whole app;
 * ``lane``: every GET and HEAD a test client sends goes out twice, the first time to let the
   lane record the page, and the test sees the second answer. Where a visitor's page may be
   answered by the lane, the fixture checks that it was, so the test's assertions are about
@@ -44,9 +45,27 @@ def lane_expected(response: httpx.Response) -> bool:
     )
 
 
-def _answered(client: TestClient) -> int | None:
+def _pages(client: TestClient) -> PageCache | None:
     services = getattr(client.app, "services", None)
-    return None if services is None else services.pages.answered
+    return None if services is None else services.pages
+
+
+def _answered(client: TestClient) -> int | None:
+    pages = _pages(client)
+    return None if pages is None else pages.answered
+
+
+def _whole(original: Callable[..., httpx.Response]) -> Callable[..., httpx.Response]:
+    def request(self: TestClient, method: str, url: Any, **kwargs: Any) -> httpx.Response:
+        pages = _pages(self)
+        if pages is not None:
+            pages.clear()  # nothing recorded, nothing rendered: the whole way
+        before = _answered(self)
+        response = original(self, method, url, **kwargs)
+        assert _answered(self) == before, f"the page lane answered {method} {url}"
+        return response
+
+    return request
 
 
 def _twice(original: Callable[..., httpx.Response]) -> Callable[..., httpx.Response]:
@@ -69,10 +88,8 @@ def _twice(original: Callable[..., httpx.Response]) -> Callable[..., httpx.Respo
 
 @pytest.fixture(params=ROADS)
 def road(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    if request.param == "whole":
-        monkeypatch.setattr(PageCache, "answer", lambda self, key: (None, self.generation()))
-    else:
-        monkeypatch.setattr(TestClient, "request", _twice(TestClient.request))
+    road = _whole if request.param == "whole" else _twice
+    monkeypatch.setattr(TestClient, "request", road(TestClient.request))
     yield request.param
 
 
