@@ -6,8 +6,9 @@ options as ``gallery serve`` (single worker, no access log, no server header, pr
 * ``GET /page``          a small fixed HTML page (~1 kB), built once
 * ``GET /thumb``         the thumbnail's bytes from memory (``Response``, ``image/jpeg``)
 * ``GET /files/<name>``  the same file through ``StaticFiles`` (stat + open + read per request)
+* ``GET /same``          the bytes of ``--page`` (the gallery page, uncompressed) from memory
 
-Run: ``python bench/baseline.py --port P --thumbnail /path/to/<name>.jpg``
+Run: ``python bench/baseline.py --port P --thumbnail /path/to/<name>.jpg [--page FILE]``
 """
 
 from __future__ import annotations
@@ -35,8 +36,9 @@ PAGE = (
 ).encode()
 
 
-def create_app(thumbnail: Path) -> Starlette:
+def create_app(thumbnail: Path, page_file: Path | None = None) -> Starlette:
     data = thumbnail.read_bytes()
+    same = page_file.read_bytes() if page_file else PAGE
     media_type = "image/png" if thumbnail.suffix == ".png" else "image/jpeg"
     if thumbnail.suffix == ".webp":
         media_type = "image/webp"
@@ -47,10 +49,14 @@ def create_app(thumbnail: Path) -> Starlette:
     async def thumb(request: Request) -> Response:
         return Response(data, media_type=media_type)
 
+    async def same_page(request: Request) -> Response:
+        return HTMLResponse(same)
+
     return Starlette(
         routes=[
             Route("/page", page),
             Route("/thumb", thumb),
+            Route("/same", same_page),
             Mount("/files", StaticFiles(directory=thumbnail.parent), name="files"),
         ]
     )
@@ -61,10 +67,11 @@ def main() -> None:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--thumbnail", type=Path, required=True)
+    parser.add_argument("--page", type=Path, default=None)
     args = parser.parse_args()
     # The same uvicorn.run() options as gallery.cli.main.cmd_serve.
     uvicorn.run(
-        create_app(args.thumbnail),
+        create_app(args.thumbnail, args.page),
         host=args.host,
         port=args.port,
         access_log=False,

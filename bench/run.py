@@ -57,6 +57,8 @@ PAGE_WEIGHT_LIMIT = 20_000  # bytes (1 kB = 1,000 bytes, the stricter reading of
 PAGE_WEIGHT_LEVEL = 6  # gzip level judged: what the service itself uses for pages (render.Page)
 BROWSER_ACCEPT_ENCODING = "gzip, deflate, br"
 NOISY = 0.3  # "rest of the machine" above this share of a core marks a run as disturbed
+PAGE_TARGET = 0.85  # pages for visitors without consent / the bare page
+CONSENT_TARGET = 0.7  # the gallery page with a consent cookie / the bare page
 
 
 class BenchError(Exception):
@@ -235,12 +237,31 @@ def pillow_thumbnail(seed: int) -> bytes | None:
     return data
 
 
+def variant(picture: bytes, n: int) -> bytes:
+    """``picture`` with a small patch of its own: other bytes (another name), the same weight."""
+    from PIL import Image, ImageDraw
+
+    rng = random.Random(n)
+    img = Image.open(io.BytesIO(picture)).convert("RGB")
+    x, y = rng.randrange(600), rng.randrange(320)
+    ImageDraw.Draw(img).rectangle((x, y, x + 40, y + 40), fill=tuple(rng.randrange(256) for _ in range(3)))
+    buf = io.BytesIO()
+    img.save(buf, "JPEG", quality=85, progressive=True)
+    return buf.getvalue()
+
+
 def sample_thumbnails(count: int, use_pillow: bool) -> tuple[list[bytes], str]:
-    """One JPEG per statement, and where they came from (for the report)."""
+    """One JPEG per statement, and where they came from (for the report).
+
+    Past the first 20 (each made from scratch, which takes a while), the rest are variants of
+    those: as many different pictures as statements, made in seconds.
+    """
     if use_pillow:
-        made = [pillow_thumbnail(1000 + n) for n in range(count)]
+        made = [pillow_thumbnail(1000 + n) for n in range(min(count, STATEMENTS))]
         if all(made):
-            return [m for m in made if m], "generated with Pillow"
+            base = [m for m in made if m]
+            more = [variant(base[n % len(base)], n) for n in range(len(base), count)]
+            return base + more, "generated with Pillow"
     import gallery.vimeo
 
     media = Path(gallery.vimeo.__file__).resolve().parent / "standin_media"
@@ -263,9 +284,13 @@ class Seeded:
     thumbnail_name: str  # the one that is benchmarked (the first statement's)
     thumbnail: bytes
     thumbnail_source: str
+    thumbnail_names: list[str] = field(default_factory=list)  # every statement's, in order
 
 
-def seed(data_dir: Path, secret_key: str, use_pillow: bool, database_url: str | None = None) -> Seeded:
+def seed(
+    data_dir: Path, secret_key: str, use_pillow: bool, database_url: str | None = None,
+    count: int = STATEMENTS,
+) -> Seeded:
     """The sample gallery in ``data_dir`` (and in ``database_url``'s PostgreSQL database, if given)."""
     from gallery.models import FetchStatus, Image, Video, sniff_image
     from gallery.settings import Settings
@@ -282,7 +307,7 @@ def seed(data_dir: Path, secret_key: str, use_pillow: bool, database_url: str | 
     # Where the service keeps its images (files, or rows with PostgreSQL), saved before the
     # transaction below: the database store writes in a transaction of its own.
     thumbs = image_store(storage, settings)
-    samples = sample_statements()
+    samples = sample_statements(count)
     pictures, source = sample_thumbnails(len(samples), use_pillow)
     stored = []
     for picture in pictures:
@@ -339,6 +364,7 @@ def seed(data_dir: Path, secret_key: str, use_pillow: bool, database_url: str | 
         thumbnail_name=names[0],
         thumbnail=pictures[0],
         thumbnail_source=source,
+        thumbnail_names=names,
     )
 
 
@@ -449,6 +475,23 @@ def fetch(port: int, path: str, headers: dict[str, str] | None = None) -> Fetche
         return Fetched(resp.status, {k.lower(): v for k, v in resp.getheaders()}, body)
     finally:
         conn.close()
+
+
+def consent_cookie(port: int) -> str:
+    """``name=value`` of the consent cookie, got as a visitor gets it: "always" on the gallery."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    try:
+        conn.request("POST", "/consent", body="scope=always&next=%2F", headers={
+            "Content-Type": "application/x-www-form-urlencoded", "Sec-Fetch-Site": "same-origin",
+        })
+        resp = conn.getresponse()
+        resp.read()
+        cookie = resp.getheader("set-cookie") or ""
+    finally:
+        conn.close()
+    if resp.status != 303 or not cookie.startswith("__Host-gallery-consent="):
+        raise BenchError(f"choosing \"always\" answered {resp.status} without the consent cookie")
+    return cookie.split(";", 1)[0]
 
 
 class AssetLinks(HTMLParser):
@@ -651,15 +694,22 @@ def build_report(
                      f"{ratio:.2f}{cpu_ratio}", f"≥ {target}" if target else "— (info)", verdict])
 
     thumb_kb = f"{len(seeded.thumbnail) / 1000:.1f} kB"
-    ratio_row("Gallery page `/`, 20 statements, gzip", "gallery", "page", 0.5, "bare `/page`")
+    ratio_row("Gallery page `/`, 20 statements, gzip, no consent", "gallery", "page", PAGE_TARGET,
+              "bare `/page`")
+    ratio_row("Statement page `/g/<slug>/v/<id>`, gzip, no consent", "statement", "page", PAGE_TARGET,
+              "bare `/page`")
+    ratio_row("Gallery page `/`, gzip, with a consent cookie", "gallery_consent", "page",
+              CONSENT_TARGET, "bare `/page`")
+    ratio_row("Gallery page `/` revalidated, `If-None-Match` → 304", "gallery304", "page",
+              PAGE_TARGET, "bare `/page`")
+    ratio_row("Gallery page `/` without gzip, no consent", "gallery_identity", "bare_same", PAGE_TARGET,
+              "bare `/same`: the same bytes")
     ratio_row(f"Thumbnail `/thumbs/<name>` ({thumb_kb} JPEG)", "thumb", "bare_thumb", 0.7,
               "bare `/thumb`, memory")
     ratio_row("StaticFiles `/files/<name>` (floor)", "files", "bare_thumb", None,
               "bare `/thumb`, memory")
     ratio_row("Thumbnail revalidation, `If-None-Match` → 304", "thumb304", "bare_thumb", None,
               "bare `/thumb`, memory")
-    ratio_row("Statement page `/g/<slug>/v/<id>`, gzip", "statement", "page", None, "bare `/page`")
-    ratio_row("Gallery page `/` without gzip", "gallery_identity", "page", None, "bare `/page`")
 
     total = sum(w[3] for w in weight)
     if weight:
@@ -744,7 +794,9 @@ def build_report(
         f"gzipped. Thumbnail `<name>` = `{seeded.thumbnail_name}`: {len(seeded.thumbnail):,} B, "
         "640×360 JPEG, "
         f"{seeded.thumbnail_source}. Every load sends `Accept-Encoding: {BROWSER_ACCEPT_ENCODING}`"
-        " (as browsers do) except the \"without gzip\" run; no cookie (pre-consent visitor).\n"
+        " (as browsers do) except the \"without gzip\" run; no cookie (a visitor without consent) "
+        "except the \"with a consent cookie\" run, whose cookie the service issued for "
+        "\"always\" at the start.\n"
     )
     if missed:
         out.append("\n**MISSED:**\n\n" + "\n".join(f"- {m}" for m in missed) + "\n")
@@ -888,11 +940,14 @@ def bench(
     service = start_server("service", [*gallery_command(), "serve", "--port", str(port)], env,
                            port, "/healthz", logs, server_cpus, servers)
     port_b = free_port()
+    # The bare app also sends the gallery page's own bytes, for the run without gzip.
+    page_file = tmp / "gallery-page.html"
+    page_file.write_bytes(fetch(service.port, "/").body)
     say(f"starting the baseline on port {port_b}")
     baseline = start_server(
         "baseline",
         [sys.executable, str(BENCH_DIR / "baseline.py"), "--port", str(port_b),
-         "--thumbnail", str(thumb_file)],
+         "--thumbnail", str(thumb_file), "--page", str(page_file)],
         env, port_b, "/page", logs, server_cpus, servers,
     )
     by_name = {"service": service, "baseline": baseline}
@@ -902,20 +957,33 @@ def bench(
     etag = first.headers.get("etag", "")
     statement_path = f"/g/{seeded.gallery_slug}/v/{seeded.vimeo_ids[0]}"
     browser = {"Accept-Encoding": BROWSER_ACCEPT_ENCODING}
+    page_etag = fetch(service.port, "/", browser).headers.get("etag", "")
+    consented = {**browser, "Cookie": consent_cookie(service.port)}
 
     def same_thumbnail(got: Fetched) -> str | None:
         return None if got.body == seeded.thumbnail else "body is not the thumbnail"
 
-    def gzipped_cards(got: Fetched) -> str | None:
+    def cards(got: Fetched, consent: bool) -> str | None:
         if got.headers.get("content-encoding") != "gzip":
             return "not gzipped"
-        cards = gzip.decompress(got.body).count(b'<li class="card"')
-        return None if cards == STATEMENTS else f"{cards} cards instead of {STATEMENTS}"
+        html = gzip.decompress(got.body)
+        found = html.count(b'<li class="card"')
+        if found != STATEMENTS:
+            return f"{found} cards instead of {STATEMENTS}"
+        if (b'class="revoke"' in html) != consent:
+            return "the consent cookie was not recognised" if consent else "a page with consent"
+        return None
+
+    def statement_page(got: Fetched) -> str | None:
+        if got.headers.get("content-encoding") != "gzip":
+            return "not gzipped"
+        html = gzip.decompress(got.body)
+        return "a page with consent" if b'class="revoke"' in html else None
 
     runs = {
         r.key: r
         for r in [
-            Run("gallery", "gallery page", "service", "/", browser, check=gzipped_cards),
+            Run("gallery", "gallery page", "service", "/", browser, check=lambda got: cards(got, False)),
             Run("page", "bare page", "baseline", "/page", browser),
             Run("thumb", "thumbnail", "service", thumb_path, browser, check=same_thumbnail,
                 shown="/thumbs/<name>"),
@@ -926,11 +994,20 @@ def bench(
             Run("thumb304", "thumbnail 304", "service", thumb_path,
                 {**browser, "If-None-Match": etag}, expect=304, note="If-None-Match: its ETag",
                 shown="/thumbs/<name>"),
-            Run("statement", "statement page", "service", statement_path, browser),
+            Run("statement", "statement page", "service", statement_path, browser, check=statement_page),
+            Run("gallery_consent", "gallery page, consent", "service", "/", consented,
+                check=lambda got: cards(got, True), note="a valid consent cookie"),
+            Run("gallery304", "gallery page 304", "service", "/", {**browser, "If-None-Match": page_etag},
+                expect=304, note="If-None-Match: its ETag"),
             Run("gallery_identity", "gallery page, no gzip", "service", "/", {},
                 note="no Accept-Encoding"),
+            Run("bare_same", "bare gallery bytes", "baseline", "/same", {},
+                check=lambda got: None if got.body == page_file.read_bytes() else "not the page",
+                note="the gallery page's bytes from memory"),
         ]
     }
+    if not page_etag:
+        runs["gallery304"].problem = "the gallery page sent no ETag"
     if not etag:
         runs["thumb304"].problem = f"the thumbnail sent no ETag (status {first.status})"
 

@@ -19,6 +19,7 @@ from starlette.routing import Route, Router
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from . import admin
+from .admin import PREFIX as ADMIN_PREFIX
 from .admin.passwords import PasswordChecker
 from .admin.throttle import LoginThrottle
 from .content.schedule import RefreshPolicy
@@ -26,13 +27,13 @@ from .i18n import DEFAULT_LANGUAGE, LANGUAGES, translate, translations
 from .i18n import gettext_noop as N_
 from .private import secure_data_dir
 from .public.choice import ConsentChoice
-from .public.consent import ConsentSigner
+from .public.consent import COOKIE_NAME, ConsentSigner
 from .public.context import all_ancestors, page_context
 from .public.embed import EmbedScript, EmbedViews
 from .public.notice import load_notice
 from .public.styles import GalleryStyle
 from .public.views import PublicViews
-from .public.visit import read_visit
+from .public.visit import consent_cookie, read_visit
 from .services import Runtime, Services, State
 from .settings import Settings
 from .storage.engine import DatabaseUnavailable
@@ -44,6 +45,7 @@ from .web.checks import relative_slash_redirects
 from .web.errors import RETRY_AFTER, error_heading
 from .web.headers import FRAME_ANCESTORS_KEY, SecurityHeaders, SecurityHeadersMiddleware
 from .web.hosts import AllowedHosts, ForwardedHeaders, HostGate, TrustedProxies
+from .web.lane import PageLane
 from .web.paths import STATIC_DIR
 from .web.render import PLACEHOLDER, Renderer
 from .web.responses import Page, html_response
@@ -69,7 +71,8 @@ class GalleryApp(Starlette):
     """Starlette, with the security headers outside even the 500 handler: every answer has them.
 
     Outermost, before even the asset lane: forwarded headers (from trusted proxies only), then
-    the check that the request is addressed to one of our host names.
+    the check that the request is addressed to one of our host names. After the asset lane, the
+    page lane answers the pages it has recorded.
     """
 
     def __init__(self, *args: Any, services: Services, **kwargs: Any) -> None:
@@ -80,9 +83,16 @@ class GalleryApp(Starlette):
     def build_middleware_stack(self) -> ASGIApp:
         s = self.services
         pages = SecurityHeadersMiddleware(super().build_middleware_stack(), s.security)
+        shared = PageLane(
+            pages,
+            s.pages,
+            cookie=COOKIE_NAME.encode(),
+            consented=lambda scope: s.signer.is_valid(consent_cookie(scope)),
+            excluded=(ADMIN_PREFIX,),
+        )
         thumbnails = ThumbnailEndpoint(s.thumbnails, s.static.assets[PLACEHOLDER], s.security)
         embed = EmbedScript(s.static.assets["embed.js"], s.security)
-        lane = AssetLane(pages, {"/thumbs/": thumbnails, "/static/": s.static, "/embed.js": embed})
+        lane = AssetLane(shared, {"/thumbs/": thumbnails, "/static/": s.static, "/embed.js": embed})
         gated = HostGate(lane, AllowedHosts(s.settings))
         proxies = TrustedProxies(s.settings.trusted_proxies)
         return ForwardedHeaders(gated, proxies) if proxies else gated

@@ -35,6 +35,7 @@ from tests.postgres import (
     fresh_database,
     throwaway_cluster,
 )
+from tests.roads import ROADS, ROADS_AND_ENGINES, road  # noqa: F401 - the fixture, for modules marked both_roads
 
 TEST_KEY = "test-key-0123456789abcdef"
 # The host name the test clients use (base_url https://gallery.test): configured like a real one.
@@ -82,7 +83,15 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     touches storage, and its settings name a database that refuses every connection, so the
     mark cannot hide a test that does.
     """
-    if "engine_name" in metafunc.fixturenames and len(engines := engines_for(metafunc.definition)) > 1:
+    if "road" in metafunc.fixturenames and "engine_name" not in metafunc.fixturenames:
+        metafunc.parametrize("road", ROADS, indirect=True)
+    elif "road" in metafunc.fixturenames:  # tests/roads.py: which roads, on which engines
+        engines = engines_for(metafunc.definition)
+        pairs = [pair for pair in ROADS_AND_ENGINES if pair[0] in engines]
+        pairs += [(engines[0], road) for road in ROADS if road not in {r for _, r in pairs}]
+        ids = [f"{engine}-{road}" for engine, road in pairs]
+        metafunc.parametrize(("engine_name", "road"), pairs, indirect=True, ids=ids)
+    elif "engine_name" in metafunc.fixturenames and len(engines := engines_for(metafunc.definition)) > 1:
         metafunc.parametrize("engine_name", engines, indirect=True)
 
 

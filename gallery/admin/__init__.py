@@ -19,6 +19,8 @@ from .statements import Statements
 if TYPE_CHECKING:  # handed in when the app is built: named here for annotations only
     from ..services import Services
 
+PREFIX = "/admin"
+
 
 def mount(services: Services) -> Mount:
     """``Mount("/admin", ...)`` with every admin route behind the :class:`AdminGate`."""
@@ -33,7 +35,7 @@ def mount(services: Services) -> Mount:
         *Actions(admin, statements).routes(),
     ]
     return Mount(
-        "/admin",
+        PREFIX,
         app=relative_slash_redirects(Router(routes)),
         name="admin",
         middleware=[Middleware(AdminGate, admin=admin)],

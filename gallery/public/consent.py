@@ -15,6 +15,7 @@ PROVIDER = "vimeo"
 SALT = "gallery.consent"  # one salt per purpose: an admin session can never pass as consent
 MAX_COOKIE_LENGTH = 512  # a real record is ~150 characters; anything huge is not ours
 CLOCK_SKEW = 300  # seconds an issued-at may lie in the future (clock drift between hosts)
+MAX_REMEMBERED_RECORDS = 4096  # valid records kept checked (a visitor's cookie each)
 CHECK_SALT = "gallery.consent-check"
 CHECK_MAX_AGE = 300  # the "did the cookie arrive?" marker is read right after the redirect
 
@@ -27,6 +28,11 @@ class ConsentSigner:
         self.notice_version = notice_version
         self.max_age = max_age
         self._check = signing.signer(keys, CHECK_SALT)
+        # Records found valid, with the moment they stop being so: a visitor sends the same
+        # cookie with every page, and checking its signature costs more than sending the page.
+        # Only records that passed every check are kept, so nothing sent can fill it with junk
+        # that was never ours; its size is bounded all the same.
+        self._valid_until: dict[str, float] = {}
 
     def issue(self, now: float | None = None) -> str:
         issued_at = int(time.time() if now is None else now)
@@ -38,20 +44,32 @@ class ConsentSigner:
         if not value or len(value) > MAX_COOKIE_LENGTH:
             return False
         current = time.time() if now is None else now
+        until = self._valid_until.get(value)
+        if until is not None and now is None:
+            if current <= until:
+                return True
+            self._valid_until.pop(value, None)
         try:
-            record: Any = self._serializer.loads(value, max_age=self.max_age)
+            record: Any
+            record, signed_at = self._serializer.loads(value, max_age=self.max_age, return_timestamp=True)
         except Exception:
             return False
         if not isinstance(record, dict) or set(record) != {"v", "p", "iat"}:
             return False
         issued_at = record["iat"]
-        return (
+        valid = (
             record["v"] == self.notice_version
             and record["p"] == PROVIDER
             and isinstance(issued_at, int)
             and not isinstance(issued_at, bool)
             and current - self.max_age <= issued_at <= current + CLOCK_SKEW
         )
+        if valid and now is None:
+            if len(self._valid_until) >= MAX_REMEMBERED_RECORDS:
+                self._valid_until.clear()
+            # Both ages count: the signature's (itsdangerous' max_age) and the record's own.
+            self._valid_until[value] = min(issued_at, signed_at.timestamp()) + self.max_age
+        return valid
 
 
     def issue_check(self, purpose: str) -> str:

@@ -237,7 +237,9 @@ class PublicViews:
         base = base_url(request, self.s)
         key = ("gallery", slug, visit, target, base)
         page = await self.cached_page(key, self._render_gallery, slug, visit, target, base)
-        return html_response(request, page, self.s.security)
+        return html_response(
+            request, page, self.s.security, revalidate=True, shared=visit.shared() and target is None
+        )
 
     async def statement(self, request: Request) -> Response:
         slug = request.path_params["slug"]
@@ -246,7 +248,7 @@ class PublicViews:
         base = base_url(request, self.s)
         key = ("statement", slug, vimeo_id, visit, base)
         page = await self.cached_page(key, self.render_statement, slug, vimeo_id, visit, False, base)
-        return html_response(request, page, self.s.security)
+        return html_response(request, page, self.s.security, revalidate=True, shared=visit.shared())
 
     async def statement_short(self, request: Request) -> Response:
         vimeo_id = parse_vimeo_id(request.path_params["vimeo_id"])
@@ -266,12 +268,12 @@ class PublicViews:
     async def privacy(self, request: Request) -> Response:
         visit = self.visit(request)
         page = await self.cached_page(("privacy", visit), self._render_privacy, visit)
-        return html_response(request, page, self.s.security)
+        return html_response(request, page, self.s.security, revalidate=True, shared=visit.shared())
 
     async def accessibility(self, request: Request) -> Response:
         visit = self.visit(request)
         page = await self.cached_page(("accessibility", visit), self._render_accessibility, visit)
-        return html_response(request, page, self.s.security)
+        return html_response(request, page, self.s.security, revalidate=True, shared=visit.shared())
 
     async def healthz(self, request: Request) -> Response:
         try:

@@ -33,6 +33,11 @@ class Visit:
     def language(self, gallery_lang: str | None = None) -> str:
         return self.lang or known_language(gallery_lang) or DEFAULT_LANGUAGE
 
+    def shared(self) -> bool:
+        """True if the page is the one every visitor in the same language and consent state gets:
+        no note about what this visitor just did."""
+        return self.note is None
+
     def lang_query(self, lang: str) -> str:
         """``lang=xx`` for links, when the language is not what a link without it would give."""
         return f"{LANG_PARAM}={lang}" if self.lang or lang != DEFAULT_LANGUAGE else ""

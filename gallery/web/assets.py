@@ -46,6 +46,11 @@ def _header(scope: Scope, wanted: bytes) -> bytes | None:
     return None
 
 
+def etag_matches(if_none_match: bytes | None, etag: bytes) -> bool:
+    """True if an If-None-Match header names ``etag`` (a quoted tag), i.e. the copy is current."""
+    return if_none_match is not None and etag in {t.strip() for t in if_none_match.split(b",")}
+
+
 async def send_bytes(
     scope: Scope,
     send: Send,
@@ -67,8 +72,7 @@ async def send_bytes(
         headers.extend(extra)
     if gzipped is not None:
         headers.append((b"vary", b"accept-encoding"))
-    if_none_match = _header(scope, b"if-none-match")
-    if if_none_match is not None and etag in {t.strip() for t in if_none_match.split(b",")}:
+    if etag_matches(_header(scope, b"if-none-match"), etag):
         await send({"type": "http.response.start", "status": 304, "headers": headers})
         await send({"type": "http.response.body", "body": b""})
         return

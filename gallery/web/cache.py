@@ -5,11 +5,14 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Hashable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..storage.engine import DatabaseUnavailable
 from ..storage.store import Storage
 from .responses import Page
+
+if TYPE_CHECKING:  # the page lane's answers: kept here so that they go exactly when pages go
+    from .lane import SharedAnswer
 
 
 class PageCache:
@@ -27,6 +30,8 @@ class PageCache:
         self.probe_interval = probe_interval
         self._pages: dict[Hashable, Page] = {}
         self._values: dict[Hashable, object] = {}
+        self._answers: dict[Hashable, SharedAnswer] = {}
+        self.answered = 0  # requests the page lane answered from memory (read by tests)
         self._generation: tuple[int, int] = (-1, -1)
         self._next_probe = 0.0
         self._lock = threading.Lock()
@@ -45,6 +50,7 @@ class PageCache:
                 with self._lock:
                     self._pages = {}
                     self._values = {}
+                    self._answers = {}
                     self._generation = current
         return self._generation
 
@@ -59,6 +65,19 @@ class PageCache:
                 if len(self._pages) >= self.max_entries:
                     self._pages = {}
                 self._pages[key] = page
+
+    def answer(self, key: Hashable) -> tuple[SharedAnswer | None, tuple[int, int]]:
+        """The page lane's recorded answer for ``key``, if the data has not moved since."""
+        generation = self.generation()
+        return self._answers.get(key), generation
+
+    def keep_answer(self, key: Hashable, answer: SharedAnswer, generation: tuple[int, int]) -> None:
+        """Keep an answer only if nothing changed since the request that made it began."""
+        with self._lock:
+            if generation == self._generation:
+                if len(self._answers) >= self.max_entries:
+                    self._answers = {}
+                self._answers[key] = answer
 
     def value(self, key: Hashable, compute: Callable[[], Any]) -> Any:
         """A value derived from the data (not a page), kept until the data changes."""
@@ -75,3 +94,4 @@ class PageCache:
         with self._lock:
             self._pages = {}
             self._values = {}
+            self._answers = {}

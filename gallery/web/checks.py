@@ -63,8 +63,9 @@ def own_origin(request: Request, settings: Settings) -> str:
     if settings.public_url:
         parts = urlsplit(settings.public_url)
         return f"{parts.scheme}://{parts.netloc}".lower()
-    scheme = request.url.scheme
-    host = request.headers.get("host", "").lower()
+    # Read from the scope as Request.url would, without building a URL on every page view.
+    scheme: str = request.scope.get("scheme", "http")
+    host = next((v for n, v in request.scope["headers"] if n == b"host"), b"").decode("latin-1").lower()
     # Browsers leave the default port out of Origin; a client that names it must still match.
     default_port = {"http": ":80", "https": ":443"}.get(scheme)
     if default_port and host.endswith(default_port):

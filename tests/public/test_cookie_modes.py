@@ -13,6 +13,10 @@ from gallery.public.consent import COOKIE_NAME
 from gallery.settings import Settings
 from tests.helpers import SAME_ORIGIN
 from tests.htmlparse import Element, parse
+from tests.roads import both_roads
+
+# Every test here runs on both roads a visitor's page can take (tests/roads.py).
+pytestmark = both_roads
 
 FIRST = sample_videos()[0][0]
 STATEMENT = f"/g/videos/v/{FIRST.vimeo_id}"

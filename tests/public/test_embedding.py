@@ -25,6 +25,10 @@ from gallery.web.snippet import EMBED_ALLOW, embed_snippet
 from tests.admin_helpers import AdminActions
 from tests.helpers import add_gallery, csp
 from tests.htmlparse import parse
+from tests.roads import both_roads
+
+# Every test here runs on both roads a visitor's page can take (tests/roads.py).
+pytestmark = both_roads
 
 VIDEOS = [video.vimeo_id for video, _ in sample_videos()]
 TOWN_A = "https://www.stadt-a.de"

@@ -15,6 +15,10 @@ from gallery.public.consent import COOKIE_NAME
 from gallery.vimeo.standin import StandIn
 from tests.helpers import query
 from tests.htmlparse import Element, fetched_urls, json_ld, parse, running_scripts
+from tests.roads import both_roads
+
+# Every test here runs on both roads a visitor's page can take (tests/roads.py).
+pytestmark = both_roads
 
 SAMPLES = [video for video, _ in sample_videos()]
 UNLISTED = next(v for v in SAMPLES if v.unlisted_hash)

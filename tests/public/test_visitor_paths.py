@@ -14,6 +14,10 @@ from gallery.cli.demo.samples import sample_videos
 from gallery.settings import Settings
 from tests.helpers import SAME_ORIGIN, add_gallery, query
 from tests.htmlparse import Element, parse
+from tests.roads import both_roads
+
+# Every test here runs on both roads a visitor's page can take (tests/roads.py).
+pytestmark = both_roads
 
 SAMPLES = [video for video, _ in sample_videos()]
 FIRST, SECOND, LAST = SAMPLES[0], SAMPLES[1], SAMPLES[-1]

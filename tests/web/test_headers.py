@@ -15,6 +15,10 @@ from gallery.settings import Settings
 from gallery.web.render import Renderer
 from tests.admin_helpers import remove_image
 from tests.htmlparse import parse
+from tests.roads import both_roads
+
+# Every test here runs on both roads a visitor's page can take (tests/roads.py).
+pytestmark = both_roads
 
 SAME_ORIGIN = {"sec-fetch-site": "same-origin"}
 
@@ -80,7 +84,10 @@ def test_every_response_carries_the_security_headers(
         assert h.get("clear-site-data") is None
         assert h["cross-origin-resource-policy"] == "same-origin"
         if h.get("content-type", "").startswith("text/html"):
-            assert h["cache-control"] == "private, no-store", name
+            # Visitors' pages may stay in the browser if it asks again each time; nothing else may.
+            revalidated = name in {"gallery", "statement", "privacy"}
+            assert h["cache-control"] == ("private, no-cache" if revalidated else "private, no-store"), name
+            assert ("etag" in h) == revalidated, name
 
 
 def test_frame_ancestors_come_from_settings(settings: Settings) -> None:

@@ -26,6 +26,7 @@ from tests.cli.test_demo import running
 from tests.conftest import TEST_KEY
 from tests.htmlparse import parse
 from tests.processes import clean_env, free_port
+from tests.roads import both_roads
 
 EVIL = "evil.example"
 FIRST = sample_videos()[0][0]
@@ -75,6 +76,7 @@ def asset_paths(populated: TestClient) -> dict[str, str]:
     return paths
 
 
+@both_roads
 @pytest.mark.parametrize(
     "which",
     ["page", "statement", "embed page", "stylesheet", "thumbnail", "embed script", "health", "sign-in"],
@@ -91,6 +93,7 @@ def test_a_foreign_host_gets_a_plain_400_on_every_path(
     assert populated.request(method, asset_paths[which]).status_code == 200
 
 
+@both_roads
 def test_a_foreign_host_cannot_give_consent_even_with_a_matching_origin(populated: TestClient) -> None:
     for origin in (f"https://{EVIL}", f"http://{EVIL}"):
         r = populated.post(
@@ -122,6 +125,7 @@ def test_a_foreign_host_cannot_sign_in_or_be_redirected_to(
         assert refused_as_unknown_host(populated.get(path, headers={"host": EVIL}, follow_redirects=False))
 
 
+@both_roads
 @pytest.mark.parametrize(
     ("path", "location"),
     [("/admin", "/admin/"), ("/admin/login/", "/admin/login"), ("/admin?lang=en", "/admin/?lang=en")],
@@ -138,6 +142,7 @@ def test_slash_redirects_are_relative(curated_settings: Settings, path: str, loc
             assert r.headers["location"].startswith("/") and not r.headers["location"].startswith("//")
 
 
+@both_roads
 def test_configured_hosts_pass_and_nothing_else(curated_settings: Settings) -> None:
     settings = replace(
         curated_settings,
@@ -175,6 +180,7 @@ def test_configured_hosts_pass_and_nothing_else(curated_settings: Settings) -> N
             assert refused_as_unknown_host(client.get("/healthz", headers={"host": host})), host
 
 
+@both_roads
 def test_with_nothing_configured_only_loopback_names_are_answered(tmp_path: Path) -> None:
     settings = Settings.from_environ(
         {"GALLERY_DATA_DIR": str(tmp_path / "data"), "GALLERY_SECRET_KEYS": TEST_KEY}
@@ -211,6 +217,7 @@ def test_with_nothing_configured_only_loopback_names_are_answered(tmp_path: Path
             assert refused_as_unknown_host(client.get("/healthz", headers={"host": host})), host
 
 
+@both_roads
 def test_origins_come_from_the_public_url_not_from_the_host(curated_settings: Settings) -> None:
     """Reached under an internal name, the service still counts only the public origin as its own."""
     settings = replace(
@@ -226,6 +233,7 @@ def test_origins_come_from_the_public_url_not_from_the_host(curated_settings: Se
         assert "intern.stadt.de" not in code and "https://videos.stadt.de/embed.js" in code
 
 
+@both_roads
 def test_without_a_public_url_the_own_origin_is_the_allowed_host(populated: TestClient) -> None:
     code = parse(populated.get("/g/videos/embed").text).find("pre").text
     assert 'src="https://gallery.test/g/videos"' in code
@@ -362,6 +370,7 @@ def quick_policy() -> throttle.Policy:
     return throttle.Policy(account_free=3, address_free=4, unit=5.0, longest=60.0)
 
 
+@both_roads
 def test_without_trusted_proxies_forwarded_headers_are_ignored(
     settings: Settings, quick_policy: throttle.Policy
 ) -> None:
@@ -374,6 +383,7 @@ def test_without_trusted_proxies_forwarded_headers_are_ignored(
         assert "strict-transport-security" not in r.headers
 
 
+@both_roads
 def test_trusted_proxies_are_believed_and_only_they(
     settings: Settings, quick_policy: throttle.Policy
 ) -> None:
@@ -393,6 +403,7 @@ def test_trusted_proxies_are_believed_and_only_they(
         )
 
 
+@both_roads
 def test_a_client_cannot_pretend_to_be_a_trusted_proxy_in_the_chain(
     settings: Settings, quick_policy: throttle.Policy
 ) -> None:
