@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..i18n import gettext_noop as N_
+from ..models import DEFAULT_TOWN_ID
 from ..settings import Settings, SettingsError
 from .accounts import AccountReads, AccountWrites
 from .audit import AuditReads, AuditWrites
@@ -27,6 +28,7 @@ from .signins import SignInReads, SignInWrites
 from .sqlite import SQLiteEngine
 from .statements import StatementReads, StatementWrites
 from .tables import TableReads, TableWrites
+from .towns import TownReads, TownWrites
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,7 +40,15 @@ class BackupInfo:
 
 
 class Reads(
-    GalleryReads, StatementReads, AccountReads, AuditReads, ScheduleReads, ImageReads, SignInReads, TableReads
+    GalleryReads,
+    StatementReads,
+    AccountReads,
+    AuditReads,
+    ScheduleReads,
+    ImageReads,
+    SignInReads,
+    TableReads,
+    TownReads,
 ):
     """Every question the data answers, grouped by what it serves."""
 
@@ -54,6 +64,7 @@ class Writes(
     ImageWrites,
     SignInWrites,
     TableWrites,
+    TownWrites,
 ):
     """Every change, for use inside one transaction."""
 
@@ -61,9 +72,10 @@ class Writes(
 class Reader(Reads):
     """Reads on one connection (inside :meth:`Storage.read`: one consistent state)."""
 
-    def __init__(self, engine: Engine, conn: Connection) -> None:
+    def __init__(self, engine: Engine, conn: Connection, town: int = DEFAULT_TOWN_ID) -> None:
         self._engine = engine
         self._conn = conn
+        self._town = town
 
     def _rows(self, sql: str, params: Params = ()) -> list[Row]:
         return list(self._conn.execute(sql, params).fetchall())
@@ -101,8 +113,18 @@ class Transaction(Writes, Reader):
 class Storage(Reads):
     """The data of one installation. Reads asked of it directly each use a connection of their own."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, town: int = DEFAULT_TOWN_ID) -> None:
         self.engine = engine
+        self._town = town
+
+    @property
+    def town_id(self) -> int:
+        """The town whose data this object reads and writes."""
+        return self._town
+
+    def for_town(self, town_id: int) -> Storage:
+        """The same database, seen as one town's (its galleries, editors, audit trail, notices)."""
+        return Storage(self.engine, town_id)
 
     @classmethod
     def sqlite(cls, path: Path) -> Storage:
@@ -136,19 +158,19 @@ class Storage(Reads):
     def read(self) -> Iterator[Reader]:
         """Several reads on one connection."""
         with self.engine.connect() as conn:
-            yield Reader(self.engine, conn)
+            yield Reader(self.engine, conn, self._town)
 
     @contextmanager
     def snapshot(self) -> Iterator[Reader]:
         """Several reads that all see one consistent state (an export)."""
         with self.engine.snapshot() as conn:
-            yield Reader(self.engine, conn)
+            yield Reader(self.engine, conn, self._town)
 
     @contextmanager
     def transaction(self) -> Iterator[Transaction]:
         """All-or-nothing writes: committed when the block ends, rolled back if it raises."""
         with self.engine.transaction() as conn:
-            yield Transaction(self.engine, conn)
+            yield Transaction(self.engine, conn, self._town)
 
     @property
     def errors(self) -> tuple[type[Exception], ...]:
