@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from http import HTTPStatus
 from typing import Any
 
@@ -15,15 +16,18 @@ from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route, Router
+from anyio import to_thread
+from starlette.routing import BaseRoute, Route, Router
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from . import admin
 from .admin.passwords import PasswordChecker
 from .admin.throttle import LoginThrottle
 from .content.schedule import RefreshPolicy
+from .content.towns import town_settings
 from .i18n import DEFAULT_LANGUAGE, LANGUAGES, translate, translations
 from .i18n import gettext_noop as N_
+from .models import Town
 from .private import secure_data_dir
 from .public.choice import ConsentChoice
 from .public.consent import ConsentSigner
@@ -38,12 +42,12 @@ from .settings import Settings
 from .storage.engine import DatabaseUnavailable
 from .storage.store import Storage
 from .storage.thumbnails import image_store
-from .web.assets import AssetLane, StaticAssets, ThumbnailEndpoint
+from .web.assets import AssetLane, StaticAssets, ThumbnailEndpoint, send_status
 from .web.cache import PageCache
 from .web.checks import relative_slash_redirects
 from .web.errors import RETRY_AFTER, error_heading
 from .web.headers import FRAME_ANCESTORS_KEY, SecurityHeaders, SecurityHeadersMiddleware
-from .web.hosts import AllowedHosts, ForwardedHeaders, HostGate, TrustedProxies
+from .web.hosts import AllowedHosts, ForwardedHeaders, HostGate, TownHosts, TrustedProxies
 from .web.paths import STATIC_DIR
 from .web.render import PLACEHOLDER, Renderer
 from .web.responses import Page, html_response
@@ -58,6 +62,7 @@ DEFAULT_MESSAGES = {
         "Diese Seite kann gerade nicht geladen werden. Bitte versuchen Sie es in einer Minute noch einmal."
     ),
 }
+NO_SUCH_SITE = N_("Unter dieser Adresse gibt es hier keine Seite.")
 TRY_LATER = N_("Bitte versuchen Sie es später noch einmal.")
 FALLBACK_ERROR = (
     '<!doctype html><html lang="{lang}"><meta charset="utf-8">'
@@ -65,11 +70,10 @@ FALLBACK_ERROR = (
 )
 
 
-class GalleryApp(Starlette):
-    """Starlette, with the security headers outside even the 500 handler: every answer has them.
+class TownApp(Starlette):
+    """One town's pages, with the security headers outside even the 500 handler: every answer has them.
 
-    Outermost, before even the asset lane: forwarded headers (from trusted proxies only), then
-    the check that the request is addressed to one of our host names.
+    Before the pages, the asset lane: static files, the town's thumbnails and ``/embed.js``.
     """
 
     def __init__(self, *args: Any, services: Services, **kwargs: Any) -> None:
@@ -80,12 +84,163 @@ class GalleryApp(Starlette):
     def build_middleware_stack(self) -> ASGIApp:
         s = self.services
         pages = SecurityHeadersMiddleware(super().build_middleware_stack(), s.security)
-        thumbnails = ThumbnailEndpoint(s.thumbnails, s.static.assets[PLACEHOLDER], s.security)
+        thumbnails: ASGIApp = ThumbnailEndpoint(s.thumbnails, s.static.assets[PLACEHOLDER], s.security)
+        if s.several_towns:
+            thumbnails = TownImages(thumbnails, s)
         embed = EmbedScript(s.static.assets["embed.js"], s.security)
-        lane = AssetLane(pages, {"/thumbs/": thumbnails, "/static/": s.static, "/embed.js": embed})
-        gated = HostGate(lane, AllowedHosts(s.settings))
-        proxies = TrustedProxies(s.settings.trusted_proxies)
+        return AssetLane(pages, {"/thumbs/": thumbnails, "/static/": s.static, "/embed.js": embed})
+
+
+class GalleryApp(TownApp):
+    """The installation: the first town's app, which also runs the lifespan and routes by Host.
+
+    Outermost: forwarded headers (from trusted proxies only), then the gate that finds the town a
+    request is addressed to (or refuses a host that is none of ours).
+    """
+
+    def __init__(self, *args: Any, services: Services, towns: TownDirectory, **kwargs: Any) -> None:
+        self.towns = towns
+        super().__init__(*args, services=services, **kwargs)
+
+    def build_middleware_stack(self) -> ASGIApp:
+        own = super().build_middleware_stack()
+        self.towns.first_app = HostGate(own, AllowedHosts(self.services.settings))
+        gated = TownGate(own, self.towns)
+        proxies = TrustedProxies(self.services.settings.trusted_proxies)
         return ForwardedHeaders(gated, proxies) if proxies else gated
+
+
+class TownDirectory:
+    """The towns of the installation by host name; each town's app is made on its first request.
+
+    A town's app is made anew when the town was changed (its revision moved), so that new links,
+    texts or host names take effect on every instance without a restart.
+    """
+
+    def __init__(self, first: Services, base: Settings, build: Callable[[Services], ASGIApp]) -> None:
+        self.first = first
+        self.base = base
+        self.build = build
+        self.first_app: ASGIApp | None = None  # the first town's app as made with the installation
+        self._built: dict[int, tuple[tuple[int, bool], ASGIApp]] = {}
+        self._lock = threading.Lock()
+
+    def routing(self) -> Routing:
+        """The towns and their host names, read again whenever the data changed."""
+        routing: Routing = self.first.pages.value(("towns",), self._read)
+        return routing
+
+    def _read(self) -> Routing:
+        towns = self.first.storage.towns()
+        several = len(towns) > 1
+        first = next(t for t in towns if t.is_default)
+        hosts = TownHosts(
+            (first, AllowedHosts(town_settings(self.base, first))),
+            [(t, AllowedHosts(town_settings(self.base, t))) for t in towns if not t.is_default],
+        )
+        return Routing(several, hosts)
+
+    def app_for(self, town: Town, several: bool) -> ASGIApp:
+        """The app of one town (made now if it has none for the town's current revision)."""
+        version = (town.revision, several)
+        found = self._built.get(town.id)
+        if found is not None and found[0] == version:
+            return found[1]
+        with self._lock:
+            found = self._built.get(town.id)
+            if found is not None and found[0] == version:
+                return found[1]
+            if town.is_default and version == (self.first.town.revision, self.first.several_towns):
+                assert self.first_app is not None
+                app = self.first_app
+            else:
+                app = self.build(self.first.for_town(town, self.base, several_towns=several))
+            self._built[town.id] = (version, app)
+            return app
+
+
+@dataclass(frozen=True, slots=True)
+class Routing:
+    several: bool
+    hosts: TownHosts[Town]
+
+
+class TownGate:
+    """Hands each request to the app of the town its Host names.
+
+    With one town, that town's own host check answers as it always has (400 to a host not
+    configured); with several, a host of no town gets a plain 404 that names no town.
+    """
+
+    def __init__(self, first: ASGIApp, towns: TownDirectory) -> None:
+        self.first = first
+        self.towns = towns
+        # Nothing tells which language the sender reads: German first, then English.
+        english = translations("en").gettext(NO_SUCH_SITE)
+        self.body = f"{translations(DEFAULT_LANGUAGE).gettext(NO_SUCH_SITE)}\n{english}\n".encode()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":  # the lifespan: the installation's own
+            await self.first(scope, receive, send)
+            return
+        routing = self.towns.routing()
+        host = next((value for name, value in scope["headers"] if name == b"host"), None)
+        town = routing.hosts.town_for(host) if host is not None else None
+        if town is None:
+            if not routing.several:
+                assert self.towns.first_app is not None
+                await self.towns.first_app(scope, receive, send)  # its host check refuses it
+                return
+            await send_plain(scope, send, 404, self.body)
+            return
+        app = self.towns._built.get(town.id)
+        if app is None or app[0] != (town.revision, routing.several):
+            await self.towns_app(scope, receive, send, town, routing.several)
+            return
+        await app[1](scope, receive, send)
+
+    async def towns_app(self, scope: Scope, receive: Receive, send: Send, town: Town, several: bool) -> None:
+        app = await to_thread.run_sync(self.towns.app_for, town, several)
+        await app(scope, receive, send)
+
+
+async def send_plain(scope: Scope, send: Send, status: int, body: bytes) -> None:
+    """A short text answer with no page around it (nothing in it says which towns there are)."""
+    headers = [
+        (b"content-type", b"text/plain; charset=utf-8"),
+        (b"content-length", str(len(body)).encode()),
+        (b"cache-control", b"no-store"),
+        (b"x-content-type-options", b"nosniff"),
+        (b"content-security-policy", b"default-src 'none'; frame-ancestors 'none'"),
+    ]
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": b"" if scope["method"] == "HEAD" else body})
+
+
+class TownImages:
+    """Thumbnails, posters and logos of this town only: another town's pictures are not here."""
+
+    def __init__(self, app: ASGIApp, services: Services) -> None:
+        self.app = app
+        self.s = services
+
+    def allowed(self) -> tuple[frozenset[str], frozenset[str]]:
+        def read() -> tuple[frozenset[str], frozenset[str]]:
+            with self.s.storage.read() as reads:
+                return frozenset(reads.town_images()), frozenset(reads.referenced_thumbnails())
+
+        found: tuple[frozenset[str], frozenset[str]] = self.s.pages.value(("images",), read)
+        return found
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        name = scope["path_params"]["name"]
+        mine, used = await to_thread.run_sync(self.allowed)
+        # A picture no statement uses yet (an editor's preview) is nobody's; one used only by
+        # other towns is theirs.
+        if name in used and name not in mine:
+            await send_status(scope, send, 404, "Dieses Vorschaubild gibt es nicht.", self.s.security.for_asset(scope))
+            return
+        await self.app(scope, receive, send)
 
 
 def build_services(
@@ -103,8 +258,12 @@ def build_services(
     secure_data_dir(settings.data_dir)
     storage = storage or Storage.from_settings(settings)
     storage.migrate()
+    towns = storage.towns()
+    first = next(t for t in towns if t.is_default)
+    settings = town_settings(settings, first)
     security = SecurityHeaders(settings)
-    notice = load_notice(settings.data_dir, LANGUAGES)
+    texts = storage.town_texts(first.id)
+    notice = load_notice(settings.data_dir, LANGUAGES, texts)
     with storage.transaction() as tx:
         notice_date = tx.record_notice_version(
             notice.version,
@@ -126,6 +285,9 @@ def build_services(
         refresh_policy=refresh_policy or RefreshPolicy.from_settings(settings),
         throttle=(throttle or LoginThrottle()).counting_in(storage, settings.secret_keys[0].value),
         passwords=passwords or PasswordChecker(),
+        town=first,
+        texts=texts,
+        several_towns=len(towns) > 1,
     )
 
 
@@ -162,7 +324,6 @@ def create_app(
         renderer=renderer,
         storage=storage,
     )
-    public = PublicViews(services)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[State]:
@@ -173,19 +334,39 @@ def create_app(
             await runtime.stop()
             services.storage.close()
 
-    router.routes.extend(
-        [
-            *public.routes(),
-            *ConsentChoice(services, public).routes(),
-            admin.mount(services),
-            *EmbedViews(services).routes(),
-            Route("/g/{slug}/style.css", GalleryStyle(services), name="gallery_style"),
-            # Served by the AssetLane before routing; listed so that url_path_for knows them.
-            Route("/thumbs/{name}", _never, name="thumbnail"),
-            Route("/static/{name:path}", _never, name="static"),
-            Route("/embed.js", _never, name="embed_script"),
-        ]
+    router.routes.extend(town_routes(services))
+
+    def town_app(town: Services) -> ASGIApp:
+        app = TownApp(routes=town_routes(town), services=town, exception_handlers=error_handlers(town))
+        return app.build_middleware_stack()
+
+    return GalleryApp(
+        routes=router.routes,
+        services=services,
+        towns=TownDirectory(services, settings, town_app),
+        exception_handlers=error_handlers(services),
+        lifespan=lifespan,
     )
+
+
+def town_routes(services: Services) -> list[BaseRoute]:
+    """Every route of one town's site, its endpoints bound to that town's services."""
+    public = PublicViews(services)
+    return [
+        *public.routes(),
+        *ConsentChoice(services, public).routes(),
+        admin.mount(services),
+        *EmbedViews(services).routes(),
+        Route("/g/{slug}/style.css", GalleryStyle(services), name="gallery_style"),
+        # Served by the AssetLane before routing; listed so that url_path_for knows them.
+        Route("/thumbs/{name}", _never, name="thumbnail"),
+        Route("/static/{name:path}", _never, name="static"),
+        Route("/embed.js", _never, name="embed_script"),
+    ]
+
+
+def error_handlers(services: Services) -> dict[Any, Callable[[Request, Exception], Any]]:
+    """Error pages in the town's look, for every 4xx and 5xx, and the database being away."""
 
     async def http_error(request: Request, exc: Exception) -> Response:
         status = exc.status_code if isinstance(exc, HTTPException) else 500
@@ -197,12 +378,7 @@ def create_app(
         # answers; this one could not be made. No traceback, and a hint when to ask again.
         return error_page(services, request, 503, "")
 
-    return GalleryApp(
-        routes=router.routes,
-        services=services,
-        exception_handlers={HTTPException: http_error, 500: http_error, DatabaseUnavailable: unavailable},
-        lifespan=lifespan,
-    )
+    return {HTTPException: http_error, 500: http_error, DatabaseUnavailable: unavailable}
 
 
 async def _never(scope: Scope, receive: Receive, send: Send) -> None:  # pragma: no cover

@@ -52,7 +52,7 @@ class PublicViews:
         self.s = services
         # The accessibility statement is the operator's text (data dir), like the notice.
         self.accessibility_texts = {
-            name: load_operator_texts(services.settings.data_dir, "accessibility", name, LANGUAGES)
+            name: load_operator_texts(services.own_folder, "accessibility", name, LANGUAGES, services.texts)
             for name in ("statement", "enforcement")
         }
         # After a write every cached page is gone and many visitors miss at once: one render

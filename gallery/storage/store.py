@@ -13,6 +13,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Self
 
 from ..i18n import gettext_noop as N_
 from ..models import DEFAULT_TOWN_ID
@@ -79,6 +80,10 @@ class Reader(Reads):
 
     def _rows(self, sql: str, params: Params = ()) -> list[Row]:
         return list(self._conn.execute(sql, params).fetchall())
+
+    def for_town(self, town_id: int) -> Self:
+        """The same connection (and transaction), seen as another town's."""
+        return type(self)(self._engine, self._conn, town_id)
 
     def table_columns(self) -> dict[str, list[str]]:
         """Every table of the schema with its columns, in order."""
