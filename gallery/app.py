@@ -11,12 +11,12 @@ from http import HTTPStatus
 from typing import Any
 
 import httpx
+from anyio import to_thread
 from markupsafe import escape
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
-from anyio import to_thread
 from starlette.routing import BaseRoute, Route, Router
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -238,7 +238,9 @@ class TownImages:
         # A picture no statement uses yet (an editor's preview) is nobody's; one used only by
         # other towns is theirs.
         if name in used and name not in mine:
-            await send_status(scope, send, 404, "Dieses Vorschaubild gibt es nicht.", self.s.security.for_asset(scope))
+            await send_status(
+                scope, send, 404, "Dieses Vorschaubild gibt es nicht.", self.s.security.for_asset(scope)
+            )
             return
         await self.app(scope, receive, send)
 

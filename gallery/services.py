@@ -33,6 +33,8 @@ from .web.cache import PageCache
 from .web.headers import SecurityHeaders
 from .web.render import Renderer
 
+FIRST_TOWN = Town(DEFAULT_TOWN_ID, "default", is_default=True)
+
 
 @dataclass(frozen=True, slots=True)
 class Services:
@@ -52,7 +54,7 @@ class Services:
     throttle: LoginThrottle
     passwords: PasswordChecker
     # The town these services serve; with one town, the installation's first.
-    town: Town = Town(DEFAULT_TOWN_ID, "default", is_default=True)
+    town: Town = FIRST_TOWN
     texts: Mapping[tuple[str, str, str], str] = field(default_factory=dict)  # the town's own texts
     several_towns: bool = False  # the installation hosts more than one town
 
@@ -107,9 +109,9 @@ class Runtime:
 
     def curator_for(self, services: Services) -> Curator:
         """The curator working on ``services``' town, asking Vimeo with that town's Referer."""
-        if services.storage.town_id == self.curator.storage.town_id and services.town.is_default:
-            if services.settings.vimeo_referer == self.vimeo.settings.vimeo_referer:
-                return self.curator
+        same_town = services.storage.town_id == self.curator.storage.town_id and services.town.is_default
+        if same_town and services.settings.vimeo_referer == self.vimeo.settings.vimeo_referer:
+            return self.curator
         found = self.curators.get(services.storage.town_id)
         if found is None or found[0] is not services:
             vimeo = self.vimeo.with_referer(services.settings.vimeo_referer)

@@ -63,7 +63,10 @@ def check_town_values(raw: Mapping[str, str]) -> dict[str, Any]:
     reviewed = values.get("accessibility_reviewed")
     if created and reviewed and reviewed < created:
         raise TownError(
-            N_("Die Überprüfung der Erklärung (%(reviewed)s) darf nicht vor ihrer Erstellung (%(created)s) liegen."),
+            N_(
+                "Die Überprüfung der Erklärung (%(reviewed)s) darf nicht vor ihrer Erstellung "
+                "(%(created)s) liegen."
+            ),
             reviewed=reviewed,
             created=created,
         )
@@ -73,7 +76,9 @@ def check_town_values(raw: Mapping[str, str]) -> dict[str, Any]:
 def _checked(name: str, text: str) -> Any:
     if name in LIMITS:
         if len(text) > LIMITS[name]:
-            raise TownError(N_("%(name)s ist zu lang (höchstens %(limit)s Zeichen)."), name=name, limit=LIMITS[name])
+            raise TownError(
+                N_("%(name)s ist zu lang (höchstens %(limit)s Zeichen)."), name=name, limit=LIMITS[name]
+            )
         return text
     if not text:
         return () if name in {"hosts", "frame_ancestors"} else ""
@@ -111,12 +116,16 @@ def _checked(name: str, text: str) -> Any:
             ) from None
     if name == "cookie_mode":
         if text not in {"same-site", "cross-site"}:
-            raise TownError(N_("Der Cookie-Modus ist same-site oder cross-site, nicht %(value)s."), value=repr(text))
+            raise TownError(
+                N_("Der Cookie-Modus ist same-site oder cross-site, nicht %(value)s."), value=repr(text)
+            )
         return text
     if name == "lang":
         if text not in LANGUAGES:
             raise TownError(
-                N_("Die Sprache ist eine von %(known)s, nicht %(value)s."), known=", ".join(LANGUAGES), value=repr(text)
+                N_("Die Sprache ist eine von %(known)s, nicht %(value)s."),
+                known=", ".join(LANGUAGES),
+                value=repr(text),
             )
         return text
     if name == "accent":
@@ -182,8 +191,10 @@ def town_settings(base: Settings, town: Town) -> Settings:
         imprint_url=pick(town.imprint_url, base.imprint_url),
         privacy_policy_url=pick(town.privacy_policy_url, base.privacy_policy_url),
         accessibility_contact=pick(town.accessibility_contact, base.accessibility_contact),
-        accessibility_created=_day(town.accessibility_created) or (base.accessibility_created if own else None),
-        accessibility_reviewed=_day(town.accessibility_reviewed) or (base.accessibility_reviewed if own else None),
+        accessibility_created=_day(town.accessibility_created)
+        or (base.accessibility_created if own else None),
+        accessibility_reviewed=_day(town.accessibility_reviewed)
+        or (base.accessibility_reviewed if own else None),
         operator_name=town.operator_name or (base.operator_name if own else town.name),
         frame_ancestors=town.frame_ancestors or (base.frame_ancestors if own else ("'self'",)),
         cookie_mode=town.cookie_mode or base.cookie_mode,
@@ -205,7 +216,9 @@ def host_names(settings: Settings) -> set[str]:
 
 def _refuse_shared_hosts(tx: Transaction, base: Settings, key: str, values: Mapping[str, Any]) -> None:
     """A host name routes to exactly one town: none may be another town's too."""
-    mine = town_settings(base, Town(0, key, hosts=values.get("hosts", ()), public_url=values.get("public_url", "")))
+    mine = town_settings(
+        base, Town(0, key, hosts=values.get("hosts", ()), public_url=values.get("public_url", ""))
+    )
     wanted = host_names(mine)
     for other in tx.towns():
         if other.key == key:
@@ -213,11 +226,19 @@ def _refuse_shared_hosts(tx: Transaction, base: Settings, key: str, values: Mapp
         clash = wanted & host_names(town_settings(base, other))
         if clash:
             raise TownError(
-                N_("Der Hostname %(host)s gehört schon zur Stadt %(town)s."), host=sorted(clash)[0], town=other.key
+                N_("Der Hostname %(host)s gehört schon zur Stadt %(town)s."),
+                host=sorted(clash)[0],
+                town=other.key,
             )
 
 
-def add_town(storage: Storage, base: Settings, key: str, raw: Mapping[str, str], texts: Mapping[tuple[str, str, str], str] | None = None) -> Town:
+def add_town(
+    storage: Storage,
+    base: Settings,
+    key: str,
+    raw: Mapping[str, str],
+    texts: Mapping[tuple[str, str, str], str] | None = None,
+) -> Town:
     """A new town with its default gallery (and its own texts: (kind, language, name) → HTML)."""
     key = check_key(key)
     values = check_town_values(raw)
@@ -235,7 +256,9 @@ def add_town(storage: Storage, base: Settings, key: str, raw: Mapping[str, str],
         scoped.ensure_default_gallery()
         if values.get("accent") or values.get("lang"):
             gallery = scoped.default_gallery()
-            scoped.update_gallery(gallery.id, accent=values.get("accent", ""), lang=values.get("lang") or "de")
+            scoped.update_gallery(
+                gallery.id, accent=values.get("accent", ""), lang=values.get("lang") or "de"
+            )
         found = tx.town(town.id)
     assert found is not None
     return found

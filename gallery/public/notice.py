@@ -61,7 +61,7 @@ def read_operator_text(
     name: str,
     own: Mapping[tuple[str, str, str], str] | None = None,
 ) -> str | None:
-    """``<kind>/<lang>/<name>.html``: the town's own, the operator's copy in the data dir, else the shipped one."""
+    """``<kind>/<lang>/<name>.html``: the town's own, else the data folder's, else the shipped one."""
     if own and (kind, lang, name) in own:
         return own[(kind, lang, name)]
     folders = [TEMPLATES_DIR / kind / lang]

@@ -29,8 +29,8 @@ class AccountReads(Queries):
     def editors(self) -> list[tuple[Editor, int]]:
         """Every editor with the number of sessions they have open."""
         rows = self._rows(
-            "SELECT e.*, (SELECT COUNT(*) FROM editor_sessions s WHERE s.editor_id = e.id) AS sessions"
-            f" FROM editors e WHERE {_MINE} ORDER BY e.name_key",  # noqa: S608
+            "SELECT e.*, (SELECT COUNT(*) FROM editor_sessions s WHERE s.editor_id = e.id) AS sessions"  # noqa: S608
+            f" FROM editors e WHERE {_MINE} ORDER BY e.name_key",
             (self._town,),
         )
         return [(editor_of(r), int(r["sessions"])) for r in rows]
@@ -38,8 +38,8 @@ class AccountReads(Queries):
     def session(self, token_hash: str) -> tuple[Editor, str] | None:
         """The editor of a stored session, and when it began."""
         row = self._row(
-            "SELECT e.*, s.created_at AS session_created FROM editor_sessions s"
-            f" JOIN editors e ON e.id = s.editor_id WHERE s.token_hash = ? AND s.town_id = ? AND {_MINE}",  # noqa: S608
+            "SELECT e.*, s.created_at AS session_created FROM editor_sessions s"  # noqa: S608
+            f" JOIN editors e ON e.id = s.editor_id WHERE s.token_hash = ? AND s.town_id = ? AND {_MINE}",
             (token_hash, self._town, self._town),
         )
         return (editor_of(row), row["session_created"]) if row else None
@@ -66,7 +66,9 @@ class AccountWrites(AccountReads, Writing):
     def remove_editor(self, editor_id: int) -> None:
         """The account and its sessions."""
         self.end_sessions(editor_id)
-        self._run("DELETE FROM editors WHERE id = ? AND (town_id = ? OR town_id IS NULL)", (editor_id, self._town))
+        self._run(
+            "DELETE FROM editors WHERE id = ? AND (town_id = ? OR town_id IS NULL)", (editor_id, self._town)
+        )
 
     def set_password_hash(self, editor_id: int, password_hash: str) -> None:
         self._run(

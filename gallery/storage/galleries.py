@@ -96,7 +96,10 @@ class GalleryWrites(GalleryReads, Writing):
 
     def ensure_default_gallery(self) -> None:
         """A new installation (or town) gets its default gallery, under the first free slug."""
-        if self._row("SELECT 1 FROM galleries WHERE town_id = ? AND is_default = 1", (self._town,)) is not None:
+        if (
+            self._row("SELECT 1 FROM galleries WHERE town_id = ? AND is_default = 1", (self._town,))
+            is not None
+        ):
             return
         slug, n = DEFAULT_GALLERY_SLUG, 1
         while self.gallery_by_slug(slug) is not None:
