@@ -124,10 +124,17 @@ class TownDirectory:
         self.first_app: ASGIApp | None = None  # the first town's app as made with the installation
         self._built: dict[int, tuple[tuple[int, bool], ASGIApp]] = {}
         self._lock = threading.Lock()
+        # Until the towns were read (and while the database cannot be read): the first town's.
+        self._last = Routing(first.several_towns, TownHosts((first.town, AllowedHosts(first.settings)), []))
 
     def routing(self) -> Routing:
         """The towns and their host names, read again whenever the data changed."""
-        routing: Routing = self.first.pages.value(("towns",), self._read)
+        try:
+            routing: Routing = self.first.pages.value(("towns",), self._read)
+        except self.first.storage.errors:
+            # The pages already made go on being served; the town's own pages say what failed.
+            return self._last
+        self._last = routing
         return routing
 
     def _read(self) -> Routing:
@@ -178,6 +185,8 @@ class TownGate:
         # Nothing tells which language the sender reads: German first, then English.
         english = translations("en").gettext(NO_SUCH_SITE)
         self.body = f"{translations(DEFAULT_LANGUAGE).gettext(NO_SUCH_SITE)}\n{english}\n".encode()
+        later = translations("en").gettext(TRY_LATER)
+        self.unavailable = f"{translations(DEFAULT_LANGUAGE).gettext(TRY_LATER)}\n{later}\n".encode()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":  # the lifespan: the installation's own
@@ -200,13 +209,20 @@ class TownGate:
         await app[1](scope, receive, send)
 
     async def towns_app(self, scope: Scope, receive: Receive, send: Send, town: Town, several: bool) -> None:
-        app = await to_thread.run_sync(self.towns.app_for, town, several)
+        try:
+            app = await to_thread.run_sync(self.towns.app_for, town, several)
+        except self.towns.first.storage.errors:
+            await send_plain(scope, send, 503, self.unavailable, [RETRY_AFTER])
+            return
         await app(scope, receive, send)
 
 
-async def send_plain(scope: Scope, send: Send, status: int, body: bytes) -> None:
+async def send_plain(
+    scope: Scope, send: Send, status: int, body: bytes, extra: list[tuple[bytes, bytes]] | None = None
+) -> None:
     """A short text answer with no page around it (nothing in it says which towns there are)."""
     headers = [
+        *(extra or []),
         (b"content-type", b"text/plain; charset=utf-8"),
         (b"content-length", str(len(body)).encode()),
         (b"cache-control", b"no-store"),

@@ -45,7 +45,6 @@ class AccountReads(Queries):
         return (editor_of(row), row["session_created"]) if row else None
 
 
-class AccountWrites(AccountReads, Writing):
     def name_taken(self, key: str, *, operator: bool = False) -> bool:
         """Whether an account of this name would be ambiguous: in this town or among operators
         (a new operator: in any town)."""
@@ -53,6 +52,8 @@ class AccountWrites(AccountReads, Writing):
             return self._row("SELECT 1 FROM editors WHERE name_key = ?", (key,)) is not None
         return self.editor_by_key(key) is not None
 
+
+class AccountWrites(AccountReads, Writing):
     def add_editor(self, name: str, key: str, password_hash: str, *, operator: bool = False) -> Editor:
         """An editor of this town, or (``operator``) of every town."""
         now = utcnow()
