@@ -6,6 +6,7 @@ value is checked here, with one sentence per problem, before anything is stored.
 
 from __future__ import annotations
 
+import html
 import re
 from collections.abc import Mapping
 from dataclasses import replace
@@ -279,8 +280,9 @@ def edit_town(
     with storage.transaction() as tx:
         if new_key != town.key and tx.town_by_key(new_key) is not None:
             raise TownError(N_("Die Stadt %(town)s gibt es schon."), town=new_key)
-        merged = {"hosts": town.hosts, "public_url": town.public_url, **values}
-        _refuse_shared_hosts(tx, base, town.key, merged)
+        if "hosts" in values or "public_url" in values:
+            merged = {"hosts": town.hosts, "public_url": town.public_url, **values}
+            _refuse_shared_hosts(tx, base, town.key, merged)
         if new_key != town.key:
             values["key"] = new_key
         if values:
@@ -299,3 +301,43 @@ def remove_town(storage: Storage, town: Town) -> None:
     with storage.transaction() as tx:
         tx.delete_for_good()
         tx.remove_town(town.id)
+
+
+# What editors may change of their own town in the admin: its legal links, names and dates.
+EDITABLE = (
+    "operator_name",
+    "imprint_url",
+    "privacy_policy_url",
+    "accessibility_contact",
+    "accessibility_created",
+    "accessibility_reviewed",
+)
+_HEADING = re.compile(r"<h2\b[^>]*>(.*?)</h2>", re.S)
+_TAG = re.compile(r"<[^>]+>")
+
+
+def text_to_html(text: str) -> str:
+    """Editors' plain text as the HTML the pages show: blank lines part paragraphs, ``## `` starts a heading.
+
+    Everything is escaped: the text can hold no markup, links or scripts of its own.
+    """
+    blocks = [b.strip() for b in re.split(r"\n\s*\n", text.replace("\r\n", "\n")) if b.strip()]
+    parts = []
+    for n, block in enumerate(blocks, start=1):
+        if block.startswith("## ") and "\n" not in block:
+            title = block[3:].strip()
+            anchor = re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-") or f"abschnitt-{n}"
+            parts.append(f'<h2 id="{anchor}">{html.escape(title)}</h2>')
+        else:
+            lines = "<br>".join(html.escape(line) for line in block.split("\n"))
+            parts.append(f"<p>{lines}</p>")
+    return "\n".join(parts)
+
+
+def html_to_text(markup: str) -> str:
+    """A stored text as editors edit it (the reverse of :func:`text_to_html`; other markup is dropped)."""
+    text = _HEADING.sub(lambda m: f"\n\n## {_TAG.sub('', m.group(1)).strip()}\n\n", markup)
+    text = re.sub(r"<br\s*/?>", "\n", text)
+    text = re.sub(r"</p>|</li>|</ul>|</ol>", "\n\n", text)
+    text = html.unescape(_TAG.sub("", text))
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(line.strip() for line in text.split("\n"))).strip()
