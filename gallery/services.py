@@ -23,7 +23,7 @@ from .content.towns import town_settings
 from .i18n import DEFAULT_LANGUAGE, LANGUAGES
 from .models import DEFAULT_TOWN_ID, Town
 from .public.consent import ConsentSigner
-from .public.notice import Notice, load_notice
+from .public.notice import Notice, load_notice, read_operator_text
 from .settings import Settings
 from .storage.store import Storage
 from .storage.thumbnails import ImageStore
@@ -62,6 +62,10 @@ class Services:
     def own_folder(self) -> Path | None:
         """Where the operator's text files are: the data folder, for the installation's first town only."""
         return self.settings.data_dir if self.town.is_default else None
+
+    def operator_text(self, kind: str, lang: str, name: str, own: Mapping[tuple[str, str, str], str]) -> str:
+        """One of the town's texts as its pages use it (``own``: its texts as stored now)."""
+        return read_operator_text(self.own_folder, kind, lang, name, own) or ""
 
     def for_town(self, town: Town, base: Settings, *, several_towns: bool) -> Services:
         """The services of one town: its settings, data, notice, consent record, caches and links.

@@ -102,7 +102,7 @@ def test_town_add_list_edit_remove_on_the_command_line(
         (["town", "add", "neu", "--host", "n.de", "--imprint-url", "javascript:alert(1)"], "imprint_url"),
         (["town", "add", "neu", "--host", "n.de", "--accessibility-created", "2099-01-01"], "Zukunft"),
         (["town", "add", "neu", "--host", "n.de", "--accent", "#ffff00"], "Kontrast"),
-        (["town", "add", "neu", "--host", "n.de", "--text", "notice/xx/short=/etc/hostname"], "notice/xx/short"),
+        (["town", "add", "neu", "--host", "n.de", "--text", "notice/xx/short=/etc/hostname"], "xx/short"),
         (["town", "add", "neu", "--host", "n.de", "--text", "notice/de/short=/nirgends"], "/nirgends"),
         (["town", "edit", "default"], "Nichts zu ändern"),
         (["town", "edit", "nirgendwo", "--name", "x"], "nirgendwo"),
@@ -225,7 +225,7 @@ def test_a_towns_editors_change_its_legal_texts_and_notice_for_that_town_only(
         storage = Storage.from_settings(towns.settings)
         try:
             assert len(storage.for_town(2).audit_entries()) >= 1
-            assert [e.action for e in storage.for_town(2).audit_entries()][0] == "town.edit"
+            assert next(e.action for e in storage.for_town(2).audit_entries()) == "town.edit"
             assert all(e.action != "town.edit" for e in storage.for_town(1).audit_entries())
         finally:
             storage.close()

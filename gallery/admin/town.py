@@ -10,18 +10,10 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from ..content import audit
-from ..content.towns import (
-    EDITABLE,
-    TownError,
-    check_text,
-    check_town_values,
-    edit_town,
-    html_to_text,
-    text_to_html,
-)
+from ..content.towns import check_town_values, edit_town
+from ..content.towntexts import EDITABLE, TownError, check_text, html_to_text, text_to_html
 from ..i18n import LANGUAGES
 from ..i18n import gettext_noop as N_
-from ..public.notice import read_operator_text
 from ..web.checks import body_limit
 from .base import TEXT_FORM, Admin, Session
 
@@ -69,8 +61,7 @@ class TownPage:
         own = storage.town_texts(town.id)
         values = {name: str(getattr(town, name)) for name in EDITABLE}
         for field, kind, lang, name in TEXTS:
-            shown = read_operator_text(self.a.s.own_folder, kind, lang, name, own) or ""
-            values[field] = html_to_text(shown)
+            values[field] = html_to_text(self.a.s.operator_text(kind, lang, name, own))
         return values
 
     def show(self, request: Request, session: Session, values: dict[str, str], **more: Any) -> Response:

@@ -7,7 +7,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-from ..content.towns import TownError, add_town, edit_town, remove_town, town_settings
+from ..content.towns import add_town, edit_town, remove_town, town_settings
+from ..content.towntexts import TownError
 from ..i18n import fill, os_reason
 from ..i18n import gettext_noop as N_
 from ..models import Town
