@@ -17,6 +17,7 @@ from starlette.applications import Starlette
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.testclient import TestClient
 
+from gallery.admin.throttle import LoginThrottle, Policy
 from tests.admin_helpers import CSRF_RE, PASSWORD, SAME_ORIGIN, AdminActions, snapshot
 from tests.postgres import both_engines
 from tests.town_helpers import (
@@ -280,3 +281,27 @@ def test_an_unknown_host_gets_a_plain_404_naming_no_town(app: Starlette) -> None
             assert (
                 "ratzeburg" not in r.text.lower() and "mölln" not in r.text.lower() and "moelln" not in r.text
             )
+
+
+def test_failed_sign_ins_on_one_towns_host_block_no_account_of_another_town(
+    towns: TwoTowns, vimeo_transport: httpx.AsyncBaseTransport
+) -> None:
+    """Both towns have an "anna": guessing at Mölln's must not lock out Ratzeburg's."""
+    throttle = LoginThrottle(Policy(unit=600.0))
+    app = two_towns_app(towns, vimeo_transport, throttle=throttle)
+    with TestClient(app) as client:
+        for _ in range(5):
+            r = client.post(
+                f"https://{B_HOST}/admin/login",
+                data={"username": "anna", "password": "falsch-falsch-falsch"},
+                headers=SAME_ORIGIN,
+                follow_redirects=False,
+            )
+        assert r.status_code == 429  # Mölln's anna is held back
+        r = client.post(
+            f"https://{A_HOST}/admin/login",
+            data={"username": "anna", "password": PASSWORD},
+            headers=SAME_ORIGIN,
+            follow_redirects=False,
+        )
+        assert r.status_code == 303

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass, replace
+from typing import Any
 
 import httpx
 from starlette.applications import Starlette
@@ -96,6 +97,6 @@ def make_two_towns(settings: Settings, transport: httpx.AsyncBaseTransport) -> T
     )
 
 
-def two_towns_app(towns: TwoTowns, transport: httpx.AsyncBaseTransport) -> Starlette:
-    # GALLERY_ALLOWED_HOSTS names the first town's host as an installation for one town would.
-    return create_app(replace(towns.settings, allowed_hosts=()), vimeo_transport=transport)
+def two_towns_app(towns: TwoTowns, transport: httpx.AsyncBaseTransport, **parts: Any) -> Starlette:
+    """The app, answering each town on its own host only (``parts``: as ``create_app`` takes them)."""
+    return create_app(replace(towns.settings, allowed_hosts=()), vimeo_transport=transport, **parts)
