@@ -41,6 +41,7 @@ class TownDirectory:
         self.build = build
         self.first_app: ASGIApp | None = None  # the first town's app as made with the installation
         self._built: dict[int, tuple[tuple[int, bool], ASGIApp]] = {}
+        self._hosts: dict[int, tuple[int, AllowedHosts]] = {}
         self._lock = threading.Lock()
         # Until the towns were read (and while the database cannot be read): the first town's.
         self._last = Routing(first.several_towns, TownHosts((first.town, AllowedHosts(first.settings)), []))
@@ -60,10 +61,17 @@ class TownDirectory:
         several = len(towns) > 1
         first = next(t for t in towns if t.is_default)
         hosts = TownHosts(
-            (first, AllowedHosts(town_settings(self.base, first))),
-            [(t, AllowedHosts(town_settings(self.base, t))) for t in towns if not t.is_default],
+            (first, self._hosts_of(first)),
+            [(t, self._hosts_of(t)) for t in towns if not t.is_default],
         )
         return Routing(several, hosts)
+
+    def _hosts_of(self, town: Town) -> AllowedHosts:
+        """A town's host names, worked out again only when the town changed (any write re-reads the list)."""
+        found = self._hosts.get(town.id)
+        if found is None or found[0] != town.revision:
+            found = self._hosts[town.id] = (town.revision, AllowedHosts(town_settings(self.base, town)))
+        return found[1]
 
     def app_for(self, town: Town, several: bool) -> ASGIApp:
         """The app of one town (made now if it has none for the town's current revision)."""

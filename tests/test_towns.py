@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import sys
+import time
 from pathlib import Path
 
 import httpx
@@ -13,6 +14,7 @@ from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
 from gallery.cli.main import main
+from gallery.content.towns import add_town, edit_town
 from gallery.settings import Settings
 from gallery.storage.store import Storage
 from tests.admin_helpers import CSRF_RE, SAME_ORIGIN, snapshot
@@ -235,3 +237,24 @@ def test_a_towns_editors_change_its_legal_texts_and_notice_for_that_town_only(
         r = client.post(f"https://{B_HOST}/admin/town", data=bad, headers=SAME_ORIGIN, follow_redirects=False)
         assert r.status_code == 400 and 'href="#f-imprint_url"' in r.text
         assert snapshot(towns.settings) == before
+
+
+def test_a_town_added_or_changed_while_serving_is_served_at_once(
+    app: Starlette, towns: TwoTowns, vimeo_transport: httpx.AsyncBaseTransport
+) -> None:
+    with TestClient(app) as client:
+        assert client.get(f"https://{B_HOST}/").status_code == 200
+        storage = Storage.from_settings(towns.settings)
+        try:
+            moelln = next(t for t in storage.towns() if t.key == "moelln")
+            edit_town(storage, towns.settings, moelln, {"hosts": "videos.moelln.test", "name": "Mölln"})
+            add_town(storage, towns.settings, "dritte", {"hosts": "dritte.test"})
+        finally:
+            storage.close()
+        # Another process's write is seen within the change probe's interval.
+        deadline = time.monotonic() + 30
+        while client.get("https://dritte.test/").status_code != 200:
+            assert time.monotonic() < deadline
+            time.sleep(0.1)
+        assert client.get(f"https://{B_HOST}/").status_code == 404
+        assert "Mölln 0" in client.get("https://videos.moelln.test/").text
