@@ -251,7 +251,7 @@ async def _never(scope: Scope, receive: Receive, send: Send) -> None:  # pragma:
 def error_page(services: Services, request: Request, status: int, detail: str) -> Response:
     """A page in the site's look that says what went wrong, for every 4xx and 5xx."""
     visit = replace(read_visit(request.scope, services.signer), note=None)
-    lang = visit.language()
+    lang = visit.language(services.town.lang or None)
     gettext = translations(lang).gettext
     heading = gettext(error_heading(status))
     if status >= 500:

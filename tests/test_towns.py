@@ -258,3 +258,32 @@ def test_a_town_added_or_changed_while_serving_is_served_at_once(
             time.sleep(0.1)
         assert client.get(f"https://{B_HOST}/").status_code == 404
         assert "Mölln 0" in client.get("https://videos.moelln.test/").text
+
+
+def test_a_towns_language_is_that_of_its_pages_of_no_gallery(app: Starlette, towns: TwoTowns) -> None:
+    storage = Storage.from_settings(towns.settings)
+    try:
+        add_town(storage, towns.settings, "englisch", {"hosts": "english.test", "lang": "en"})
+    finally:
+        storage.close()
+    with TestClient(app) as client:
+        for path in ("/privacy", "/accessibility", "/nirgends", "/"):
+            r = client.get(f"https://english.test{path}")
+            assert '<html lang="en"' in r.text, path
+        assert '<html lang="de"' in client.get(f"https://{B_HOST}/privacy").text
+
+
+def test_a_towns_editors_are_sent_to_its_page_for_what_it_must_still_publish(
+    app: Starlette, towns: TwoTowns
+) -> None:
+    with TestClient(app) as client:
+        r = client.post(
+            f"https://{B_HOST}/admin/login",
+            data={"username": "anna", "password": B_PASSWORD},
+            headers=SAME_ORIGIN,
+            follow_redirects=False,
+        )
+        assert r.status_code == 303
+        overview = client.get(f"https://{B_HOST}/admin/").text
+        assert 'href="/admin/town"' in overview and "Angaben der Stadt“ ein" in overview
+        assert "GALLERY_IMPRINT_URL" not in overview

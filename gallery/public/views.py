@@ -183,7 +183,7 @@ class PublicViews:
         return html, ancestors
 
     def _render_privacy(self, visit: Visit) -> tuple[str, tuple[str, ...]]:
-        lang = visit.language()
+        lang = visit.language(self.s.town.lang or None)  # pages of no gallery: the town's language
         ancestors = all_ancestors(self.s)
         html = self.s.renderer.render(
             "privacy.html",
@@ -198,7 +198,7 @@ class PublicViews:
         return html, ancestors
 
     def _render_accessibility(self, visit: Visit) -> tuple[str, tuple[str, ...]]:
-        lang = visit.language()
+        lang = visit.language(self.s.town.lang or None)
         ancestors = all_ancestors(self.s)
         texts = {
             name: by_lang.get(lang) or by_lang.get(DEFAULT_LANGUAGE) or Markup("")
