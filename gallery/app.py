@@ -15,7 +15,7 @@ from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route, Router
+from starlette.routing import BaseRoute, Route, Router
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from . import admin
@@ -23,6 +23,8 @@ from .admin import PREFIX as ADMIN_PREFIX
 from .admin.passwords import PasswordChecker
 from .admin.throttle import LoginThrottle
 from .content.schedule import RefreshPolicy
+from .content.towns import town_settings
+from .hosting import TRY_LATER, TownDirectory, TownGate, TownImages
 from .i18n import DEFAULT_LANGUAGE, LANGUAGES, translate, translations
 from .i18n import gettext_noop as N_
 from .private import secure_data_dir
@@ -60,19 +62,17 @@ DEFAULT_MESSAGES = {
         "Diese Seite kann gerade nicht geladen werden. Bitte versuchen Sie es in einer Minute noch einmal."
     ),
 }
-TRY_LATER = N_("Bitte versuchen Sie es später noch einmal.")
 FALLBACK_ERROR = (
     '<!doctype html><html lang="{lang}"><meta charset="utf-8">'
     "<title>{heading}</title><h1>{heading}</h1><p>{message}</p></html>"
 )
 
 
-class GalleryApp(Starlette):
-    """Starlette, with the security headers outside even the 500 handler: every answer has them.
+class TownApp(Starlette):
+    """One town's pages, with the security headers outside even the 500 handler: every answer has them.
 
-    Outermost, before even the asset lane: forwarded headers (from trusted proxies only), then
-    the check that the request is addressed to one of our host names. After the asset lane, the
-    page lane answers the pages it has recorded.
+    Before the pages, the asset lane (static files, the town's thumbnails and ``/embed.js``),
+    then the page lane, which answers the pages it has recorded.
     """
 
     def __init__(self, *args: Any, services: Services, **kwargs: Any) -> None:
@@ -90,11 +90,29 @@ class GalleryApp(Starlette):
             consented=lambda scope: s.signer.is_valid(consent_cookie(scope)),
             excluded=(ADMIN_PREFIX,),
         )
-        thumbnails = ThumbnailEndpoint(s.thumbnails, s.static.assets[PLACEHOLDER], s.security)
+        thumbnails: ASGIApp = ThumbnailEndpoint(s.thumbnails, s.static.assets[PLACEHOLDER], s.security)
+        if s.several_towns:
+            thumbnails = TownImages(thumbnails, s)
         embed = EmbedScript(s.static.assets["embed.js"], s.security)
-        lane = AssetLane(shared, {"/thumbs/": thumbnails, "/static/": s.static, "/embed.js": embed})
-        gated = HostGate(lane, AllowedHosts(s.settings))
-        proxies = TrustedProxies(s.settings.trusted_proxies)
+        return AssetLane(shared, {"/thumbs/": thumbnails, "/static/": s.static, "/embed.js": embed})
+
+
+class GalleryApp(TownApp):
+    """The installation: the first town's app, which also runs the lifespan and routes by Host.
+
+    Outermost: forwarded headers (from trusted proxies only), then the gate that finds the town a
+    request is addressed to (or refuses a host that is none of ours).
+    """
+
+    def __init__(self, *args: Any, services: Services, towns: TownDirectory, **kwargs: Any) -> None:
+        self.towns = towns
+        super().__init__(*args, services=services, **kwargs)
+
+    def build_middleware_stack(self) -> ASGIApp:
+        own = super().build_middleware_stack()
+        self.towns.first_app = HostGate(own, AllowedHosts(self.services.settings))
+        gated = TownGate(own, self.towns)
+        proxies = TrustedProxies(self.services.settings.trusted_proxies)
         return ForwardedHeaders(gated, proxies) if proxies else gated
 
 
@@ -113,8 +131,12 @@ def build_services(
     secure_data_dir(settings.data_dir)
     storage = storage or Storage.from_settings(settings)
     storage.migrate()
+    towns = storage.towns()
+    first = next(t for t in towns if t.is_default)
+    settings = town_settings(settings, first)
     security = SecurityHeaders(settings)
-    notice = load_notice(settings.data_dir, LANGUAGES)
+    texts = storage.town_texts(first.id)
+    notice = load_notice(settings.data_dir, LANGUAGES, texts)
     with storage.transaction() as tx:
         notice_date = tx.record_notice_version(
             notice.version,
@@ -136,6 +158,9 @@ def build_services(
         refresh_policy=refresh_policy or RefreshPolicy.from_settings(settings),
         throttle=(throttle or LoginThrottle()).counting_in(storage, settings.secret_keys[0].value),
         passwords=passwords or PasswordChecker(),
+        town=first,
+        texts=texts,
+        several_towns=len(towns) > 1,
     )
 
 
@@ -172,7 +197,6 @@ def create_app(
         renderer=renderer,
         storage=storage,
     )
-    public = PublicViews(services)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[State]:
@@ -183,19 +207,39 @@ def create_app(
             await runtime.stop()
             services.storage.close()
 
-    router.routes.extend(
-        [
-            *public.routes(),
-            *ConsentChoice(services, public).routes(),
-            admin.mount(services),
-            *EmbedViews(services).routes(),
-            Route("/g/{slug}/style.css", GalleryStyle(services), name="gallery_style"),
-            # Served by the AssetLane before routing; listed so that url_path_for knows them.
-            Route("/thumbs/{name}", _never, name="thumbnail"),
-            Route("/static/{name:path}", _never, name="static"),
-            Route("/embed.js", _never, name="embed_script"),
-        ]
+    router.routes.extend(town_routes(services))
+
+    def town_app(town: Services) -> ASGIApp:
+        app = TownApp(routes=town_routes(town), services=town, exception_handlers=error_handlers(town))
+        return app.build_middleware_stack()
+
+    return GalleryApp(
+        routes=router.routes,
+        services=services,
+        towns=TownDirectory(services, settings, town_app),
+        exception_handlers=error_handlers(services),
+        lifespan=lifespan,
     )
+
+
+def town_routes(services: Services) -> list[BaseRoute]:
+    """Every route of one town's site, its endpoints bound to that town's services."""
+    public = PublicViews(services)
+    return [
+        *public.routes(),
+        *ConsentChoice(services, public).routes(),
+        admin.mount(services),
+        *EmbedViews(services).routes(),
+        Route("/g/{slug}/style.css", GalleryStyle(services), name="gallery_style"),
+        # Served by the AssetLane before routing; listed so that url_path_for knows them.
+        Route("/thumbs/{name}", _never, name="thumbnail"),
+        Route("/static/{name:path}", _never, name="static"),
+        Route("/embed.js", _never, name="embed_script"),
+    ]
+
+
+def error_handlers(services: Services) -> dict[Any, Callable[[Request, Exception], Any]]:
+    """Error pages in the town's look, for every 4xx and 5xx, and the database being away."""
 
     async def http_error(request: Request, exc: Exception) -> Response:
         status = exc.status_code if isinstance(exc, HTTPException) else 500
@@ -207,12 +251,7 @@ def create_app(
         # answers; this one could not be made. No traceback, and a hint when to ask again.
         return error_page(services, request, 503, "")
 
-    return GalleryApp(
-        routes=router.routes,
-        services=services,
-        exception_handlers={HTTPException: http_error, 500: http_error, DatabaseUnavailable: unavailable},
-        lifespan=lifespan,
-    )
+    return {HTTPException: http_error, 500: http_error, DatabaseUnavailable: unavailable}
 
 
 async def _never(scope: Scope, receive: Receive, send: Send) -> None:  # pragma: no cover
@@ -222,7 +261,7 @@ async def _never(scope: Scope, receive: Receive, send: Send) -> None:  # pragma:
 def error_page(services: Services, request: Request, status: int, detail: str) -> Response:
     """A page in the site's look that says what went wrong, for every 4xx and 5xx."""
     visit = replace(read_visit(request.scope, services.signer), note=None)
-    lang = visit.language()
+    lang = visit.language(services.town.lang or None)
     gettext = translations(lang).gettext
     heading = gettext(error_heading(status))
     if status >= 500:

@@ -101,6 +101,40 @@ class Editor:
     name: str
     created_at: str
     password_changed_at: str
+    operator: bool = False  # may work in every town, not only in its own
+
+
+DEFAULT_TOWN_ID = 1
+
+
+@dataclass(frozen=True, slots=True)
+class Town:
+    """One town on the installation: its addresses, legal texts and defaults.
+
+    An empty value means "not set"; the default town then takes the setting of the same name
+    (GALLERY_PUBLIC_URL …), so that an installation for one town is configured as before.
+    """
+
+    id: int
+    key: str
+    name: str = ""
+    operator_name: str = ""
+    hosts: tuple[str, ...] = ()
+    public_url: str = ""
+    imprint_url: str = ""
+    privacy_policy_url: str = ""
+    accessibility_contact: str = ""
+    accessibility_created: str = ""
+    accessibility_reviewed: str = ""
+    frame_ancestors: tuple[str, ...] = ()
+    cookie_mode: str = ""
+    lang: str = ""
+    vimeo_referer: str = ""
+    accent: str = ""
+    logo: str | None = None
+    logo_alt: str = ""
+    is_default: bool = False
+    revision: int = 1
 
 
 @dataclass(frozen=True, slots=True)

@@ -24,6 +24,7 @@ FLOORS: tuple[tuple[str, ...], ...] = (
     ("gallery.__main__",),
     ("gallery.cli",),  # the command line, and the offline demo
     ("gallery.app",),  # create_app(): builds the services and the route table
+    ("gallery.hosting",),  # several towns: the town a request is for, each town's site
     ("gallery.services",),  # everything the endpoints share, built once per app
     ("gallery.admin", "gallery.public"),  # the editors' area; what visitors see
     ("gallery.web",),  # what public and admin pages share

@@ -15,6 +15,7 @@ from .gate import AdminGate
 from .looks import Looks
 from .signin import SignIn
 from .statements import Statements
+from .town import TownPage
 
 if TYPE_CHECKING:  # handed in when the app is built: named here for annotations only
     from ..services import Services
@@ -33,6 +34,7 @@ def mount(services: Services) -> Mount:
         *Looks(admin, galleries).routes(),
         *statements.routes(),
         *Actions(admin, statements).routes(),
+        *TownPage(admin).routes(),
     ]
     return Mount(
         PREFIX,

@@ -34,11 +34,12 @@ def lookup_key(raw: str) -> str:
     return unicodedata.normalize("NFKC", raw).strip().casefold()
 
 
-def add_editor(tx: Transaction, raw_name: str, password_hash: str) -> Editor:
+def add_editor(tx: Transaction, raw_name: str, password_hash: str, *, operator: bool = False) -> Editor:
+    """An editor of the transaction's town, or (``operator``) one who may work in every town."""
     name, key = normalize_name(raw_name)
-    if tx.editor_by_key(key) is not None:
+    if tx.name_taken(key, operator=operator):
         raise AccountError(N_("Diesen Namen gibt es schon."))
-    return tx.add_editor(name, key, password_hash)
+    return tx.add_editor(name, key, password_hash, operator=operator)
 
 
 def editor_for_sign_in(reads: Reads, raw_name: str) -> tuple[Editor, str] | None:

@@ -92,9 +92,9 @@ class Admin:
         self.hashing = HashingLane()
 
     def curator(self, request: Request) -> Curator:
-        """The app's one curator, made with its Vimeo client when the app started."""
+        """This town's curator, with the app's one Vimeo client made when the app started."""
         runtime: Runtime = request.state.runtime
-        return runtime.curator
+        return runtime.curator_for(self.s)
 
     # --- sessions ------------------------------------------------------------------------
 

@@ -82,6 +82,8 @@ class Galleries:
             galleries=galleries,
             troubled=await to_thread.run_sync(troubled),
             missing=[(self.a.t(session.lang, m.what), m.variable) for m in missing(self.a.s.settings)],
+            # The installation's first town has them from the IT's settings; any other from its editors.
+            first_town=self.a.s.town.is_default,
             nav="galleries",
         )
 

@@ -37,6 +37,7 @@ NOTICES = {
     "deleted": N_("Das Statement ist gelöscht, mit seinen Texten und Bildern."),
     "gallery-created": N_("Die Galerie ist angelegt."),
     "gallery-saved": N_("Die Einstellungen der Galerie sind gespeichert."),
+    "town-saved": N_("Die Angaben der Stadt sind gespeichert; die Seiten zeigen sie ab sofort."),
     "logo": N_("Das Logo ist gespeichert."),
     "logo-removed": N_("Das Logo ist entfernt."),
 }

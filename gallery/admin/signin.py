@@ -103,7 +103,9 @@ class SignIn:
         if seat is None:  # refused before counting: a full lane is no failed attempt
             return self._refuse(request, lang, 503, self.a.t(lang, BUSY), BUSY_RETRY_AFTER, name, next_path)
         with seat:
-            keys = self.a.throttle.keys(key, client, device.nonce if device else None)
+            # Each town counts its own accounts' failures: the same name elsewhere is another account.
+            account = key if self.a.s.town.is_default else f"{self.a.s.town.key}|{key}"
+            keys = self.a.throttle.keys(account, client, device.nonce if device else None)
             wait = await to_thread.run_sync(self.a.throttle.begin, keys)
             if wait > 0:
                 return self._refuse(request, lang, 429, self._too_many(lang, wait), wait, name, next_path)

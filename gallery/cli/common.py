@@ -17,6 +17,7 @@ from typing import Any
 from ..errors import UserError
 from ..i18n import LOCALE_VARIABLES, environ_language, fill, translate
 from ..i18n import gettext_noop as N_
+from ..models import Town
 from ..private import secure_data_dir
 from ..settings import MissingDataDir, Settings
 from ..storage.store import Storage
@@ -118,15 +119,51 @@ def vimeo_settings(settings: Settings, args: argparse.Namespace) -> Settings:
 
 # What the running command opened: closed when it ends (a PostgreSQL pool holds connections).
 _opened: list[Storage] = []
+# The town the running command works on: False for a command about the whole installation,
+# None when --town was not given (then the only town), else the key given.
+_town_asked: list[str | bool | None] = [False]
+TOWN_HELP = N_("die Stadt, um die es geht (ihr Kurzname; nötig, wenn die Installation mehrere hat)")
+
+
+def add_town_option(parser: argparse.ArgumentParser) -> None:
+    """``--town KEY`` for a command that works on one town's data."""
+    parser.add_argument("--town", metavar=_("STADT"), default=None, help=_(TOWN_HELP))
+
+
+def ask_for_town(args: argparse.Namespace) -> None:
+    """Remember which town this run's command works on (before any storage is opened)."""
+    _town_asked[0] = getattr(args, "town", False)
 
 
 def open_storage(settings: Settings) -> Storage:
-    """The service's data, migrated to the current schema, in an owner-only data dir."""
+    """The service's data, migrated to the current schema, in an owner-only data dir.
+
+    For a command with ``--town``: seen as that town's (without it: the only town's).
+    """
     secure_data_dir(settings.data_dir)
     storage = Storage.from_settings(settings)
     _opened.append(storage)
     storage.migrate()
-    return storage
+    asked = _town_asked[0]
+    if asked is False:
+        return storage
+    return storage.for_town(chosen_town(storage, asked if isinstance(asked, str) else None).id)
+
+
+def chosen_town(storage: Storage, key: str | None) -> Town:
+    """The town named by ``--town``, or the only one; a one-line refusal otherwise."""
+    towns = storage.towns()
+    if key is None:
+        if len(towns) > 1:
+            raise RefusedInput(
+                N_("Diese Installation hat mehrere Städte: bitte mit --town eine nennen (%(towns)s)."),
+                towns=", ".join(t.key for t in towns),
+            )
+        return towns[0]
+    found = next((t for t in towns if t.key == key.strip().lower()), None)
+    if found is None:
+        raise RefusedInput(N_("Die Stadt %(town)s gibt es nicht (gallery town list)."), town=repr(key))
+    return found
 
 
 def close_storages() -> None:

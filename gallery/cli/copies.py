@@ -183,14 +183,15 @@ def _backup_target(raw: str) -> Path:
     return path / f"gallery-{stamp}.sqlite3"
 
 
-def register(sub: Any, common: argparse.ArgumentParser) -> None:
-    """Add these commands to the ``gallery`` parser; ``common`` carries the shared options."""
-    export = add_command(sub, common, "export", N_("alle Galerien und Statements als JSON ausgeben"))
+def register(sub: Any, common: argparse.ArgumentParser, towned: argparse.ArgumentParser) -> None:
+    """Add these commands to the ``gallery`` parser; ``common`` carries the shared options (``towned``
+    with ``--town``: export and import are one town's)."""
+    export = add_command(sub, towned, "export", N_("alle Galerien und Statements als JSON ausgeben"))
     export.add_argument("file", metavar=_("DATEI"), nargs="?", help=_("Zieldatei (Standard: stdout)"))
     export.add_argument("--force", action="store_true", help=_("eine vorhandene Datei überschreiben"))
     export.set_defaults(func=cmd_export)
     imp = add_command(
-        sub, common, "import", N_("eine Export-Datei einlesen (zusammenführen, nichts löschen)")
+        sub, towned, "import", N_("eine Export-Datei einlesen (zusammenführen, nichts löschen)")
     )
     imp.add_argument("file", metavar=_("DATEI"), help=_("Export-Datei (- für stdin)"))
     imp.set_defaults(func=cmd_import)

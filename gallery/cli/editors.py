@@ -37,12 +37,12 @@ def cmd_editor_add(args: argparse.Namespace) -> int:
     except accounts.AccountError as exc:
         raise CommandError(exc.message) from None
     storage = open_storage(settings_for(args))
-    if accounts.editor_for_sign_in(storage, name) is not None:
+    if storage.name_taken(_key, operator=args.operator):
         raise CommandError(N_("Das Konto „%(name)s“ gibt es schon."), name=name)
     password_hash = passwords.hash_password(_read_password(args, name))
     try:
         with storage.transaction() as tx:
-            editor = accounts.add_editor(tx, name, password_hash)
+            editor = accounts.add_editor(tx, name, password_hash, operator=args.operator)
             audit.record(tx, audit.CLI_ACTOR, "editor.add", subject=editor.name)
     except accounts.AccountError as exc:
         raise CommandError(exc.message) from None
@@ -59,6 +59,7 @@ def cmd_editor_list(args: argparse.Namespace) -> int:
                 "created_at": e.created_at,
                 "password_changed_at": e.password_changed_at,
                 "sessions": n,
+                "operator": e.operator,
             }
             for e, n in found
         ]
@@ -73,6 +74,8 @@ def cmd_editor_list(args: argparse.Namespace) -> int:
             changed=editor.password_changed_at,
             sessions=sessions,
         )
+        if editor.operator:
+            details += "  " + _("Betrieb: alle Städte")
         print(f"{editor.name:<24} {details}")
     return EXIT_OK
 
@@ -110,6 +113,11 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     add = add_command(esub, common, "add", N_("ein Konto anlegen (fragt nach dem Passwort)"))
     add.add_argument("name", metavar="NAME")
     add.add_argument("--password-stdin", action="store_true", help=stdin_help)
+    add.add_argument(
+        "--operator",
+        action="store_true",
+        help=_("ein Konto für den Betrieb: darf in jeder Stadt der Installation arbeiten"),
+    )
     add.set_defaults(func=cmd_editor_add)
     lst = add_command(esub, common, "list", N_("alle Konten auflisten"))
     lst.add_argument("--json", action="store_true", help=_("als JSON ausgeben"))

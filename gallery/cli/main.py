@@ -18,8 +18,18 @@ from ..i18n import ARGPARSE_DOMAIN, fill, locale_dir
 from ..i18n import gettext_noop as N_
 from ..settings import SettingsError
 from ..storage.engine import DatabaseUnavailable
-from . import copies, editors, moving, serve, statements
-from .common import EXIT_FAILED, EXIT_USAGE, CommandError, RefusedInput, _, close_storages, warn
+from . import copies, editors, moving, serve, statements, towns
+from .common import (
+    EXIT_FAILED,
+    EXIT_USAGE,
+    CommandError,
+    RefusedInput,
+    _,
+    add_town_option,
+    ask_for_town,
+    close_storages,
+    warn,
+)
 
 # A process ended by SIGPIPE shows this status in the shell (128 + 13), as `seq 100000 | head` does.
 EXIT_PIPE_CLOSED = 141
@@ -37,14 +47,18 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--data-dir", metavar=_("ORDNER"), default=None, help=_(DATA_DIR_HELP))
     sub = parser.add_subparsers(dest="command", required=True, metavar=_("BEFEHL"))
+    # The commands about one town's data: their options and --town.
+    towned = argparse.ArgumentParser(add_help=False, parents=[common])
+    add_town_option(towned)
 
     # In the order of the README's command table.
     serve.register_serve(sub, common)
-    statements.register(sub, common)
+    statements.register(sub, towned)
     serve.register_demo(sub)
-    editors.register(sub, common)
-    copies.register(sub, common)
+    editors.register(sub, towned)
+    copies.register(sub, common, towned)
     moving.register(sub, common)
+    towns.register(sub, common)
     return parser
 
 
@@ -69,6 +83,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _run(argv: Sequence[str] | None) -> int:
     args = build_parser().parse_args(argv)
+    ask_for_town(args)
     try:
         code = int(args.func(args))
         sys.stdout.flush()  # a closed pipe shows here, not in the interpreter's last flush

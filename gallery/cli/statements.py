@@ -14,6 +14,7 @@ from ..content.audit import CLI_ACTOR, FIELD_LABELS
 from ..content.curate import MAX_TEXT, Curator
 from ..content.schedule import RefreshPolicy
 from ..content.status import STATUS_LABELS, status_line
+from ..content.towns import town_settings
 from ..i18n import fill, os_reason
 from ..i18n import gettext_noop as N_
 from ..settings import Settings
@@ -49,7 +50,10 @@ TEXT_OPTIONS = {
 def _with_curator(settings: Settings, work: Callable[[Curator], Awaitable[int]]) -> int:
     async def run() -> int:
         storage = open_storage(settings)
-        async with VimeoClient(settings) as vimeo:
+        town = storage.town(storage.town_id)
+        assert town is not None
+        # The town's own Vimeo Referer: its domain-restricted videos answer to its domain.
+        async with VimeoClient(town_settings(settings, town)) as vimeo:
             policy = RefreshPolicy.from_settings(settings)
             return await work(Curator(storage, image_store(storage, settings), vimeo, policy))
 

@@ -21,13 +21,22 @@ CHECK_MAX_AGE = 300  # the "did the cookie arrive?" marker is read right after t
 
 
 class ConsentSigner:
-    """Issues and checks ``{notice version, provider, issued-at}``; nothing about the visitor."""
+    """Issues and checks ``{notice version, provider, issued-at}``; nothing about the visitor.
 
-    def __init__(self, keys: tuple[Secret, ...], notice_version: str, max_age: int) -> None:
+    With ``town`` (every town but an installation's first) the record names the town too, and
+    a record naming another town, or none, is no consent here.
+    """
+
+    def __init__(
+        self, keys: tuple[Secret, ...], notice_version: str, max_age: int, town: str | None = None
+    ) -> None:
         self._serializer = signing.serializer(keys, SALT)
         self.notice_version = notice_version
         self.max_age = max_age
-        self._check = signing.signer(keys, CHECK_SALT)
+        self.town = town
+        self._fields = {"v", "p", "iat"} if town is None else {"v", "p", "iat", "t"}
+        # The marker after a choice is one town's too: it says nothing on another's pages.
+        self._check = signing.signer(keys, CHECK_SALT if town is None else f"{CHECK_SALT}.{town}")
         # Records found valid, with the moment they stop being so: a visitor sends the same
         # cookie with every page, and checking its signature costs more than sending the page.
         # Only records that passed every check are kept, so nothing sent can fill it with junk
@@ -36,7 +45,9 @@ class ConsentSigner:
 
     def issue(self, now: float | None = None) -> str:
         issued_at = int(time.time() if now is None else now)
-        record = {"v": self.notice_version, "p": PROVIDER, "iat": issued_at}
+        record: dict[str, object] = {"v": self.notice_version, "p": PROVIDER, "iat": issued_at}
+        if self.town is not None:
+            record["t"] = self.town
         return str(self._serializer.dumps(record))
 
     def is_valid(self, value: str | None, now: float | None = None) -> bool:
@@ -54,7 +65,9 @@ class ConsentSigner:
             record, signed_at = self._serializer.loads(value, max_age=self.max_age, return_timestamp=True)
         except Exception:
             return False
-        if not isinstance(record, dict) or set(record) != {"v", "p", "iat"}:
+        if not isinstance(record, dict) or set(record) != self._fields:
+            return False
+        if self.town is not None and record["t"] != self.town:
             return False
         issued_at = record["iat"]
         valid = (

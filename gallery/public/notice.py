@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,8 +29,11 @@ class Notice:
         return self.full.get(lang) or self.full[DEFAULT_LANGUAGE]
 
 
-def load_notice(data_dir: Path, languages: tuple[str, ...]) -> Notice:
-    """Read ``notice/<lang>/{short,full}.html``: the operator's copy in the data dir wins.
+def load_notice(
+    data_dir: Path | None, languages: tuple[str, ...], own: Mapping[tuple[str, str, str], str] | None = None
+) -> Notice:
+    """Read ``notice/<lang>/{short,full}.html``: the town's own text (``own``), else the operator's
+    copy in the data dir (None: not this town's), else the shipped one.
 
     The version is a hash of the German (binding) texts and the provider terms, so a translation
     never changes it, while any change to what German visitors read does.
@@ -38,7 +42,7 @@ def load_notice(data_dir: Path, languages: tuple[str, ...]) -> Notice:
     full: dict[str, Markup] = {}
     for lang in languages:
         for name, target in (("short", short), ("full", full)):
-            text = _read(data_dir, lang, name)
+            text = read_operator_text(data_dir, "notice", lang, name, own)
             if text is not None:
                 target[lang] = Markup(text)  # noqa: S704 - operator-owned HTML, not visitor input
     if DEFAULT_LANGUAGE not in short or DEFAULT_LANGUAGE not in full:
@@ -50,13 +54,20 @@ def load_notice(data_dir: Path, languages: tuple[str, ...]) -> Notice:
     return Notice(version=digest.hexdigest()[:12], short=short, full=full)
 
 
-def _read(data_dir: Path, lang: str, name: str) -> str | None:
-    return read_operator_text(data_dir, "notice", lang, name)
-
-
-def read_operator_text(data_dir: Path, kind: str, lang: str, name: str) -> str | None:
-    """``<kind>/<lang>/<name>.html``: the operator's copy in the data dir, else the shipped one."""
-    for folder in (data_dir / kind / lang, TEMPLATES_DIR / kind / lang):
+def read_operator_text(
+    data_dir: Path | None,
+    kind: str,
+    lang: str,
+    name: str,
+    own: Mapping[tuple[str, str, str], str] | None = None,
+) -> str | None:
+    """``<kind>/<lang>/<name>.html``: the town's own, else the data folder's, else the shipped one."""
+    if own and (kind, lang, name) in own:
+        return own[(kind, lang, name)]
+    folders = [TEMPLATES_DIR / kind / lang]
+    if data_dir is not None:
+        folders.insert(0, data_dir / kind / lang)
+    for folder in folders:
         path = folder / f"{name}.html"
         if path.is_file():
             return path.read_text(encoding="utf-8")
@@ -64,12 +75,16 @@ def read_operator_text(data_dir: Path, kind: str, lang: str, name: str) -> str |
 
 
 def load_operator_texts(
-    data_dir: Path, kind: str, name: str, languages: tuple[str, ...]
+    data_dir: Path | None,
+    kind: str,
+    name: str,
+    languages: tuple[str, ...],
+    own: Mapping[tuple[str, str, str], str] | None = None,
 ) -> dict[str, Markup]:
     """One operator-replaceable text in every language that has it."""
     texts = {}
     for lang in languages:
-        text = read_operator_text(data_dir, kind, lang, name)
+        text = read_operator_text(data_dir, kind, lang, name, own)
         if text is not None:
             texts[lang] = Markup(text)  # noqa: S704 - operator-owned HTML, not visitor input
     return texts

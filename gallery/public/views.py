@@ -52,7 +52,7 @@ class PublicViews:
         self.s = services
         # The accessibility statement is the operator's text (data dir), like the notice.
         self.accessibility_texts = {
-            name: load_operator_texts(services.settings.data_dir, "accessibility", name, LANGUAGES)
+            name: load_operator_texts(services.own_folder, "accessibility", name, LANGUAGES, services.texts)
             for name in ("statement", "enforcement")
         }
         # After a write every cached page is gone and many visitors miss at once: one render
@@ -189,7 +189,7 @@ class PublicViews:
         return html, ancestors
 
     def _render_privacy(self, visit: Visit) -> tuple[str, tuple[str, ...]]:
-        lang = visit.language()
+        lang = visit.language(self.s.town.lang or None)  # pages of no gallery: the town's language
         ancestors = all_ancestors(self.s)
         html = self.s.renderer.render(
             "privacy.html",
@@ -204,7 +204,7 @@ class PublicViews:
         return html, ancestors
 
     def _render_accessibility(self, visit: Visit) -> tuple[str, tuple[str, ...]]:
-        lang = visit.language()
+        lang = visit.language(self.s.town.lang or None)
         ancestors = all_ancestors(self.s)
         texts = {
             name: by_lang.get(lang) or by_lang.get(DEFAULT_LANGUAGE) or Markup("")

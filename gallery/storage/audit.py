@@ -25,18 +25,21 @@ class AuditReads(Queries):
     def audit_entries(self, limit: int = 100, before: int | None = None) -> list[AuditEntry]:
         """Newest first; ``before`` pages back past an entry id."""
         if before is None:
-            rows = self._rows("SELECT * FROM audit_log ORDER BY id DESC LIMIT ?", (limit,))
+            rows = self._rows(
+                "SELECT * FROM audit_log WHERE town_id = ? ORDER BY id DESC LIMIT ?", (self._town, limit)
+            )
         else:
             rows = self._rows(
-                "SELECT * FROM audit_log WHERE id < ? ORDER BY id DESC LIMIT ?", (before, limit)
+                "SELECT * FROM audit_log WHERE town_id = ? AND id < ? ORDER BY id DESC LIMIT ?",
+                (self._town, before, limit),
             )
         return [entry_of(r) for r in rows]
 
     def edits_since(self, statement_id: int, revision: int) -> list[AuditEntry]:
         """The saves that moved a statement past ``revision``, oldest first."""
         rows = self._rows(
-            "SELECT * FROM audit_log WHERE statement_id = ? AND revision > ? ORDER BY id",
-            (statement_id, revision),
+            "SELECT * FROM audit_log WHERE town_id = ? AND statement_id = ? AND revision > ? ORDER BY id",
+            (self._town, statement_id, revision),
         )
         return [entry_of(r) for r in rows]
 
@@ -56,7 +59,7 @@ class AuditWrites(AuditReads, Writing):
     ) -> None:
         self._run(
             "INSERT INTO audit_log (at, actor, action, gallery_slug, vimeo_id, statement_id, revision,"
-            " fields, subject) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " fields, subject, town_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 utcnow(),
                 actor,
@@ -67,6 +70,7 @@ class AuditWrites(AuditReads, Writing):
                 revision,
                 " ".join(fields),
                 subject,
+                self._town,
             ),
         )
 

@@ -14,6 +14,8 @@ from .store import Reader, Storage
 
 # In the order rows may be inserted (what a row refers to first).
 TABLES = (
+    "towns",
+    "town_texts",
     "galleries",
     "videos",
     "statements",
@@ -29,7 +31,7 @@ TABLES = (
 # files with SQLite); sign-in counts (short-lived, and keyed with the secret key).
 NOT_COPIED = frozenset({"schema_version", "data_changes", "images", "signin_attempts"})
 # What a database holds before anyone used it: the default gallery, the refresh state, notices shown.
-MADE_AT_START = frozenset({"galleries", "refresh_state", "notice_versions"})
+MADE_AT_START = frozenset({"towns", "galleries", "refresh_state", "notice_versions"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,8 +60,8 @@ def used_tables(storage: Storage) -> list[str]:
             table
             for table in _columns(reads)
             if table not in NOT_COPIED - {"images"}
-            and table not in MADE_AT_START - {"galleries"}
-            and reads.row_count(table) > (1 if table == "galleries" else 0)
+            and table not in MADE_AT_START - {"galleries", "towns"}
+            and reads.row_count(table) > (1 if table in {"galleries", "towns"} else 0)
         ]
 
 

@@ -18,6 +18,7 @@ from typing import Any, Protocol
 
 from ..errors import UserError
 from ..i18n import fill
+from ..models import DEFAULT_TOWN_ID
 
 Params = Sequence[object]
 
@@ -115,7 +116,13 @@ class Engine(Protocol):
 
 
 class Queries:
-    """The base of every group of queries: run SQL, get rows; the connection comes from below."""
+    """The base of every group of queries: run SQL, get rows; the connection comes from below.
+
+    ``_town`` is the town whose galleries, editors, sessions, audit trail and notices the queries
+    see (and write); what all towns share (videos, images, the refresh schedule) is not scoped.
+    """
+
+    _town: int = DEFAULT_TOWN_ID
 
     def _rows(self, sql: str, params: Params = ()) -> list[Row]:
         raise NotImplementedError

@@ -35,21 +35,28 @@ def gallery_of(row: Row) -> Gallery:
 
 class GalleryReads(Queries):
     def default_gallery(self) -> Gallery:
-        row = self._row("SELECT * FROM galleries WHERE is_default = 1")
-        assert row is not None, "migrate() guarantees a default gallery"
+        row = self._row("SELECT * FROM galleries WHERE town_id = ? AND is_default = 1", (self._town,))
+        assert row is not None, "migrate() and add_town() guarantee a default gallery"
         return gallery_of(row)
 
     def gallery_by_slug(self, slug: str) -> Gallery | None:
         if "\x00" in slug:  # an address's %00: no slug holds it (PostgreSQL's text cannot even be asked)
             return None
-        row = self._row("SELECT * FROM galleries WHERE slug = ?", (slug,))
+        row = self._row("SELECT * FROM galleries WHERE town_id = ? AND slug = ?", (self._town, slug))
         return gallery_of(row) if row else None
 
     def galleries(self) -> list[Gallery]:
         """The default first, then by title."""
         return [
-            gallery_of(r) for r in self._rows("SELECT * FROM galleries ORDER BY is_default DESC, title, id")
+            gallery_of(r)
+            for r in self._rows(
+                "SELECT * FROM galleries WHERE town_id = ? ORDER BY is_default DESC, title, id", (self._town,)
+            )
         ]
+
+    def gallery_by_id(self, gallery_id: int) -> Gallery | None:
+        row = self._row("SELECT * FROM galleries WHERE town_id = ? AND id = ?", (self._town, gallery_id))
+        return gallery_of(row) if row else None
 
     def galleries_holding(self, vimeo_id: int) -> list[Gallery]:
         """Galleries that show this video to visitors: the default first, then by title."""
@@ -58,10 +65,10 @@ class GalleryReads(Queries):
             f"""
             SELECT g.* FROM galleries g JOIN statements s ON s.gallery_id = g.id
             JOIN videos v ON v.vimeo_id = s.vimeo_id
-            WHERE s.vimeo_id = ? AND s.published = 1 AND v.fetch_status IN ({marks})
+            WHERE g.town_id = ? AND s.vimeo_id = ? AND s.published = 1 AND v.fetch_status IN ({marks})
             ORDER BY g.is_default DESC, g.title, g.id
             """,  # noqa: S608
-            (vimeo_id, *PLAYABLE),
+            (self._town, vimeo_id, *PLAYABLE),
         )
         return [gallery_of(r) for r in rows]
 
@@ -81,17 +88,20 @@ class GalleryWrites(GalleryReads, Writing):
         """A new (never the default) gallery."""
         now = utcnow()
         self._run(
-            "INSERT INTO galleries (slug, title, intro, lang, frame_ancestors, accent, logo_alt, created_at,"
-            " updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (slug, title, intro, lang, " ".join(frame_ancestors), accent, logo_alt, now, now),
+            "INSERT INTO galleries (town_id, slug, title, intro, lang, frame_ancestors, accent, logo_alt,"
+            " created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (self._town, slug, title, intro, lang, " ".join(frame_ancestors), accent, logo_alt, now, now),
         )
         gallery = self.gallery_by_slug(slug)
         assert gallery is not None
         return gallery
 
     def ensure_default_gallery(self) -> None:
-        """A new installation gets its default gallery, under the first free slug."""
-        if self._row("SELECT 1 FROM galleries WHERE is_default = 1") is not None:
+        """A new installation (or town) gets its default gallery, under the first free slug."""
+        if (
+            self._row("SELECT 1 FROM galleries WHERE town_id = ? AND is_default = 1", (self._town,))
+            is not None
+        ):
             return
         slug, n = DEFAULT_GALLERY_SLUG, 1
         while self.gallery_by_slug(slug) is not None:
@@ -99,8 +109,9 @@ class GalleryWrites(GalleryReads, Writing):
             slug = f"{DEFAULT_GALLERY_SLUG}-{n}"
         now = utcnow()
         self._run(
-            "INSERT INTO galleries (slug, title, is_default, created_at, updated_at) VALUES (?, ?, 1, ?, ?)",
-            (slug, DEFAULT_GALLERY_TITLE, now, now),
+            "INSERT INTO galleries (town_id, slug, title, is_default, created_at, updated_at)"
+            " VALUES (?, ?, ?, 1, ?, ?)",
+            (self._town, slug, DEFAULT_GALLERY_TITLE, now, now),
         )
 
     def update_gallery(self, gallery_id: int, **fields: Any) -> None:
@@ -109,13 +120,16 @@ class GalleryWrites(GalleryReads, Writing):
         texts = [name for name in GALLERY_TEXTS if name in fields]
         if texts:
             columns = ", ".join(texts)
-            old = self._row(f"SELECT {columns} FROM galleries WHERE id = ?", (gallery_id,))  # noqa: S608
+            old = self._row(
+                f"SELECT {columns} FROM galleries WHERE town_id = ? AND id = ?",  # noqa: S608
+                (self._town, gallery_id),
+            )
             if old is not None and any(old[n] and old[n] != fields[n] for n in texts):
                 self._erase_after_commit()
         if "frame_ancestors" in fields:
             fields["frame_ancestors"] = " ".join(fields["frame_ancestors"])
         assignments = ", ".join(f"{name} = ?" for name in fields)
         self._run(
-            f"UPDATE galleries SET {assignments}, updated_at = ? WHERE id = ?",  # noqa: S608
-            (*fields.values(), utcnow(), gallery_id),
+            f"UPDATE galleries SET {assignments}, updated_at = ? WHERE town_id = ? AND id = ?",  # noqa: S608
+            (*fields.values(), utcnow(), self._town, gallery_id),
         )

@@ -195,15 +195,27 @@ class SQLiteEngine:
         private.touch(self.path)
         with self.connect() as conn:
             conn.execute("PRAGMA journal_mode = WAL")
-        with self.transaction() as conn:
-            current = conn.execute("PRAGMA user_version").fetchone()[0]
-            for number, sql in migrations():
-                if number > current:
-                    for statement in split_sql(sql):
-                        conn.execute(statement)
-                    conn.execute(f"PRAGMA user_version = {number:d}")
-                    current = number
-            then(conn)
+            # SQLite changes a constraint only by rebuilding the table: with foreign keys on,
+            # dropping the old table would delete what refers to it. Checked before the commit.
+            conn.execute("PRAGMA foreign_keys = OFF")
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                current = conn.execute("PRAGMA user_version").fetchone()[0]
+                for number, sql in migrations():
+                    if number > current:
+                        for statement in split_sql(sql):
+                            conn.execute(statement)
+                        conn.execute(f"PRAGMA user_version = {number:d}")
+                        current = number
+                then(conn)
+                broken = conn.execute("PRAGMA foreign_key_check").fetchall()
+                if broken:
+                    raise sqlite3.IntegrityError(f"migration left rows pointing nowhere: {broken[:3]}")
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            conn.execute("COMMIT")
+            self.writes += 1
         return int(current)
 
     def check_reachable(self) -> None:

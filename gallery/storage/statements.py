@@ -22,6 +22,9 @@ JOIN galleries g ON g.id = s.gallery_id
 JOIN videos v ON v.vimeo_id = s.vimeo_id
 """
 
+# Writes by id touch only the town's own statements, whatever id they are given.
+_IN_TOWN = "gallery_id IN (SELECT id FROM galleries WHERE town_id = ?)"
+
 
 def video_of(row: Row) -> Video:
     return Video(
@@ -67,32 +70,36 @@ class StatementReads(Queries):
     def statements(self, gallery_id: int | None = None, *, visible_only: bool = False) -> list[Statement]:
         """In gallery order (the default gallery first); ``visible_only``: what visitors see."""
         sql = _STATEMENT_SELECT
-        params: list[object] = []
-        where = []
+        params: list[object] = [self._town]
+        where = ["g.town_id = ?"]
         if gallery_id is not None:
             where.append("s.gallery_id = ?")
             params.append(gallery_id)
         if visible_only:
             where.append(f"s.published = 1 AND v.fetch_status IN ({', '.join('?' * len(PLAYABLE))})")
             params += PLAYABLE
-        if where:
-            sql += " WHERE " + " AND ".join(where)
+        sql += " WHERE " + " AND ".join(where)
         sql += " ORDER BY g.is_default DESC, g.slug, s.position, s.id"
         return [statement_of(r) for r in self._rows(sql, params)]
 
     def statement(self, gallery_id: int, vimeo_id: int) -> Statement | None:
         row = self._row(
-            _STATEMENT_SELECT + " WHERE s.gallery_id = ? AND s.vimeo_id = ?", (gallery_id, vimeo_id)
+            _STATEMENT_SELECT + " WHERE g.town_id = ? AND s.gallery_id = ? AND s.vimeo_id = ?",
+            (self._town, gallery_id, vimeo_id),
         )
         return statement_of(row) if row else None
 
     def statement_by_id(self, statement_id: int) -> Statement | None:
-        row = self._row(_STATEMENT_SELECT + " WHERE s.id = ?", (statement_id,))
+        row = self._row(_STATEMENT_SELECT + " WHERE g.town_id = ? AND s.id = ?", (self._town, statement_id))
         return statement_of(row) if row else None
 
     def statement_ids(self) -> set[int]:
         """The ids of every statement there is."""
-        return {r[0] for r in self._rows("SELECT id FROM statements")}
+        rows = self._rows(
+            "SELECT s.id FROM statements s JOIN galleries g ON g.id = s.gallery_id WHERE g.town_id = ?",
+            (self._town,),
+        )
+        return {r[0] for r in rows}
 
     def neighbour(self, s: Statement, direction: str) -> tuple[int, int] | None:
         """(id, position) of the statement just above (``up``) or below ``s`` in its gallery."""
@@ -110,7 +117,26 @@ class StatementReads(Queries):
         return video_of(row) if row else None
 
     def videos(self) -> list[Video]:
-        return [video_of(r) for r in self._rows("SELECT * FROM videos ORDER BY vimeo_id")]
+        """The videos this town's galleries show."""
+        rows = self._rows(
+            "SELECT * FROM videos WHERE vimeo_id IN (SELECT s.vimeo_id FROM statements s"
+            " JOIN galleries g ON g.id = s.gallery_id WHERE g.town_id = ?) ORDER BY vimeo_id",
+            (self._town,),
+        )
+        return [video_of(r) for r in rows]
+
+    def town_images(self) -> set[str]:
+        """The stored images this town's pages may show: its videos' thumbnails, posters and logos."""
+        rows = self._rows(
+            "SELECT v.thumbnail FROM videos v JOIN statements s ON s.vimeo_id = v.vimeo_id"
+            " JOIN galleries g ON g.id = s.gallery_id WHERE g.town_id = ? AND v.thumbnail IS NOT NULL"
+            " UNION SELECT s.poster FROM statements s JOIN galleries g ON g.id = s.gallery_id"
+            " WHERE g.town_id = ? AND s.poster IS NOT NULL"
+            " UNION SELECT logo FROM galleries WHERE town_id = ? AND logo IS NOT NULL"
+            " UNION SELECT logo FROM towns WHERE id = ? AND logo IS NOT NULL",
+            (self._town,) * 4,
+        )
+        return {r[0] for r in rows}
 
     def referenced_thumbnails(self) -> set[str]:
         """Every stored image some row still uses: Vimeo thumbnails, editors' posters, logos, and the
@@ -119,6 +145,7 @@ class StatementReads(Queries):
             "SELECT thumbnail FROM videos WHERE thumbnail IS NOT NULL"
             " UNION SELECT poster FROM statements WHERE poster IS NOT NULL"
             " UNION SELECT logo FROM galleries WHERE logo IS NOT NULL"
+            " UNION SELECT logo FROM towns WHERE logo IS NOT NULL"
         )
         rows = self._rows(
             f"{pictures} UNION SELECT name FROM image_variants WHERE source IN ({pictures})"  # noqa: S608
@@ -213,8 +240,9 @@ class StatementWrites(StatementReads, Writing):
         values = [int(v) if isinstance(v, bool) else v for v in changes.values()]
         assignments = ", ".join(f"{name} = ?" for name in changes)
         self._run(
-            f"UPDATE statements SET {assignments}, revision = revision + ?, updated_at = ? WHERE id = ?",  # noqa: S608
-            (*values, int(bump), utcnow(), current.id),
+            f"UPDATE statements SET {assignments}, revision = revision + ?, updated_at = ? WHERE id = ?"  # noqa: S608
+            f" AND {_IN_TOWN}",
+            (*values, int(bump), utcnow(), current.id, self._town),
         )
         replaced = [n for n in STATEMENT_TEXTS if n in changes and getattr(current, n)]
         if any(getattr(current, n) != changes[n] for n in replaced):
@@ -222,14 +250,14 @@ class StatementWrites(StatementReads, Writing):
 
     def set_position(self, statement_id: int, position: int) -> None:
         self._run(
-            "UPDATE statements SET position = ?, updated_at = ? WHERE id = ?",
-            (position, utcnow(), statement_id),
+            f"UPDATE statements SET position = ?, updated_at = ? WHERE id = ? AND {_IN_TOWN}",  # noqa: S608
+            (position, utcnow(), statement_id, self._town),
         )
 
     def delete_statement(self, statement_id: int) -> None:
         """Gone for good, with every text it held (erased from disk on commit)."""
         self._erase_after_commit()
-        self._run("DELETE FROM statements WHERE id = ?", (statement_id,))
+        self._run(f"DELETE FROM statements WHERE id = ? AND {_IN_TOWN}", (statement_id, self._town))  # noqa: S608
 
     def delete_orphan_videos(self) -> None:
         """Videos no gallery shows any more."""

@@ -14,8 +14,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Self
 
 from ..i18n import gettext_noop as N_
+from ..models import DEFAULT_TOWN_ID
 from ..settings import Settings, SettingsError
 from .accounts import AccountReads, AccountWrites
 from .audit import AuditReads, AuditWrites
@@ -28,6 +30,7 @@ from .signins import SignInReads, SignInWrites
 from .sqlite import SQLiteEngine
 from .statements import StatementReads, StatementWrites
 from .tables import TableReads, TableWrites
+from .towns import TownReads, TownWrites
 from .variants import VariantReads, VariantWrites
 
 
@@ -49,6 +52,7 @@ class Reads(
     VariantReads,
     SignInReads,
     TableReads,
+    TownReads,
 ):
     """Every question the data answers, grouped by what it serves."""
 
@@ -65,6 +69,7 @@ class Writes(
     VariantWrites,
     SignInWrites,
     TableWrites,
+    TownWrites,
 ):
     """Every change, for use inside one transaction."""
 
@@ -72,12 +77,17 @@ class Writes(
 class Reader(Reads):
     """Reads on one connection (inside :meth:`Storage.read`: one consistent state)."""
 
-    def __init__(self, engine: Engine, conn: Connection) -> None:
+    def __init__(self, engine: Engine, conn: Connection, town: int = DEFAULT_TOWN_ID) -> None:
         self._engine = engine
         self._conn = conn
+        self._town = town
 
     def _rows(self, sql: str, params: Params = ()) -> list[Row]:
         return list(self._conn.execute(sql, params).fetchall())
+
+    def for_town(self, town_id: int) -> Self:
+        """The same connection (and transaction), seen as another town's."""
+        return type(self)(self._engine, self._conn, town_id)
 
     def table_columns(self) -> dict[str, list[str]]:
         """Every table of the schema with its columns, in order."""
@@ -119,8 +129,18 @@ class Transaction(Writes, Reader):
 class Storage(Reads):
     """The data of one installation. Reads asked of it directly each use a connection of their own."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, town: int = DEFAULT_TOWN_ID) -> None:
         self.engine = engine
+        self._town = town
+
+    @property
+    def town_id(self) -> int:
+        """The town whose data this object reads and writes."""
+        return self._town
+
+    def for_town(self, town_id: int) -> Storage:
+        """The same database, seen as one town's (its galleries, editors, audit trail, notices)."""
+        return Storage(self.engine, town_id)
 
     @classmethod
     def sqlite(cls, path: Path) -> Storage:
@@ -154,19 +174,19 @@ class Storage(Reads):
     def read(self) -> Iterator[Reader]:
         """Several reads on one connection."""
         with self.engine.connect() as conn:
-            yield Reader(self.engine, conn)
+            yield Reader(self.engine, conn, self._town)
 
     @contextmanager
     def snapshot(self) -> Iterator[Reader]:
         """Several reads that all see one consistent state (an export)."""
         with self.engine.snapshot() as conn:
-            yield Reader(self.engine, conn)
+            yield Reader(self.engine, conn, self._town)
 
     @contextmanager
     def transaction(self) -> Iterator[Transaction]:
         """All-or-nothing writes: committed when the block ends, rolled back if it raises."""
         with self.engine.transaction() as conn:
-            yield Transaction(self.engine, conn)
+            yield Transaction(self.engine, conn, self._town)
 
     @property
     def errors(self) -> tuple[type[Exception], ...]:

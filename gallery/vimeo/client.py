@@ -8,7 +8,9 @@ become :mod:`gallery.vimeo.errors` whose message an editor can act on.
 from __future__ import annotations
 
 import asyncio
+import copy
 import json
+from dataclasses import replace
 from http.cookiejar import CookieJar, DefaultCookiePolicy
 from urllib.parse import urlsplit
 
@@ -84,6 +86,12 @@ class VimeoClient:
 
     async def aclose(self) -> None:
         await self._client.aclose()
+
+    def with_referer(self, referer: str | None) -> VimeoClient:
+        """The same client (connections, limits) asking with another town's Referer."""
+        other = copy.copy(self)
+        other.settings = replace(self.settings, vimeo_referer=referer)
+        return other
 
     async def __aenter__(self) -> VimeoClient:
         return self

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 import re
 from collections.abc import Callable, Mapping
@@ -115,6 +116,23 @@ class Renderer:
         self._url_path_for = url_path_for
         self.static_url = static_url
         self.environments = {lang: self._environment(lang) for lang in LANGUAGES}
+        self.town_values = self._town_values(settings)
+
+    @staticmethod
+    def _town_values(settings: Settings) -> dict[str, Any]:
+        """What differs from town to town, given to every template beside its own context."""
+        return {
+            "imprint_url": settings.imprint_url,
+            "privacy_policy_url": settings.privacy_policy_url,
+            "operator_name": settings.operator_name,
+        }
+
+    def for_town(self, settings: Settings) -> Renderer:
+        """A renderer for one town: the same compiled templates, the town's own links and names."""
+        other = copy.copy(self)
+        other.settings = settings
+        other.town_values = self._town_values(settings)
+        return other
 
     def _environment(self, lang: str) -> Environment:
         env = Environment(
@@ -151,9 +169,6 @@ class Renderer:
             languages=LANGUAGE_NAMES,
             link=self.link,
             switch_language=switch_language,
-            imprint_url=self.settings.imprint_url,
-            privacy_policy_url=self.settings.privacy_policy_url,
-            operator_name=self.settings.operator_name,
         )
         return env
 
@@ -221,7 +236,7 @@ class Renderer:
 
     def render(self, template: str, lang: str, **context: Any) -> str:
         env = self.environments.get(lang) or self.environments[LANGUAGES[0]]
-        return env.get_template(template).render(**context)
+        return env.get_template(template).render({**self.town_values, **context})
 
 
 def with_language(path: str, lang_query: str) -> str:

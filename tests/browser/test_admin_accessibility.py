@@ -181,12 +181,18 @@ def test_admin_pages_have_no_violations_and_reflow(
 
     page.goto(f"{site}/admin/audit")
     check("audit trail", page)
+    page.goto(f"{site}/admin/town")
+    check("town's details", page)
+    page.fill("#f-imprint_url", "keine-adresse")
+    submit(page, "main form button[type=submit]")
+    assert page.locator(".error-summary").is_visible()
+    check("town's details, refused", page)
     page.goto(f"{site}/admin/s/999999999")
     check("not found", page)
 
     assert len(check.violations) >= 20
     assert {name: v for name, v in check.violations.items() if v} == {}
     assert check.scrolling == {}, "scrolls sideways at 320 px"
-    assert refused == [400, 400, 400, 400, 400, 409, 400, 404]
+    assert refused == [400, 400, 400, 400, 400, 409, 400, 400, 404]
     assert broken == [], "every stylesheet, script and image loads"
     assert [e for e in tab.errors if not e.startswith("Failed to load resource")] == []
