@@ -325,6 +325,13 @@ class PostgresEngine:
                 (sequence[0],),
             )
 
+    def __del__(self) -> None:
+        # An engine dropped without close() (a storage a caller forgot) takes its probe's
+        # connection with it, rather than leaving the server a session nobody will end.
+        probe = getattr(self, "_probe", None)
+        if probe is not None and not probe.closed:
+            probe.close()
+
     def close(self) -> None:
         with self._probe_lock:
             self._closed = True
