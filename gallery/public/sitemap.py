@@ -23,7 +23,7 @@ if TYPE_CHECKING:  # handed in when the app is built: named here for annotations
 
 
 def sitemap(findability: Findability, storage: Storage, base: str) -> str:
-    """Every gallery with something to see (each of its pages) and every visible statement, in each language."""
+    """Every gallery with something to see (each of its pages), every visible statement, in each language."""
     lines = [
         '<?xml version="1.0" encoding="UTF-8"?>',
         '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9" '

@@ -19,8 +19,18 @@ from ..models import Gallery, Statement
 from ..origins import valid_ancestors
 from ..storage.store import Reads
 from ..vimeo.links import video_id
-from ..web.paging import CARDS_PER_PAGE, NO_SUCH_PAGE, offset_of, page_count, page_of, pager, requested_page
-from ..web.paging import PAGE_PARAM, page_path, without_page
+from ..web.paging import (
+    CARDS_PER_PAGE,
+    NO_SUCH_PAGE,
+    PAGE_PARAM,
+    offset_of,
+    page_count,
+    page_of,
+    page_path,
+    pager,
+    requested_page,
+    without_page,
+)
 from ..web.responses import Page, html_response
 from .consent import COOKIE_NAME
 from .context import all_ancestors, page_context
