@@ -104,7 +104,7 @@ class Galleries:
         items, total = await to_thread.run_sync(load)
         if number > 1 and not items:
             raise HTTPException(404, NO_SUCH_PAGE)
-        path = self.a.url("gallery", slug=gallery.slug)
+        path = self.a.url("admin:gallery", slug=gallery.slug)
         if term:
             path += "?" + urlencode({SEARCH_PARAM: term})
         settings = self.a.s.settings
