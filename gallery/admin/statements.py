@@ -1,4 +1,8 @@
-"""Adding a statement (paste a link, see the visitor's card, write the texts) and editing one."""
+"""Adding a statement (paste a link, see the visitor's card, write the texts) and editing one.
+
+One module although past 300 lines: adding and editing share loading a statement, its preview
+and the page of the gallery's list it returns to.
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,8 @@
-"""Public pages: the gallery, one statement, privacy, accessibility, and the health check."""
+"""Public pages: the gallery, one statement, privacy, accessibility, and the health check.
+
+One module although past 300 lines: the pages share the render locks and the page cache, and
+the gallery's pages and the statement pages must agree on which card stands on which page.
+"""
 
 from __future__ import annotations
 

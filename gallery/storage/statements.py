@@ -1,4 +1,8 @@
-"""Statements and the videos they show: every read returns frozen models; writes keep texts erasable."""
+"""Statements and the videos they show: every read returns frozen models; writes keep texts erasable.
+
+One module although past 300 lines: every write of a statement's or a video's texts must also
+rewrite the search text made of them, so the writes and the search stay side by side.
+"""
 
 from __future__ import annotations
 
