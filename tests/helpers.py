@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import importlib.util
 import sqlite3
+import sys
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import closing, contextmanager
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import psycopg
 
+from gallery.models import FetchStatus, Video
 from gallery.settings import Settings
 from gallery.storage.store import Storage
 from tests.htmlparse import Element
@@ -108,3 +112,56 @@ def locale_env(env: Mapping[str, str], **locale: str) -> dict[str, str]:
     found = {k: v for k, v in env.items() if k not in LOCALE_VARIABLES}
     found.update(locale)
     return found
+
+
+def bench_samples(count: int) -> list[Any]:
+    """The benchmark's sample statements (bench/run.py): German texts of realistic length, each with
+    a 1,500-character transcript, the same every run; what the page weight goal is measured with."""
+    spec = importlib.util.spec_from_file_location("bench_run", Path(__file__).parents[1] / "bench" / "run.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules.setdefault("bench_run", module)  # dataclasses look their module up while it loads
+    spec.loader.exec_module(module)
+    samples: list[Any] = module.sample_statements(count)
+    return samples
+
+
+def seed_statements(settings: Settings, count: int, *, published: bool = True) -> list[int]:
+    """``count`` published statements with the benchmark's texts at the end of the default gallery,
+    straight through the storage (one transaction, no Vimeo); their Vimeo ids in gallery order."""
+    now = "2026-01-01T00:00:00+00:00"
+    samples = bench_samples(count)
+    with stored(settings) as storage:
+        storage.migrate()
+        with storage.transaction() as tx:
+            gallery = tx.default_gallery()
+            for sample in samples:
+                tx.save_video(
+                    Video(
+                        vimeo_id=sample.vimeo_id,
+                        unlisted_hash=None,
+                        title=sample.title,
+                        author_name="Stadt (Beispiel)",
+                        duration=sample.duration,
+                        width=1920,
+                        height=1080,
+                        upload_date=now,
+                        thumbnail_url=None,
+                        thumbnail=None,
+                        fetch_status=FetchStatus.OK,
+                        fetch_message="",
+                        fetched_at=now,
+                        good_at=now,
+                    )
+                )
+                tx.add_statement(
+                    gallery.id,
+                    sample.vimeo_id,
+                    published=published,
+                    speaker_name=sample.speaker_name,
+                    speaker_role=sample.speaker_role,
+                    quote=sample.quote,
+                    transcript=sample.transcript,
+                    alt_text=sample.alt_text,
+                )
+    return [s.vimeo_id for s in samples]

@@ -21,11 +21,11 @@ VERBS = {
     "de": {
         "laden", "abspielen", "widerrufen", "kopieren", "speichern", "anlegen", "zurückziehen",
         "veröffentlichen", "abmelden", "anmelden", "abrufen", "hochladen", "entfernen", "löschen",
-        "aktualisieren", "oben", "unten",
+        "aktualisieren", "oben", "unten", "suchen",
     },
     "en": {
         "load", "play", "withdraw", "copy", "save", "create", "unpublish", "publish", "sign",
-        "refresh", "upload", "remove", "delete", "update", "move",
+        "refresh", "upload", "remove", "delete", "update", "move", "search",
     },
 }  # fmt: skip
 BUTTON = re.compile(r"<button\b[^>]*>(.*?)</button>", re.S)

@@ -75,7 +75,8 @@ class Actions:
         notice = "published" if wanted == "1" else "unpublished"
         if back == "statement":
             return self.a.done("admin:statement", notice, id=s.id)
-        return self.a.done("admin:gallery", notice, f"#s{s.id}", slug=s.gallery_slug)
+        page = await self.statements.list_page(s.id)
+        return self.a.done("admin:gallery", notice, f"#s{s.id}", page=page, slug=s.gallery_slug)
 
     async def move(self, request: Request, session: Session) -> Response:
         s, _ = await self.statements.statement(request.path_params["id"])
@@ -88,8 +89,9 @@ class Actions:
                 return editing.move(tx, s, str(direction), session.editor.name)
 
         moved = await to_thread.run_sync(work)
+        page = await self.statements.list_page(s.id)  # where it is now: perhaps the page before or after
         return self.a.done(
-            "admin:gallery", "moved" if moved else "not-moved", f"#s{s.id}", slug=s.gallery_slug
+            "admin:gallery", "moved" if moved else "not-moved", f"#s{s.id}", page=page, slug=s.gallery_slug
         )
 
     async def refresh(self, request: Request, session: Session) -> Response:

@@ -243,9 +243,10 @@ class Admin:
         )
         return html_response(request, Page.of(html, status), self.s.security)
 
-    def done(self, route: str, notice: str, anchor: str = "", **params: Any) -> Response:
-        """After a change: back to a page (303), with a fixed notice code, never user text."""
-        return RedirectResponse(f"{self.url(route, **params)}?done={notice}{anchor}", status_code=303)
+    def done(self, route: str, notice: str, anchor: str = "", *, page: int = 1, **params: Any) -> Response:
+        """After a change: back to a page (303; ``page`` of a list), with a fixed notice code."""
+        query = f"page={page}&" if page > 1 else ""
+        return RedirectResponse(f"{self.url(route, **params)}?{query}done={notice}{anchor}", status_code=303)
 
     def error_page(self, request: Request, status: int, detail: str) -> Response:
         lang = self.remembered_language(request)

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 from anyio import to_thread
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from ..content import audit
@@ -19,10 +20,12 @@ from ..i18n import gettext_noop as N_
 from ..models import AuditEntry, FetchStatus, Gallery, Statement
 from ..obligations import missing
 from ..origins import valid_ancestors
+from ..storage.statements import SEARCH_TERM_LIMIT
 from ..web.checks import body_limit, own_origin
+from ..web.paging import NO_SUCH_PAGE, offset_of, page_count, pager, requested_page, without_page
 from ..web.snippet import embed_snippet
 from .base import SMALL_BODY, TEXT_FORM, Admin, Session
-from .statements import Statements
+from .statements import LIST_PAGE_SIZE, SEARCH_PARAM, Statements
 
 LANGUAGE_NAMES = {"de": "Deutsch", "en": "English"}
 PAGE_SIZE = 100
@@ -88,12 +91,24 @@ class Galleries:
         )
 
     async def gallery(self, request: Request, session: Session) -> Response:
+        """One page of the gallery's statements, all of them or those a search finds (``?q=``)."""
+        number = requested_page(request)
+        if number is None:  # ?page=1: the first page has one address
+            return RedirectResponse(without_page(request), status_code=301)
         gallery = await self.statements.gallery(request.path_params["slug"])
+        term = request.query_params.get(SEARCH_PARAM, "").strip()[:SEARCH_TERM_LIMIT]
+        offset = offset_of(number, LIST_PAGE_SIZE)
 
-        def load() -> list[Statement]:
-            return self.a.s.storage.statements(gallery.id)
+        def load() -> tuple[list[Statement], int]:
+            found = self.a.s.storage.statement_page(gallery.id, offset, LIST_PAGE_SIZE, search=term)
+            return found.statements, found.total
 
-        items = await to_thread.run_sync(load)
+        items, total = await to_thread.run_sync(load)
+        if number > 1 and not items:
+            raise HTTPException(404, NO_SUCH_PAGE)
+        path = self.a.url("admin:gallery", slug=gallery.slug)
+        if term:
+            path += "?" + urlencode({SEARCH_PARAM: term})
         settings = self.a.s.settings
         origin = own_origin(request, settings)  # as on the public embed page: both show the same code
         ancestors = valid_ancestors(gallery.frame_ancestors) or settings.frame_ancestors  # as the header says
@@ -103,6 +118,10 @@ class Galleries:
             session,
             gallery=gallery,
             statements=items,
+            total=total,
+            offset=offset,
+            term=term,
+            pager=pager(path, number, page_count(total, LIST_PAGE_SIZE)),
             status_labels={k: self.a.t(session.lang, v) for k, v in STATUS_LABELS.items()},
             status_notes={s.id: status_line(s.video) for s in items if s.video.fetch_status in TROUBLE},
             snippet=embed_snippet(origin, self.a.url("gallery", slug=gallery.slug), gallery),

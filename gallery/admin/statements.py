@@ -1,4 +1,8 @@
-"""Adding a statement (paste a link, see the visitor's card, write the texts) and editing one."""
+"""Adding a statement (paste a link, see the visitor's card, write the texts) and editing one.
+
+One module although past 300 lines: adding and editing share loading a statement, its preview
+and the page of the gallery's list it returns to.
+"""
 
 from __future__ import annotations
 
@@ -20,6 +24,7 @@ from ..i18n import gettext_noop as N_
 from ..models import FetchStatus, Gallery, Statement, Video
 from ..web import signing
 from ..web.checks import body_limit, own_origin
+from ..web.paging import page_of
 from .base import TEXT_BODY, TEXT_FORM, Admin, Session
 from .hints import CAPTIONS_REMINDER, hints, preview
 
@@ -28,6 +33,10 @@ EXPIRED_PREVIEW = N_("Die Vorschau ist abgelaufen oder beschädigt. Bitte laden 
 NOT_FOUND = N_("Dieses Statement gibt es nicht (mehr).")
 NO_GALLERY = N_("Diese Galerie gibt es nicht.")
 MAX_ID = 2**62
+# A gallery's list in the editors' area: a small picture and two lines per statement, so 50 still
+# read as one list; a search (``?q=``) finds any statement among more.
+LIST_PAGE_SIZE = 50
+SEARCH_PARAM = "q"
 
 
 class Statements:
@@ -71,6 +80,17 @@ class Statements:
         if found is None:
             raise HTTPException(404, NOT_FOUND)
         return found
+
+    async def list_page(self, statement_id: int) -> int:
+        """The page of its gallery's list that holds the statement (the first, if it is gone)."""
+
+        def find() -> int:
+            with self.a.s.storage.read() as reads:
+                s = reads.statement_by_id(statement_id)
+                return page_of(reads.rank(s), LIST_PAGE_SIZE) if s else 1
+
+        page: int = await to_thread.run_sync(find)
+        return page
 
     # --- rendering -----------------------------------------------------------------------
 
@@ -150,7 +170,8 @@ class Statements:
         except CurateError as exc:
             return self.link_error(request, session, gallery, link, exc.message)
         notice = "added" if step == "publish" else "added-draft"
-        return self.a.done("admin:gallery", notice, f"#s{outcome.statement_id}", slug=gallery.slug)
+        page = await self.list_page(outcome.statement_id) if outcome.statement_id else 1
+        return self.a.done("admin:gallery", notice, f"#s{outcome.statement_id}", page=page, slug=gallery.slug)
 
     def link_error(
         self, request: Request, session: Session, gallery: Gallery, link: str, message: str

@@ -18,6 +18,7 @@ from ..i18n import gettext_noop as N_
 from ..models import Gallery, Statement, Variant, image_size
 from ..storage.thumbnails import ImageStore
 from ..web.checks import own_origin
+from ..web.paging import offset_of, page_count, page_path
 from ..web.render import iso_duration
 from .visit import add_query
 
@@ -59,6 +60,8 @@ class Findable:
     og_type: str
     image: ShareImage | None
     data: dict[str, Any]  # the page's JSON-LD
+    previous: str | None = None  # a list's page before this one (absolute), for rel="prev"
+    following: str | None = None  # and the page after it, for rel="next"
 
 
 def base_url(request: Request, services: Services) -> str:
@@ -213,30 +216,46 @@ class Findability:
         )
 
     def gallery(
-        self, base: str, gallery: Gallery, shown: list[Statement], lang: str, pictures: Pictures | None = None
+        self,
+        base: str,
+        gallery: Gallery,
+        shown: list[Statement],
+        lang: str,
+        pictures: Pictures | None = None,
+        *,
+        page: int = 1,
+        total: int | None = None,
     ) -> Findable:
-        """The gallery as a list of its visible statements, in the order visitors see them."""
-        path = self.gallery_path(gallery)
+        """One page of the gallery as a list of its visible statements, in the order visitors see
+        them: positions count on from the pages before, and the number of items is the whole
+        list's (as schema.org asks of a list in pages)."""
+        first = self.gallery_path(gallery)
+        path = page_path(first, page)
         canonical = base + in_language(path, lang, gallery)
         description = describe_gallery(gallery, lang)
+        before = offset_of(page)
         items = [
             {
                 "@type": "ListItem",
                 "position": n,
                 "url": base + in_language(self.statement_path(s), lang, gallery),
             }
-            for n, s in enumerate(shown, start=1)
+            for n, s in enumerate(shown, start=before + 1)
         ]
+        total = len(shown) if total is None else total
         data: dict[str, Any] = {
             "@context": "https://schema.org",
             "@type": "ItemList",
             "name": gallery.title,
             "description": description,
             "url": canonical,
-            "numberOfItems": len(items),
+            "numberOfItems": total,
             "itemListElement": items,
         }
+        last = page_count(total)
         return Findable(
+            previous=base + in_language(page_path(first, page - 1), lang, gallery) if page > 1 else None,
+            following=base + in_language(page_path(first, page + 1), lang, gallery) if page < last else None,
             canonical=canonical,
             alternates=self.alternates(base, path, gallery),
             title=gallery.title,

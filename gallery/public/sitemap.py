@@ -14,6 +14,7 @@ from ..models import Gallery
 from ..storage.store import Storage
 from ..web.assets import REVALIDATE, refuse_other_methods, send_bytes
 from ..web.headers import HEADERS_DONE_KEY
+from ..web.paging import page_count, page_path
 from ..web.responses import Page
 from .findable import Findability, base_url
 
@@ -22,7 +23,7 @@ if TYPE_CHECKING:  # handed in when the app is built: named here for annotations
 
 
 def sitemap(findability: Findability, storage: Storage, base: str) -> str:
-    """Every gallery with something to see and every visible statement, in each language."""
+    """Every gallery with something to see (each of its pages), every visible statement, in each language."""
     lines = [
         '<?xml version="1.0" encoding="UTF-8"?>',
         '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9" '
@@ -34,7 +35,10 @@ def sitemap(findability: Findability, storage: Storage, base: str) -> str:
         if not shown and not gallery.is_default:
             continue
         changed = max([gallery.updated_at, *(s.updated_at for s in shown)])
-        lines.extend(_entries(findability, base, findability.gallery_path(gallery), gallery, changed))
+        # Every page of the gallery: a change anywhere may move the cards on each following page.
+        for page in range(1, page_count(len(shown)) + 1):
+            path = page_path(findability.gallery_path(gallery), page)
+            lines.extend(_entries(findability, base, path, gallery, changed))
         for s in shown:
             lines.extend(_entries(findability, base, findability.statement_path(s), gallery, s.updated_at))
     lines.append("</urlset>")

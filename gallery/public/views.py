@@ -1,4 +1,8 @@
-"""Public pages: the gallery, one statement, privacy, accessibility, and the health check."""
+"""Public pages: the gallery, one statement, privacy, accessibility, and the health check.
+
+One module although past 300 lines: the pages share the render locks and the page cache, and
+the gallery's pages and the statement pages must agree on which card stands on which page.
+"""
 
 from __future__ import annotations
 
@@ -19,6 +23,18 @@ from ..models import Gallery, Statement
 from ..origins import valid_ancestors
 from ..storage.store import Reads
 from ..vimeo.links import video_id
+from ..web.paging import (
+    CARDS_PER_PAGE,
+    NO_SUCH_PAGE,
+    PAGE_PARAM,
+    offset_of,
+    page_count,
+    page_of,
+    page_path,
+    pager,
+    requested_page,
+    without_page,
+)
 from ..web.responses import Page, html_response
 from .consent import COOKIE_NAME
 from .context import all_ancestors, page_context
@@ -100,18 +116,23 @@ class PublicViews:
     # --- rendering (in a worker thread: these read the database) -------------------------
 
     def _render_gallery(
-        self, slug: str | None, visit: Visit, target: int | None, base: str
+        self, slug: str | None, visit: Visit, target: int | None, base: str, page: int
     ) -> tuple[str, tuple[str, ...]]:
         with self.s.storage.read() as reads:
             gallery = reads.default_gallery() if slug is None else reads.gallery_by_slug(slug)
             if gallery is None:
                 raise HTTPException(404, NOT_FOUND_GALLERY)
-            statements = reads.statements(gallery.id, visible_only=True)
+            found = reads.statement_page(gallery.id, offset_of(page), CARDS_PER_PAGE, visible_only=True)
+            if page > 1 and not found.statements:
+                raise HTTPException(404, NO_SUCH_PAGE)
+            statements = found.statements
             names = [s.poster or s.video.thumbnail or "" for s in statements]
             pictures = reads.variants([*names, gallery.logo or ""])
         lang = visit.language(gallery.lang)
         ancestors = self.gallery_ancestors(gallery)
         path = "/" if slug is None else self.s.renderer.url("gallery", slug=slug)
+        pages = page_count(found.total)
+        context = self.context(visit, lang, page_path(path, page), ancestors)
         html = self.s.renderer.render(
             "gallery/index.html",
             lang,
@@ -120,14 +141,20 @@ class PublicViews:
             target=target,
             note_in_card=target is not None and visit.note is not None,
             pictures=pictures,
-            findable=self.findability.gallery(base, gallery, statements, lang, pictures),
-            **self.context(visit, lang, path, ancestors),
+            findable=self.findability.gallery(
+                base, gallery, statements, lang, pictures, page=page, total=found.total
+            ),
+            # The canonical address of each page (the default gallery's at "/"), as the head names it.
+            pager=pager(self.findability.gallery_path(gallery), page, pages, context["lang_query"]),
+            # Where the consent buttons return to without script: this page, at the chosen card.
+            page_query=f"{PAGE_PARAM}={page}&" if page > 1 else "",
+            **context,
         )
         return html, ancestors
 
-    async def chosen_card(self, request: Request, slug: str | None, visit: Visit) -> int | None:
-        """The card named by ``?play=``, if it is one of this gallery's, and there is consent or a
-        note about the choice to show in it; else None (the plain gallery)."""
+    async def chosen_card(self, request: Request, slug: str | None, visit: Visit, page: int) -> int | None:
+        """The card named by ``?play=``, if it is one on this page of the gallery, and there is
+        consent or a note about the choice to show in it; else None (the plain page)."""
         raw = request.query_params.get(PLAY_PARAM) if request.scope.get("query_string") else None
         if raw is None or not (visit.remembered or visit.note):
             return None
@@ -141,10 +168,12 @@ class PublicViews:
                 gallery = reads.default_gallery() if slug is None else reads.gallery_by_slug(slug)
                 if gallery is None:
                     return frozenset()
-                return frozenset(s.vimeo_id for s in reads.statements(gallery.id, visible_only=True))
+                shown = reads.statement_page(gallery.id, offset_of(page), CARDS_PER_PAGE, visible_only=True)
+                return frozenset(s.vimeo_id for s in shown.statements)
 
         # Cached until the data changes: only real cards become cache keys, whatever the query says.
-        ids: frozenset[int] = await to_thread.run_sync(self.s.pages.value, ("visible", slug), visible_ids)
+        key = ("visible", slug, page)
+        ids: frozenset[int] = await to_thread.run_sync(self.s.pages.value, key, visible_ids)
         return vimeo_id if vimeo_id in ids else None
 
     def _find_statement(self, reads: Reads, slug: str, vimeo_id: int) -> tuple[Gallery, Statement]:
@@ -163,14 +192,14 @@ class PublicViews:
         """
         with self.s.storage.read() as reads:
             gallery, statement = self._find_statement(reads, slug, vimeo_id)
-            shown = reads.statements(gallery.id, visible_only=True)
+            around = reads.neighbours(statement)
             names = [statement.poster or statement.video.thumbnail or "", gallery.logo or ""]
             pictures = reads.variants(names)
         lang = visit.language(gallery.lang)
         ancestors = self.gallery_ancestors(gallery)
         path = self.s.renderer.url("statement", slug=slug, vimeo_id=vimeo_id)
-        here = next(i for i, s in enumerate(shown) if s.vimeo_id == vimeo_id)
         findable = self.findability.statement(base, gallery, statement, lang, pictures)
+        back = page_of(around.index)
         html = self.s.renderer.render(
             "gallery/statement.html",
             lang,
@@ -179,8 +208,10 @@ class PublicViews:
             pictures=pictures,
             player=clicked or visit.remembered,
             autoplay=clicked,
-            previous=shown[here - 1] if here > 0 else None,
-            following=shown[here + 1] if here + 1 < len(shown) else None,
+            previous=around.previous,
+            following=around.following,
+            # "All statements" leads back to the gallery's page that holds this one.
+            gallery_query=f"{PAGE_PARAM}={back}" if back > 1 else "",
             # The visible link: absolute only with GALLERY_PUBLIC_URL (gallery.js completes it when copying).
             permalink=(self.s.settings.public_url or "") + in_language(path, lang, gallery),
             findable=findable,
@@ -231,12 +262,15 @@ class PublicViews:
         return await self.gallery_page(request, request.path_params["slug"])
 
     async def gallery_page(self, request: Request, slug: str | None) -> Response:
+        number = requested_page(request)
+        if number is None:  # ?page=1: the first page has one address, the gallery's own
+            return RedirectResponse(without_page(request), status_code=301)
         visit = self.visit(request)
-        target = await self.chosen_card(request, slug, visit)
+        target = await self.chosen_card(request, slug, visit, number)
         # Without GALLERY_PUBLIC_URL the absolute addresses come from the (checked) Host: part of the key.
         base = base_url(request, self.s)
-        key = ("gallery", slug, visit, target, base)
-        page = await self.cached_page(key, self._render_gallery, slug, visit, target, base)
+        key = ("gallery", slug, visit, target, base, number)
+        page = await self.cached_page(key, self._render_gallery, slug, visit, target, base, number)
         return html_response(
             request, page, self.s.security, revalidate=True, shared=visit.shared() and target is None
         )

@@ -209,7 +209,12 @@ class Storage(Reads):
 
     def migrate(self) -> int:
         """Apply the migrations not yet applied (and make the default gallery); the schema version."""
-        return self.engine.migrate(lambda conn: Transaction(self.engine, conn).ensure_default_gallery())
+        def then(conn: Connection) -> None:
+            tx = Transaction(self.engine, conn)
+            tx.ensure_default_gallery()
+            tx.fill_search_texts()  # statements stored before the search existed (or copied in)
+
+        return self.engine.migrate(then)
 
     def schema_version(self) -> int:
         return self.engine.schema_version()

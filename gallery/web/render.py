@@ -249,4 +249,4 @@ def with_language(path: str, lang_query: str) -> str:
 
 def switch_language(path: str, lang: str) -> str:
     """The current page in another language."""
-    return f"{path}?{LANG_PARAM}={lang}"
+    return f"{path}{'&' if '?' in path else '?'}{LANG_PARAM}={lang}"

@@ -129,9 +129,16 @@ def test_sigkill_during_a_stream_of_writes_loses_nothing_acknowledged(tmp_path: 
         "http://127.0.0.1:9",
     )
     with TestClient(create_app(settings), base_url="https://gallery.test") as client:
-        page = client.get("/")
-        assert page.status_code == 200
-        assert len(parse(page.text).with_class("card")) == len(statements)
+        cards: list[str] = []
+        path: str | None = "/"
+        while path is not None:  # the gallery's pages, one after the other
+            page = client.get(path)
+            assert page.status_code == 200
+            doc = parse(page.text)
+            cards += [card.attrs["id"] for card in doc.with_class("card")]
+            following = [a.attrs["href"] for a in doc.find_all("a") if a.attrs.get("rel") == "next"]
+            path = following[0] if following else None
+        assert len(cards) == len(set(cards)) == len(statements)
 
 
 def test_sigkill_while_writing_thumbnails_leaves_no_half_file_under_a_name(tmp_path: Path) -> None:
