@@ -101,7 +101,9 @@ def _host_page_socket(port: int) -> socket.socket:
 async def run_demo(base: Settings, host: str, port: int) -> None:
     """Start the stand-in on a free loopback port, seed, then serve the gallery.
 
-    Beside it runs an example town page on ``localhost`` that embeds the gallery from
+    The first town (Ratzeburg) answers on 127.0.0.1 and ``ratzeburg.localhost``, a second town
+    (Mölln) on ``moelln.localhost``, both on the same port. Beside them runs an example town page
+    on ``localhost`` that embeds the first town's gallery from
     ``127.0.0.1``: another site, as in real use, so the demo shows embedding and the cross-site
     cookie mode.
     """
