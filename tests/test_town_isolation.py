@@ -303,3 +303,14 @@ def test_failed_sign_ins_on_one_towns_host_block_no_account_of_another_town(
             follow_redirects=False,
         )
         assert r.status_code == 303
+
+
+def test_every_picture_a_towns_page_shows_is_served_on_its_host(app: Starlette) -> None:
+    """The smaller copies in srcset too: a town's own pictures are its own, in every size."""
+    with TestClient(app) as client:
+        for host in (A_HOST, B_HOST):
+            page = client.get(f"https://{host}/")
+            names = set(re.findall(r"/thumbs/[^\s\"',]+", page.text))
+            assert any(n.endswith(".webp") for n in names), names  # copies are offered
+            for name in sorted(names):
+                assert client.get(f"https://{host}{name}").status_code == 200, (host, name)

@@ -224,15 +224,19 @@ class StatementReads(Queries):
         return [video_of(r) for r in rows]
 
     def town_images(self) -> set[str]:
-        """The stored images this town's pages may show: its videos' thumbnails, posters and logos."""
-        rows = self._rows(
+        """The stored images this town's pages may show: its videos' thumbnails, posters and logos,
+        and the copies made of them."""
+        pictures = (
             "SELECT v.thumbnail FROM videos v JOIN statements s ON s.vimeo_id = v.vimeo_id"
             " JOIN galleries g ON g.id = s.gallery_id WHERE g.town_id = ? AND v.thumbnail IS NOT NULL"
             " UNION SELECT s.poster FROM statements s JOIN galleries g ON g.id = s.gallery_id"
             " WHERE g.town_id = ? AND s.poster IS NOT NULL"
             " UNION SELECT logo FROM galleries WHERE town_id = ? AND logo IS NOT NULL"
-            " UNION SELECT logo FROM towns WHERE id = ? AND logo IS NOT NULL",
-            (self._town,) * 4,
+            " UNION SELECT logo FROM towns WHERE id = ? AND logo IS NOT NULL"
+        )
+        rows = self._rows(
+            f"{pictures} UNION SELECT name FROM image_variants WHERE source IN ({pictures})",  # noqa: S608
+            (self._town,) * 8,
         )
         return {r[0] for r in rows}
 

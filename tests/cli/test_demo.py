@@ -21,7 +21,19 @@ import pytest
 
 from gallery.admin.session_cookie import COOKIE_NAME
 from gallery.cli.demo.editor import PASSWORD_FILE
-from gallery.cli.demo.samples import DEMO_LOGO_ALT, DEMO_TITLE, sample_videos, video_link, videos_to_add
+from gallery.cli.demo.samples import (
+    DEMO_ACCENT,
+    DEMO_LOGO_ALT,
+    DEMO_TITLE,
+    FIRST_TOWN_HOST,
+    SECOND_ACCENT,
+    SECOND_TITLE,
+    SECOND_TOWN_HOST,
+    sample_videos,
+    second_town_videos,
+    video_link,
+    videos_to_add,
+)
 from tests.admin_helpers import SAME_ORIGIN
 from tests.htmlparse import parse
 from tests.processes import clean_env, free_port, gallery_running
@@ -251,3 +263,74 @@ def test_demo_prints_an_editor_account_and_videos_to_add(tmp_path: Path) -> None
         assert f"Passwort: {password}  " in console_line(log, "Redaktion:")
         with httpx.Client(base_url=base, headers=SAME_ORIGIN, trust_env=False, timeout=30) as http:
             sign_in(http, name, password)
+
+
+def fetch_town(base: str, host: str, path: str = "/") -> httpx.Response:
+    """A page asked as a browser on ``host`` (a *.localhost name, which reaches this computer) asks it."""
+    port = base.rsplit(":", 1)[1]
+    with httpx.Client(trust_env=False, timeout=10.0) as client:
+        return client.get(base + path, headers={"host": f"{host}:{port}"})
+
+
+def stylesheet(html: str) -> str:
+    """The address of the gallery's own stylesheet (its colour) on a page."""
+    links = parse(html).find_all("link", rel="stylesheet")
+    return next(a.attrs["href"] for a in links if a.attrs["href"].startswith("/g/videos/style.css?v="))
+
+
+def test_demo_hosts_two_towns_on_their_own_names(tmp_path: Path) -> None:
+    data_dir = tmp_path / "demo-data"
+    port = free_port()
+    log = tmp_path / "demo.log"
+    args = ["demo", "--data-dir", str(data_dir), "--port", str(port)]
+    with running(args, clean_env(), port, log) as base:
+        line = console_line(log, "Zwei Städte")
+        assert line == (
+            f"Zwei Städte auf diesem Port: Ratzeburg http://{FIRST_TOWN_HOST}:{port}/ "
+            f"und Mölln http://{SECOND_TOWN_HOST}:{port}/  (*.localhost führt zu diesem Rechner)"
+        )
+        host_url = console_line(log, "Beispiel-Stadtseite").rsplit(" ", 1)[1].rstrip("/")
+        ratzeburg = fetch_town(base, FIRST_TOWN_HOST)
+        moelln = fetch_town(base, SECOND_TOWN_HOST)
+        assert ratzeburg.status_code == moelln.status_code == 200
+        rz, ml = parse(ratzeburg.text), parse(moelln.text)
+        assert rz.find("h1").text == DEMO_TITLE and ml.find("h1").text == SECOND_TITLE
+        assert Page(ratzeburg.text).cards == SAMPLE_COUNT
+        assert Page(moelln.text).cards == len(second_town_videos())
+        # Each town shows its own statements only.
+        for video, _ in second_town_videos():
+            assert video.title in moelln.text and video.title not in ratzeburg.text
+        for video, _ in sample_videos():
+            assert video.title not in moelln.text
+        # Its own look: Mölln has no logo but its colour; Ratzeburg keeps logo and colour.
+        assert f'alt="{DEMO_LOGO_ALT}"' in ratzeburg.text and DEMO_LOGO_ALT not in moelln.text
+        rz_style, ml_style = (
+            fetch_town(base, host, stylesheet(page.text))
+            for host, page in ((FIRST_TOWN_HOST, ratzeburg), (SECOND_TOWN_HOST, moelln))
+        )
+        assert DEMO_ACCENT in rz_style.text and SECOND_ACCENT not in rz_style.text
+        assert SECOND_ACCENT in ml_style.text and DEMO_ACCENT not in ml_style.text
+        # Its own legal texts: Mölln's imprint and privacy policy, its operator in the notice.
+        footer = {a.text.split(" – ")[0]: a.attrs["href"] for a in ml.find("footer").find_all("a")}
+        assert footer["Impressum"] == f"{host_url}/moelln/impressum"
+        assert footer["Datenschutzerklärung"] == f"{host_url}/moelln/datenschutz"
+        with httpx.Client(trust_env=False, timeout=10.0) as client:
+            imprint = client.get(footer["Impressum"])
+        assert imprint.status_code == 200 and "Stadt Mölln" in imprint.text
+        assert "Stadt Mölln (Beispiel)" in fetch_town(base, SECOND_TOWN_HOST, "/privacy").text
+        # Mölln's pictures come from Mölln's host; Ratzeburg's are not served there.
+        ml_thumbs = [src for src in Page(moelln.text).images if src.startswith("/thumbs/")]
+        rz_thumbs = {src for src in Page(ratzeburg.text).images if src.startswith("/thumbs/")}
+        assert ml_thumbs
+        for src in ml_thumbs:
+            assert fetch_town(base, SECOND_TOWN_HOST, src).status_code == 200, src
+        for src in rz_thumbs - set(ml_thumbs):
+            assert fetch_town(base, SECOND_TOWN_HOST, src).status_code == 404, src
+        # 127.0.0.1, as the README's tour opens it, is Ratzeburg.
+        assert fetch_home(base)[1].cards == SAMPLE_COUNT
+
+    # Started again: still three statements in Mölln, not six.
+    port = free_port()
+    args = ["demo", "--data-dir", str(data_dir), "--port", str(port)]
+    with running(args, clean_env(), port, log) as base:
+        assert Page(fetch_town(base, SECOND_TOWN_HOST).text).cards == len(second_town_videos())

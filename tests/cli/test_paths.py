@@ -305,20 +305,21 @@ def test_commands_on_the_demo_folder_reach_the_demo_standin(tmp_path: Path) -> N
     with demo_running(data_dir, tmp_path / "demo.log"):
         note = data_dir / FILE_NAME
         assert stat.S_IMODE(note.stat().st_mode) == 0o600
-        removed = gallery("remove", str(PLAIN))
+        # The demo hosts two towns: a command names the one it works on.
+        removed = gallery("remove", str(PLAIN), "--town", "ratzeburg")
         assert removed.returncode == 0, removed.stderr
-        added = gallery("add", str(PLAIN), "--quote", "Wieder da")
+        added = gallery("add", str(PLAIN), "--quote", "Wieder da", "--town", "ratzeburg")
         assert added.returncode == 0, added.stderr
         assert SAMPLE_TITLES[PLAIN] in added.stdout  # the stand-in's answer, not vimeo.com's
         standin_url = note.read_text().strip()
         notes = [line for line in added.stderr.splitlines() if standin_url in line]
         assert len(notes) == 1 and "Vimeo-Ersatz" in notes[0], added.stderr  # said once
-        refreshed = gallery("refresh", "--all")
+        refreshed = gallery("refresh", "--all", "--town", "ratzeburg")
         assert refreshed.returncode == 0, refreshed.stderr
         assert refreshed.stdout.count("in Ordnung") == len(sample_videos()) - 1  # one is restricted
         # A variable set by the operator wins: then the note is not used (and not mentioned).
         env["GALLERY_VIMEO_OEMBED_URL"] = f"http://127.0.0.1:{closed_port()}/api/oembed.json"
-        refused = gallery("refresh", str(PLAIN))
+        refused = gallery("refresh", str(PLAIN), "--town", "ratzeburg")
         assert refused.returncode == 1 and "nicht erreichbar" in refused.stdout
         assert standin_url not in refused.stderr and "Vimeo-Ersatz" not in refused.stderr
 

@@ -34,9 +34,11 @@ from .samples import (
     DEMO_LOGO_ALT,
     DEMO_TITLE,
     sample_videos,
+    second_town_videos,
     video_link,
     videos_to_add,
 )
+from .second_town import seed_second_town, town_addresses
 from .standin_note import demo_settings, record_standin
 from .town import example_public_body, example_town_site, host_page_app
 
@@ -99,12 +101,16 @@ def _host_page_socket(port: int) -> socket.socket:
 async def run_demo(base: Settings, host: str, port: int) -> None:
     """Start the stand-in on a free loopback port, seed, then serve the gallery.
 
-    Beside it runs an example town page on ``localhost`` that embeds the gallery from
+    The first town (Ratzeburg) answers on 127.0.0.1 and ``ratzeburg.localhost``, a second town
+    (Mölln) on ``moelln.localhost``, both on the same port. Beside them runs an example town page
+    on ``localhost`` that embeds the first town's gallery from
     ``127.0.0.1``: another site, as in real use, so the demo shows embedding and the cross-site
     cookie mode.
     """
     standin = StandIn()
     for video, _ in sample_videos():
+        standin.add(video)
+    for video, _ in second_town_videos():
         standin.add(video)
     for video in videos_to_add():
         standin.add(video)
@@ -126,6 +132,7 @@ async def run_demo(base: Settings, host: str, port: int) -> None:
     ).checked()
     settings = example_public_body(settings, host_origin)
     await seed(settings)
+    await seed_second_town(settings, host_origin)
     editor, password = await asyncio.to_thread(ensure_demo_editor, settings)
     record_standin(settings.data_dir, standin_url)  # commands on this folder ask the stand-in
     app = create_app(settings, demo=True)
@@ -150,6 +157,15 @@ async def run_demo(base: Settings, host: str, port: int) -> None:
     print(
         cli_text(
             N_("Demo: %(url)s  (Vimeo-Ersatz auf %(standin)s; Strg+C beendet)"), url=url, standin=standin_url
+        )
+    )
+    print(
+        cli_text(
+            N_(
+                "Zwei Städte auf diesem Port: %(first)s %(first_url)s und %(second)s %(second_url)s  "
+                "(*.localhost führt zu diesem Rechner)"
+            ),
+            **town_addresses(port),
         )
     )
     print(

@@ -124,3 +124,41 @@ def videos_to_add() -> list[FakeVideo]:
 def video_link(video: FakeVideo) -> str:
     """The Vimeo link an editor would paste (with the share hash of an unlisted video)."""
     return f"https://vimeo.com/{video.vimeo_id}" + (f"/{video.unlisted_hash}" if video.unlisted_hash else "")
+
+
+# The demo's second town, on its own host name: its own title, colour and statements (no logo: its name).
+SECOND_TOWN_KEY = "moelln"
+SECOND_TOWN_NAME = "Mölln"
+SECOND_TOWN_HOST = "moelln.localhost"
+FIRST_TOWN_HOST = "ratzeburg.localhost"
+SECOND_TITLE = "Mölln zeigt Gesicht (Beispiel)"
+SECOND_INTRO = (
+    "Stimmen aus Mölln gegen Rassismus – eine zweite Stadt auf derselben Installation, mit eigenen "
+    "Statements, eigenen Farben und eigenen Rechtstexten.\n\nDies ist eine Demo: Alle Statements "
+    "sind Beispiele mit Platzhaltertexten."
+)
+SECOND_ACCENT = "#7a1f5c"
+
+
+def second_town_videos() -> list[tuple[FakeVideo, dict[str, str]]]:
+    """The second town's own sample videos (ids of its own) and their texts."""
+    samples = [
+        ("Mölln-Beispiel 1: Erinnern", "Beispielperson M", "Lehrer (Beispiel)", 91, "sample3.jpg"),
+        ("Mölln-Beispiel 2: Ankommen", "Beispielperson N", "Lotsin (Beispiel)", 77, "sample4.webp"),
+        ("Mölln-Beispiel 3: Am Markt", "Beispielperson O", "Händler (Beispiel)", 105, "sample5.jpg"),
+    ]
+    result = []
+    for n, (title, speaker, role, duration, picture) in enumerate(samples, start=1):
+        video = FakeVideo(
+            vimeo_id=900_000_100 + n, title=title, author_name="Stand-in", duration=duration, picture=picture
+        )
+        texts = {
+            "speaker_name": speaker,
+            "speaker_role": role,
+            "quote": f"„Mölln-Platzhalterzitat {n}: Was diese Person in Mölln gegen Rassismus tut.“ "
+            "(Beispieltext)",
+            "transcript": _TRANSCRIPT,
+            "alt_text": f"Mölln-Beispielbild {n}: ein weißes Herz auf farbigem Grund",
+        }
+        result.append((video, texts))
+    return result

@@ -22,14 +22,15 @@ _EXAMPLE_PAGES = {
     "/impressum": ("Impressum", "das Impressum", "GALLERY_IMPRINT_URL"),
     "/datenschutz": ("Datenschutzerklärung", "die Datenschutzerklärung", "GALLERY_PRIVACY_POLICY_URL"),
 }
+SECOND_TOWN_PAGES = "/moelln"  # the second town's imprint and privacy policy, on the same example site
 _EXAMPLE_PAGE = """<!doctype html>
 <html lang="de"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{title} (Beispiel) – Beispielstadt</title>
+<title>{title} (Beispiel) – {town}</title>
 <style>body {{ margin: 0 auto; max-width: 48rem; padding: 1rem; font: 16px/1.5 system-ui; }}</style>
 </head><body><main>
 <h1>{title} (Beispiel)</h1>
-<p><strong>Demo:</strong> Hier stünde {named} der Stadt. Die Galerie verlinkt diese Seite in jeder
+<p><strong>Demo:</strong> Hier stünde {named} der Stadt {town}. Die Galerie verlinkt diese Seite in jeder
 Fußzeile; im echten Betrieb trägt die IT ihre Adresse in <code>{variable}</code> ein.</p>
 <p><a href="/">Zur Beispiel-Stadtseite</a></p>
 </main></body></html>"""
@@ -44,11 +45,16 @@ def example_town_site(host_page: Starlette) -> Starlette:
     }
 
     async def page(request: Request) -> Response:
-        title, named, variable = _EXAMPLE_PAGES[request.url.path]
-        body = _EXAMPLE_PAGE.format(title=title, named=named, variable=variable)
+        path = request.url.path
+        town = "Mölln" if path.startswith(SECOND_TOWN_PAGES + "/") else "Beispielstadt"
+        title, named, variable = _EXAMPLE_PAGES[path.removeprefix(SECOND_TOWN_PAGES)]
+        if town == "Mölln":  # a further town's links are its own, set with `gallery town edit`
+            variable = "--" + variable.removeprefix("GALLERY_").lower().replace("_", "-")
+        body = _EXAMPLE_PAGE.format(title=title, named=named, variable=variable, town=town)
         return HTMLResponse(body, headers=headers)
 
-    return Starlette(routes=[*(Route(path, page) for path in _EXAMPLE_PAGES), Mount("", app=host_page)])
+    paths = [*_EXAMPLE_PAGES, *(SECOND_TOWN_PAGES + path for path in _EXAMPLE_PAGES)]
+    return Starlette(routes=[*(Route(path, page) for path in paths), Mount("", app=host_page)])
 
 
 def example_public_body(settings: Settings, town_origin: str) -> Settings:
