@@ -35,7 +35,7 @@ from ..web.paging import (
     requested_page,
     without_page,
 )
-from ..web.responses import Page, html_response
+from ..web.responses import PAGED_LIST_KEY, Page, html_response
 from .consent import COOKIE_NAME
 from .context import all_ancestors, page_context
 from .findable import Findability, base_url, in_language
@@ -271,6 +271,7 @@ class PublicViews:
         base = base_url(request, self.s)
         key = ("gallery", slug, visit, target, base, number)
         page = await self.cached_page(key, self._render_gallery, slug, visit, target, base, number)
+        request.scope[PAGED_LIST_KEY] = True
         return html_response(
             request, page, self.s.security, revalidate=True, shared=visit.shared() and target is None
         )

@@ -9,6 +9,7 @@ differently.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 
@@ -17,11 +18,17 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from ..i18n import LANG_PARAM, LANGUAGES
 from .assets import etag_matches
 from .cache import PageCache
-from .responses import SHARED_PAGE_KEY, not_modified
+from .paging import PAGE_NUMBER as PAGE_NUMBER_TEXT
+from .paging import PAGE_PARAM
+from .responses import PAGED_LIST_KEY, SHARED_PAGE_KEY, not_modified
 
-# The only query strings a recorded page may have: the language switch. Anything else goes the
-# whole way (and cannot fill the memory with one recording per made-up query).
-LANGUAGE_QUERIES = frozenset(f"{LANG_PARAM}={lang}".encode() for lang in LANGUAGES)
+# The only query strings a recorded page may have: the language switch and a list's page number
+# (each at most once, in either order). Anything else goes the whole way (and cannot fill the
+# memory with one recording per made-up query); a page number is kept only where the view says
+# it numbers a list's pages (elsewhere it would be one more recording of the same page).
+LANGUAGE_VALUES = frozenset(lang.encode() for lang in LANGUAGES)
+PAGE_NUMBER = re.compile(PAGE_NUMBER_TEXT.pattern.encode())
+LANG_NAME, PAGE_NAME = LANG_PARAM.encode(), PAGE_PARAM.encode()
 SAFE_METHODS = frozenset({"GET", "HEAD"})
 
 
@@ -48,14 +55,34 @@ class SharedAnswer:
         return cls(headers, body, etag, not_modified(headers))
 
 
+def lane_query(query: bytes) -> bool:
+    """True for ``lang=xx``, ``page=N`` or both (each once, either order): the queries recorded."""
+    parts = query.split(b"&")
+    if len(parts) > 2:
+        return False
+    names = set()
+    for part in parts:
+        name, equals, value = part.partition(b"=")
+        if not equals or name in names:
+            return False
+        names.add(name)
+        if name == LANG_NAME:
+            if value not in LANGUAGE_VALUES:
+                return False
+        elif name != PAGE_NAME or not PAGE_NUMBER.fullmatch(value):
+            return False
+    return True
+
+
 class PageLane:
     """Answers a recorded page to a request that asks for exactly the same thing.
 
     Only GET and HEAD, never below ``excluded`` (the editors' area), and only without a query
-    string or with ``?lang=``. The recording is keyed by everything the answer depends on:
-    path, query, the Host header as sent (absolute links name it), the scheme (HSTS), whether
-    the browser takes gzip, and whether ``consented`` finds a valid consent record, checked
-    exactly as the pages check it (a forged or expired one is no consent, on both roads).
+    string or with ``?lang=`` and a list's ``?page=``. The recording is keyed by everything the
+    answer depends on: path, query, the Host header as sent (absolute links name it), the scheme
+    (HSTS), whether the browser takes gzip, and whether ``consented`` finds a valid consent
+    record, checked exactly as the pages check it (a forged or expired one is no consent, on both
+    roads).
     """
 
     def __init__(
@@ -97,7 +124,7 @@ class PageLane:
         """What the answer depends on, and the If-None-Match header; (None, None) for the whole way."""
         path: str = scope["path"]
         query: bytes = scope.get("query_string", b"")
-        if path.startswith(self.excluded) or (query and query not in LANGUAGE_QUERIES):
+        if path.startswith(self.excluded) or (query and not lane_query(query)):
             return None, None
         host = condition = None
         gzip: bool | None = None
@@ -139,7 +166,9 @@ class PageLane:
             await send(message)
 
         await self.app(scope, receive, keep)
-        if plain and start is not None and start["status"] == 200 and scope.get(SHARED_PAGE_KEY):
+        numbered = PAGE_NAME + b"=" in scope.get("query_string", b"")
+        shared = scope.get(SHARED_PAGE_KEY) and (not numbered or scope.get(PAGED_LIST_KEY))
+        if plain and start is not None and start["status"] == 200 and shared:
             answer = SharedAnswer.of(list(start.get("headers", ())), b"".join(chunks))
             if answer is not None:
                 self.pages.keep_answer(key, answer, generation)

@@ -15,6 +15,8 @@ from .headers import FRAME_ANCESTORS_KEY, HEADERS_DONE_KEY, SecurityHeaders
 
 # Set by a view whose answer is the same for every visitor who made the same choice (see PageLane).
 SHARED_PAGE_KEY = "gallery.shared_page"
+# Set by a view whose ``?page=`` numbers the pages of a list: only then may the lane record it.
+PAGED_LIST_KEY = "gallery.paged_list"
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,7 +18,7 @@ from gallery.settings import Secret, Settings
 from gallery.storage.store import Storage
 from gallery.web.cache import PageCache
 from gallery.web.lane import SharedAnswer
-from tests.helpers import SAME_ORIGIN
+from tests.helpers import SAME_ORIGIN, seed_statements
 from tests.htmlparse import parse
 
 FIRST = sample_videos()[0][0]
@@ -225,3 +225,47 @@ def test_a_consent_checked_once_still_expires(monkeypatch: pytest.MonkeyPatch) -
     clock[0] += 2
     assert not signer.is_valid(record)
     assert not signer.is_valid(record)
+
+
+@pytest.fixture
+def two_pages(settings: Settings) -> Iterator[TestClient]:
+    """Thirty statements in the default gallery: its second page holds the last six."""
+    seed_statements(settings, 30)
+    with TestClient(create_app(settings), base_url="https://gallery.test") as client:
+        yield client
+
+
+@pytest.mark.parametrize("cookie", ["none", "valid", "forged"])
+def test_a_lists_later_pages_take_the_lane_alike(two_pages: TestClient, cookie: str) -> None:
+    two_pages.cookies.clear()
+    for query in ("page=2", "page=2&lang=en", "lang=en&page=2"):
+        for path in (f"/?{query}", f"/g/videos?{query}"):
+            asked = {**GZIP, **cookie_for(cookie, two_pages)}
+            whole, lane = whole_and_lane(two_pages, "GET", path, asked)
+            assert_alike(whole, lane, path)
+            assert whole.status_code == 200 and len(parse(whole.text).with_class("card")) == 6, path
+            assert ('<html lang="en"' in whole.text) == ("lang=en" in query), path
+            again = {**asked, "if-none-match": whole.headers["etag"]}
+            whole, lane = whole_and_lane(two_pages, "GET", path, again)
+            assert_alike(whole, lane, f"{path}, revalidated")
+            assert whole.status_code == 304
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/?page=3",  # no such page: a 404 is never kept
+        "/?page=02",
+        "/?page=2&page=2",
+        "/?page=2&lang=fr",
+        "/?page=2&x=1",
+        "/?page=1",  # the first page's address is the gallery's own: a redirect
+        "/privacy?page=2",  # not a list: the same page under another address is not recorded
+        "/accessibility?page=2&lang=en",
+        f"/g/videos/v/{FIRST.vimeo_id}?page=2",
+    ],
+)
+def test_page_numbers_the_lane_never_records(two_pages: TestClient, path: str) -> None:
+    for _ in range(3):
+        two_pages.get(path, follow_redirects=False)
+    assert answered(two_pages) == 0
