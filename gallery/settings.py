@@ -121,8 +121,9 @@ class Settings:
     # postgresql://… for PostgreSQL; None keeps the data in the SQLite file in data_dir. A secret:
     # the URL may carry the password.
     database_url: Secret | None = None
-    # Megabytes of thumbnails, posters and logos each instance keeps in memory.
-    image_cache_mb: int = 64
+    # Megabytes of thumbnails, posters and logos each instance keeps in memory; None: the image
+    # store's own default (small for files, which the operating system caches; more for PostgreSQL).
+    image_cache_mb: int | None = None
 
     @property
     def player_origin(self) -> str:
@@ -186,7 +187,9 @@ class Settings:
             allowed_hosts=_split(get("ALLOWED_HOSTS") or ""),
             trusted_proxies=_split(get("TRUSTED_PROXIES") or ""),
             database_url=Secret(url) if (url := get("DATABASE_URL")) else None,
-            image_cache_mb=_int(get, "IMAGE_CACHE_MB", 64, "megabytes"),
+            image_cache_mb=None
+            if get("IMAGE_CACHE_MB") is None
+            else _int(get, "IMAGE_CACHE_MB", 0, "megabytes"),
         )
         settings = settings.checked()
         if not create and not data_dir.is_dir():
@@ -204,7 +207,7 @@ class Settings:
             ("REFRESH_HOURS", self.refresh_hours, 1, 30 * 24),
             ("IMAGE_CACHE_MB", self.image_cache_mb, 1, 4096),
         ):
-            if not low <= value <= high:
+            if value is not None and not low <= value <= high:
                 raise SettingsError(
                     N_("%(name)s muss zwischen %(low)s und %(high)s liegen, nicht %(value)s."),
                     name=f"GALLERY_{name}",

@@ -28,6 +28,11 @@ from .store import Storage
 RECHECK_SECONDS = 1.0
 MISSING_REMEMBERED = 4096  # missing names remembered at most (then forgotten all at once)
 DEFAULT_MEMORY_BUDGET = 64 * 1024 * 1024
+# What an instance keeps in memory unless GALLERY_IMAGE_CACHE_MB says otherwise. Files need little:
+# the operating system's page cache holds them, memory only spares a read. From PostgreSQL every
+# miss is a query, so more is held.
+FILE_MEMORY_MB = 8
+DATABASE_MEMORY_MB = 32
 # Matched against the whole name (``\Z``, not ``$``): "$" also matches before a final newline.
 NAME_RE = re.compile(r"^[0-9a-f]{32}\.(jpg|png|webp|gif|avif)\Z")
 MEDIA_TYPES = {
@@ -85,10 +90,10 @@ class ImageStore(Protocol):
 
 def image_store(storage: Storage, settings: Settings) -> ImageStore:
     """Where this installation keeps its images: the database for PostgreSQL, else the data folder."""
-    budget = settings.image_cache_mb * 1024 * 1024
+    chosen = settings.image_cache_mb
     if storage.keeps_images:
-        return DatabaseImages(storage, budget)
-    return FileImages(settings.thumbnail_dir, budget)
+        return DatabaseImages(storage, (chosen or DATABASE_MEMORY_MB) * 1024 * 1024)
+    return FileImages(settings.thumbnail_dir, (chosen or FILE_MEMORY_MB) * 1024 * 1024)
 
 
 class MemoryCache:

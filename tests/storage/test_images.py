@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import os
 from collections.abc import Iterator
 
 import pytest
@@ -74,6 +75,26 @@ def test_memory_holds_at_most_its_budget_and_every_image_stays_served(
     assert images.cached(names[0]) is None, "the least recently served went first"
     assert images.cached(names[2]) is not None
     assert [images.load(name) for name in names] == [picture(shade).data for shade in (1, 2, 3)]
+
+
+def test_by_default_files_are_held_sparingly_and_database_images_more_generously(
+    storage: Storage, settings: Settings
+) -> None:
+    """Files sit in the operating system's cache anyway; every miss from PostgreSQL is a query."""
+    images = image_store(storage, settings)
+    megabyte = 1024 * 1024
+    png = picture(1).data  # a real PNG, padded to a megabyte with noise after its end
+    names = [
+        images.save(Image(png + os.urandom(megabyte - len(png)), "image/png", "png")) for _ in range(12)
+    ]
+    for name in names:
+        assert images.load(name) is not None
+    held = images.memory.size  # type: ignore[attr-defined]
+    if storage.keeps_images:
+        assert held == 12 * megabyte, "all twelve held: within the 32 MB for database images"
+    else:
+        assert 7 * megabyte <= held <= 8 * megabyte, "files: at most 8 MB held"
+    assert all(images.load(name) is not None for name in names), "every image still served"
 
 
 def test_while_the_database_is_unreachable_held_images_are_still_served() -> None:
