@@ -15,14 +15,12 @@ audit that lost points, and writes them to ``--out``. Not a test: scores depend 
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import os
 import secrets
 import shutil
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
 BENCH_DIR = Path(__file__).resolve().parent
@@ -94,57 +92,50 @@ def main(argv: list[str] | None = None) -> int:
         print(f"bench: {args.lighthouse} not found; install it with npm i -E lighthouse@12.2.3",
               file=sys.stderr)
         return 2
-    tmp = Path(tempfile.mkdtemp(prefix="gallery-lighthouse-"))
-    servers: list[run.Server] = []
-    try:
-        data_dir, logs = tmp / "data", tmp / "logs"
-        logs.mkdir(parents=True)
-        key = secrets.token_urlsafe(32)
-        seeded = run.seed(data_dir, key, use_pillow=True)
-        env = {k: v for k, v in os.environ.items() if not k.startswith("GALLERY_")}
-        env.update(GALLERY_DATA_DIR=str(data_dir), GALLERY_SECRET_KEYS=key, PYTHONUNBUFFERED="1")
-        port = run.free_port()
-        service = run.start_server("service", [*run.gallery_command(), "serve", "--port", str(port)],
-                                   env, port, "/healthz", logs, None, servers)
-        pages = {
-            "gallery `/`": "/",
-            "statement `/g/<slug>/v/<id>`": f"/g/{seeded.gallery_slug}/v/{seeded.vimeo_ids[0]}",
-        }
-        rows, lost = [], []
-        for name, path in pages.items():
-            run.say(f"lighthouse {service.base}{path}")
-            reports = []
-            for n in range(args.runs):
-                out_json = (args.json_dir or tmp) / f"lighthouse-{len(rows) + 1}-{n + 1}.json"
-                out_json.parent.mkdir(parents=True, exist_ok=True)
-                reports.append(lighthouse(binary, service.base + path, args.chrome, out_json))
-            scores = sorted(reports, key=performance)
-            run.say(f"  performance {', '.join(str(round(performance(r) * 100)) for r in reports)}")
-            cells, missed = summary(name, scores[len(scores) // 2])
-            rows.append(cells)
-            lost += missed
-        version = subprocess.run([binary, "--version"], capture_output=True, text=True, check=False)
-        chrome = subprocess.run([args.chrome, "--version"], capture_output=True, text=True, check=False)
-        text = (
-            f"Lighthouse {version.stdout.strip()} (mobile, default throttling), the median of "
-            f"{args.runs} run{'s' if args.runs != 1 else ''} per page by performance · "
-            f"{chrome.stdout.strip()} · thumbnails: {seeded.thumbnail_source}\n\n"
-            + run.table(["page", *CATEGORIES, "metrics"], rows)
-            + ("\nPoints lost:\n\n" + "\n".join(f"- {x}" for x in lost) + "\n" if lost else
-               "\nNo audit lost points.\n")
-        )
-        print(text)
-        if args.out:
-            args.out.write_text(text, encoding="utf-8")
-        return 0
-    except run.BenchError as exc:
-        print(f"bench: {exc}", file=sys.stderr)
-        return 1
-    finally:
-        for server in servers:
-            with contextlib.suppress(Exception):
-                server.stop()
-        shutil.rmtree(tmp, ignore_errors=True)
+    return run.run_bench(
+        "gallery-lighthouse-", lambda tmp, servers: measure(args, tmp, servers, binary), args.out
+    )
+
+
+def measure(args: argparse.Namespace, tmp: Path, servers: list[run.Server], binary: str) -> str:
+    """Seeds, serves and audits each page; the report's text."""
+    data_dir, logs = tmp / "data", tmp / "logs"
+    logs.mkdir(parents=True)
+    key = secrets.token_urlsafe(32)
+    seeded = run.seed(data_dir, key, use_pillow=True)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GALLERY_")}
+    env.update(GALLERY_DATA_DIR=str(data_dir), GALLERY_SECRET_KEYS=key, PYTHONUNBUFFERED="1")
+    port = run.free_port()
+    service = run.start_server("service", [*run.gallery_command(), "serve", "--port", str(port)],
+                               env, port, "/healthz", logs, None, servers)
+    pages = {
+        "gallery `/`": "/",
+        "statement `/g/<slug>/v/<id>`": f"/g/{seeded.gallery_slug}/v/{seeded.vimeo_ids[0]}",
+    }
+    rows, lost = [], []
+    for name, path in pages.items():
+        run.say(f"lighthouse {service.base}{path}")
+        reports = []
+        for n in range(args.runs):
+            out_json = (args.json_dir or tmp) / f"lighthouse-{len(rows) + 1}-{n + 1}.json"
+            out_json.parent.mkdir(parents=True, exist_ok=True)
+            reports.append(lighthouse(binary, service.base + path, args.chrome, out_json))
+        scores = sorted(reports, key=performance)
+        run.say(f"  performance {', '.join(str(round(performance(r) * 100)) for r in reports)}")
+        cells, missed = summary(name, scores[len(scores) // 2])
+        rows.append(cells)
+        lost += missed
+    version = subprocess.run([binary, "--version"], capture_output=True, text=True, check=False)
+    chrome = subprocess.run([args.chrome, "--version"], capture_output=True, text=True, check=False)
+    text = (
+        f"Lighthouse {version.stdout.strip()} (mobile, default throttling), the median of "
+        f"{args.runs} run{'s' if args.runs != 1 else ''} per page by performance · "
+        f"{chrome.stdout.strip()} · thumbnails: {seeded.thumbnail_source}\n\n"
+        + run.table(["page", *CATEGORIES, "metrics"], rows)
+        + ("\nPoints lost:\n\n" + "\n".join(f"- {x}" for x in lost) + "\n" if lost else
+           "\nNo audit lost points.\n")
+    )
+    return text
 
 
 if __name__ == "__main__":

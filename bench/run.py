@@ -61,6 +61,31 @@ PAGE_TARGET = 0.85  # pages for visitors without consent / the bare page
 CONSENT_TARGET = 0.7  # the gallery page with a consent cookie / the bare page
 
 
+def run_bench(prefix: str, body: Callable[[Path, list[Server]], str], out: Path | None) -> int:
+    """Runs ``body`` in a fresh temporary folder, prints its report (and writes it to ``out``).
+
+    Every server ``body`` puts in its list is stopped and the folder removed, however it ends.
+    """
+    tmp = Path(tempfile.mkdtemp(prefix=prefix))
+    servers: list[Server] = []
+    try:
+        text = body(tmp, servers)
+        print(text)
+        if out:
+            out.write_text(text, encoding="utf-8")
+        return 0
+    except BenchError as exc:
+        print(f"bench: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+    finally:
+        for server in servers:
+            with contextlib.suppress(Exception):
+                server.stop()
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
 class BenchError(Exception):
     """The bench itself cannot run; the message says why."""
 

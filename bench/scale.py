@@ -23,11 +23,9 @@ import contextlib
 import http.client
 import os
 import secrets
-import shutil
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -77,85 +75,74 @@ def main(argv: list[str] | None = None) -> int:
     args = p.parse_args(argv)
     if args.statements < 1 or args.rounds < 1:
         p.error("--statements and --rounds must be at least 1")
-    tmp = Path(tempfile.mkdtemp(prefix="gallery-scale-"))
-    servers: list[run.Server] = []
-    try:
-        data_dir, logs = tmp / "data", tmp / "logs"
-        logs.mkdir(parents=True)
-        key = secrets.token_urlsafe(32)
-        run.say(f"seeding {args.statements} statements")
-        seeded = run.seed(data_dir, key, use_pillow=True, count=args.statements)
-        env = {k: v for k, v in os.environ.items() if not k.startswith("GALLERY_")}
-        env.update(GALLERY_DATA_DIR=str(data_dir), GALLERY_SECRET_KEYS=key, PYTHONUNBUFFERED="1")
-        statement = f"/g/{seeded.gallery_slug}/v/{seeded.vimeo_ids[-1]}"
-        pages = {"gallery page `/`": "/", "statement page": statement, "`/healthz`": "/healthz"}
-        rows, missed = [], []
-        for name, path in pages.items():
-            times = []
-            for n in range(args.rounds):
-                server, started = start(env, run.free_port(), logs / f"start-{len(rows)}-{n}.log", servers)
-                times.append(first_ok(server, path, started))
-                server.stop()
-            median = statistics.median(times)
-            judged = path != "/healthz"
-            ok = median <= START_GOAL
-            if judged and not ok:
-                missed.append(f"cold start to the {name}: {median:.2f} s > {START_GOAL} s")
-            rows.append([f"cold start → first 200, {name}", f"{median:.2f} s",
-                         ", ".join(f"{t:.2f}" for t in times), f"≤ {START_GOAL:.0f} s" if judged else "info",
-                         ("PASS" if ok else "**MISSED**") if judged else "info"])
-            run.say(f"{name}: {', '.join(f'{t:.2f} s' for t in times)}")
+    return run.run_bench("gallery-scale-", lambda tmp, servers: measure(args, tmp, servers), args.out)
 
-        server, started = start(env, run.free_port(), logs / "memory.log", servers)
-        first_ok(server, "/healthz", started)
-        steps: list[tuple[str, list[str]]] = [
-            ("started, nothing asked", []),
-            ("after the gallery page", ["/"]),
-            (f"after all {args.statements} statement pages",
-             [f"/g/{seeded.gallery_slug}/v/{v}" for v in seeded.vimeo_ids]),
-            (f"after all {args.statements} thumbnails", [f"/thumbs/{n}" for n in seeded.thumbnail_names]),
-        ]
-        conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=60)
-        peak = None
-        for label, paths in steps:
-            for path in paths:
-                conn.request("GET", path, headers=GZIP)
-                response = conn.getresponse()
-                response.read()
-                if response.status != 200:
-                    raise run.BenchError(f"{path} answered {response.status}")
-            peak = server.status("VmHWM")
-            rows.append([f"peak RSS (VmHWM) {label}", megabytes(peak), "", "info", "info"])
-            run.say(f"{label}: {megabytes(peak)}")
-        conn.close()
-        ok = peak is not None and peak * 1024 <= RSS_GOAL
-        rows[-1][3:] = [f"≤ {RSS_GOAL / 1e6:.0f} MB", "PASS" if ok else "**MISSED**"]
-        if not ok:
-            missed.append(f"peak RSS {megabytes(peak)} > {RSS_GOAL / 1e6:.0f} MB")
-        page = run.fetch(server.port, "/", GZIP)
-        server.stop()
 
-        header = (f"{time.strftime('%Y-%m-%d %H:%M %Z')} · nproc {os.cpu_count()} · {args.statements} "
-                  f"published statements (each a ~{run.TRANSCRIPT_CHARS:,}-character transcript and its "
-                  f"own 640×360 JPEG) · gallery page {len(page.body):,} B as sent (gzip) · "
-                  f"{args.rounds} cold starts per page")
-        text = (f"{header}\n\n" + run.table(["measure", "value", "rounds (s)", "goal", "result"], rows)
-                + ("\n**MISSED:**\n\n" + "\n".join(f"- {m}" for m in missed) + "\n" if missed
-                   else "\nAll goals met.\n"))
-        print(text)
-        if args.out:
-            args.out.write_text(text, encoding="utf-8")
-        return 0
-    except run.BenchError as exc:
-        print(f"bench: {exc}", file=sys.stderr)
-        return 1
-    except KeyboardInterrupt:
-        return 130
-    finally:
-        for server in servers:
-            with contextlib.suppress(Exception):
-                server.stop()
-        shutil.rmtree(tmp, ignore_errors=True)
+def measure(args: argparse.Namespace, tmp: Path, servers: list[run.Server]) -> str:
+    """Seeds, starts and measures; the report's text."""
+    data_dir, logs = tmp / "data", tmp / "logs"
+    logs.mkdir(parents=True)
+    key = secrets.token_urlsafe(32)
+    run.say(f"seeding {args.statements} statements")
+    seeded = run.seed(data_dir, key, use_pillow=True, count=args.statements)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GALLERY_")}
+    env.update(GALLERY_DATA_DIR=str(data_dir), GALLERY_SECRET_KEYS=key, PYTHONUNBUFFERED="1")
+    statement = f"/g/{seeded.gallery_slug}/v/{seeded.vimeo_ids[-1]}"
+    pages = {"gallery page `/`": "/", "statement page": statement, "`/healthz`": "/healthz"}
+    rows, missed = [], []
+    for name, path in pages.items():
+        times = []
+        for n in range(args.rounds):
+            server, started = start(env, run.free_port(), logs / f"start-{len(rows)}-{n}.log", servers)
+            times.append(first_ok(server, path, started))
+            server.stop()
+        median = statistics.median(times)
+        judged = path != "/healthz"
+        ok = median <= START_GOAL
+        if judged and not ok:
+            missed.append(f"cold start to the {name}: {median:.2f} s > {START_GOAL} s")
+        rows.append([f"cold start → first 200, {name}", f"{median:.2f} s",
+                     ", ".join(f"{t:.2f}" for t in times), f"≤ {START_GOAL:.0f} s" if judged else "info",
+                     ("PASS" if ok else "**MISSED**") if judged else "info"])
+        run.say(f"{name}: {', '.join(f'{t:.2f} s' for t in times)}")
+
+    server, started = start(env, run.free_port(), logs / "memory.log", servers)
+    first_ok(server, "/healthz", started)
+    steps: list[tuple[str, list[str]]] = [
+        ("started, nothing asked", []),
+        ("after the gallery page", ["/"]),
+        (f"after all {args.statements} statement pages",
+         [f"/g/{seeded.gallery_slug}/v/{v}" for v in seeded.vimeo_ids]),
+        (f"after all {args.statements} thumbnails", [f"/thumbs/{n}" for n in seeded.thumbnail_names]),
+    ]
+    conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=60)
+    peak = None
+    for label, paths in steps:
+        for path in paths:
+            conn.request("GET", path, headers=GZIP)
+            response = conn.getresponse()
+            response.read()
+            if response.status != 200:
+                raise run.BenchError(f"{path} answered {response.status}")
+        peak = server.status("VmHWM")
+        rows.append([f"peak RSS (VmHWM) {label}", megabytes(peak), "", "info", "info"])
+        run.say(f"{label}: {megabytes(peak)}")
+    conn.close()
+    ok = peak is not None and peak * 1024 <= RSS_GOAL
+    rows[-1][3:] = [f"≤ {RSS_GOAL / 1e6:.0f} MB", "PASS" if ok else "**MISSED**"]
+    if not ok:
+        missed.append(f"peak RSS {megabytes(peak)} > {RSS_GOAL / 1e6:.0f} MB")
+    page = run.fetch(server.port, "/", GZIP)
+    server.stop()
+
+    header = (f"{time.strftime('%Y-%m-%d %H:%M %Z')} · nproc {os.cpu_count()} · {args.statements} "
+              f"published statements (each a ~{run.TRANSCRIPT_CHARS:,}-character transcript and its "
+              f"own 640×360 JPEG) · gallery page {len(page.body):,} B as sent (gzip) · "
+              f"{args.rounds} cold starts per page")
+    text = (f"{header}\n\n" + run.table(["measure", "value", "rounds (s)", "goal", "result"], rows)
+            + ("\n**MISSED:**\n\n" + "\n".join(f"- {m}" for m in missed) + "\n" if missed
+               else "\nAll goals met.\n"))
+    return text
 
 
 if __name__ == "__main__":

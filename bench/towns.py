@@ -27,7 +27,6 @@ import secrets
 import shutil
 import subprocess
 import sys
-import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -198,98 +197,87 @@ def main(argv: list[str] | None = None) -> int:
     if not wrk:
         print("bench: wrk is needed (apt-get install wrk)", file=sys.stderr)
         return 1
-    tmp = Path(tempfile.mkdtemp(prefix="gallery-towns-"))
-    servers: list[run.Server] = []
-    try:
-        logs = tmp / "logs"
-        logs.mkdir()
-        key = secrets.token_urlsafe(32)
-        started = time.monotonic()
-        one_ids = run.seed(tmp / "one", key, use_pillow=False, count=args.statements).vimeo_ids
-        hosts, many_ids = seed_towns(tmp / "many", key, args.towns, args.statements)
-        seeding = time.monotonic() - started
-        run.say(f"seeded {args.towns} towns × {args.statements} statements in {seeding:.1f} s")
-        middle = hosts[len(hosts) // 2]
+    return run.run_bench("gallery-towns-", lambda tmp, servers: measure(args, tmp, servers, wrk), args.out)
 
-        # 1. cold start, on a town's own host name (as scale.py: unpinned, one process)
-        cold = cold_start(tmp / "many", key, middle, logs, servers)
-        run.say(f"cold start: {cold:.2f} s")
 
-        # 2 and 3. both installations as the load benchmark runs them (server and wrk pinned apart)
-        cpus_server, cpus_client, layout = run.cpu_layout(True)
-        threads = max(1, len(cpus_client or {0}))
-        command = [*run.gallery_command(), "serve", "--port"]
-        results = {}
-        peak = None
-        order = (("one", "one", None), ("many", "many", middle), ("one again", "one", None))
-        for name, folder, host in order:
-            port = run.free_port()
-            env = serve_env(tmp / folder, key)
-            server = run.start_server(name.replace(" ", "-"), [*command, str(port)], env, port, "/healthz",
-                                      logs, cpus_server, servers)
-            headers = {**GZIP, **({"Host": f"{host}:{port}"} if host else {})}
-            if name == "many":  # every town's gallery page once, then the peak resident set
-                for each in hosts:
-                    answer = run.fetch(port, "/", {**GZIP, "Host": f"{each}:{port}"})
-                    if answer.status != 200:
-                        raise run.BenchError(f"{each} answered {answer.status}")
-                peak = server.status("VmHWM")
-            run.fetch(port, "/", headers)  # warm: the page made once before it is measured
-            results[name] = run.run_wrk(wrk, f"http://127.0.0.1:{port}/", headers, args.duration,
-                                        args.connections, threads, cpus_client, server)
-            server.stop()
-            run.say(f"{name}: {results[name].rps:,.0f} req/s")
-        baseline = (results["one"].rps + results["one again"].rps) / 2
-        ratio = results["many"].rps / baseline if baseline else 0.0
-        errors = sum(r.errors for r in results.values())
-        ok = ratio >= RATIO_GOAL and errors == 0
+def measure(args: argparse.Namespace, tmp: Path, servers: list[run.Server], wrk: str) -> str:
+    """Seeds both installations and measures them; the report's text."""
+    logs = tmp / "logs"
+    logs.mkdir()
+    key = secrets.token_urlsafe(32)
+    started = time.monotonic()
+    one_ids = run.seed(tmp / "one", key, use_pillow=False, count=args.statements).vimeo_ids
+    hosts, many_ids = seed_towns(tmp / "many", key, args.towns, args.statements)
+    seeding = time.monotonic() - started
+    run.say(f"seeded {args.towns} towns × {args.statements} statements in {seeding:.1f} s")
+    middle = hosts[len(hosts) // 2]
 
-        # 4. the background refresh against the stand-in: every video due at once
-        refresh = {
-            f"1 town, {len(one_ids)} videos": asyncio.run(
-                refresh_window(tmp / "one", key, one_ids, args.window)
-            ),
-            f"{args.towns} towns, {len(many_ids):,} videos": asyncio.run(
-                refresh_window(tmp / "many", key, many_ids, args.window)
-            ),
-        }
-        rows = [
-            ["seeding through the storage interface", f"{seeding:.1f} s", "info", "info"],
-            ["cold start → first 200 of a town's gallery page", f"{cold:.2f} s", "info", "info"],
-            [f"peak RSS (VmHWM) after all {args.towns} gallery pages", f"{(peak or 0) * 1024 / 1e6:.1f} MB",
-             "info", "info"],
-            ["gallery page, single-town installation (before and after)",
-             f"{results['one'].rps:,.0f} / {results['one again'].rps:,.0f} req/s", "baseline", "info"],
-            [f"gallery page, one town of {args.towns}", f"{results['many'].rps:,.0f} req/s ({ratio:.2f}×)",
-             f"≥ {RATIO_GOAL}×", "PASS" if ok else "**MISSED**"],
-        ]
-        for label, r in refresh.items():
-            rows.append([
-                f"background refresh, {label}: Vimeo requests in {args.window:.0f} s",
-                f"{r.requests} ({r.requests / args.window:.1f}/s; {r.oembed} oEmbed, {r.pictures} pictures), "
-                f"at most {r.most_at_once} at once",
-                f"≤ {REFRESH_CONCURRENCY} at once",
-                "PASS" if r.most_at_once <= REFRESH_CONCURRENCY else "**MISSED**",
-            ])
-        header = (f"{time.strftime('%Y-%m-%d %H:%M %Z')} · nproc {os.cpu_count()} · {args.towns} towns × "
-                  f"{args.statements} published statements · wrk {args.connections} connections, "
-                  f"{args.duration} s, {threads} thread(s), {layout} · Vimeo stand-in answering after "
-                  f"{STANDIN_LATENCY * 1000:.0f} ms")
-        text = f"{header}\n\n" + run.table(["measure", "value", "goal", "result"], rows)
-        print(text)
-        if args.out:
-            args.out.write_text(text, encoding="utf-8")
-        return 0
-    except run.BenchError as exc:
-        print(f"bench: {exc}", file=sys.stderr)
-        return 1
-    except KeyboardInterrupt:
-        return 130
-    finally:
-        for server in servers:
-            with contextlib.suppress(Exception):
-                server.stop()
-        shutil.rmtree(tmp, ignore_errors=True)
+    # 1. cold start, on a town's own host name (as scale.py: unpinned, one process)
+    cold = cold_start(tmp / "many", key, middle, logs, servers)
+    run.say(f"cold start: {cold:.2f} s")
+
+    # 2 and 3. both installations as the load benchmark runs them (server and wrk pinned apart)
+    cpus_server, cpus_client, layout = run.cpu_layout(True)
+    threads = max(1, len(cpus_client or {0}))
+    command = [*run.gallery_command(), "serve", "--port"]
+    results = {}
+    peak = None
+    order = (("one", "one", None), ("many", "many", middle), ("one again", "one", None))
+    for name, folder, host in order:
+        port = run.free_port()
+        env = serve_env(tmp / folder, key)
+        server = run.start_server(name.replace(" ", "-"), [*command, str(port)], env, port, "/healthz",
+                                  logs, cpus_server, servers)
+        headers = {**GZIP, **({"Host": f"{host}:{port}"} if host else {})}
+        if name == "many":  # every town's gallery page once, then the peak resident set
+            for each in hosts:
+                answer = run.fetch(port, "/", {**GZIP, "Host": f"{each}:{port}"})
+                if answer.status != 200:
+                    raise run.BenchError(f"{each} answered {answer.status}")
+            peak = server.status("VmHWM")
+        run.fetch(port, "/", headers)  # warm: the page made once before it is measured
+        results[name] = run.run_wrk(wrk, f"http://127.0.0.1:{port}/", headers, args.duration,
+                                    args.connections, threads, cpus_client, server)
+        server.stop()
+        run.say(f"{name}: {results[name].rps:,.0f} req/s")
+    baseline = (results["one"].rps + results["one again"].rps) / 2
+    ratio = results["many"].rps / baseline if baseline else 0.0
+    errors = sum(r.errors for r in results.values())
+    ok = ratio >= RATIO_GOAL and errors == 0
+
+    # 4. the background refresh against the stand-in: every video due at once
+    refresh = {
+        f"1 town, {len(one_ids)} videos": asyncio.run(
+            refresh_window(tmp / "one", key, one_ids, args.window)
+        ),
+        f"{args.towns} towns, {len(many_ids):,} videos": asyncio.run(
+            refresh_window(tmp / "many", key, many_ids, args.window)
+        ),
+    }
+    rows = [
+        ["seeding through the storage interface", f"{seeding:.1f} s", "info", "info"],
+        ["cold start → first 200 of a town's gallery page", f"{cold:.2f} s", "info", "info"],
+        [f"peak RSS (VmHWM) after all {args.towns} gallery pages", f"{(peak or 0) * 1024 / 1e6:.1f} MB",
+         "info", "info"],
+        ["gallery page, single-town installation (before and after)",
+         f"{results['one'].rps:,.0f} / {results['one again'].rps:,.0f} req/s", "baseline", "info"],
+        [f"gallery page, one town of {args.towns}", f"{results['many'].rps:,.0f} req/s ({ratio:.2f}×)",
+         f"≥ {RATIO_GOAL}×", "PASS" if ok else "**MISSED**"],
+    ]
+    for label, r in refresh.items():
+        rows.append([
+            f"background refresh, {label}: Vimeo requests in {args.window:.0f} s",
+            f"{r.requests} ({r.requests / args.window:.1f}/s; {r.oembed} oEmbed, {r.pictures} pictures), "
+            f"at most {r.most_at_once} at once",
+            f"≤ {REFRESH_CONCURRENCY} at once",
+            "PASS" if r.most_at_once <= REFRESH_CONCURRENCY else "**MISSED**",
+        ])
+    header = (f"{time.strftime('%Y-%m-%d %H:%M %Z')} · nproc {os.cpu_count()} · {args.towns} towns × "
+              f"{args.statements} published statements · wrk {args.connections} connections, "
+              f"{args.duration} s, {threads} thread(s), {layout} · Vimeo stand-in answering after "
+              f"{STANDIN_LATENCY * 1000:.0f} ms")
+    text = f"{header}\n\n" + run.table(["measure", "value", "goal", "result"], rows)
+    return text
 
 
 if __name__ == "__main__":
