@@ -158,6 +158,9 @@ def test_no_logo_removes_it_and_a_logo_another_town_uses_stays(
         assert run(monkeypatch, capsys, "town", "edit", key, "--logo", same)[0] == 0
     name = listed(monkeypatch, capsys)["moelln"]["logo"]
     assert listed(monkeypatch, capsys)["ratzeburg"]["logo"] == name
+    code, _, err = run(monkeypatch, capsys, "town", "edit", "moelln", "--no-logo", "--logo", same)
+    assert code == 2 and "--no-logo" in err and len(err.strip().splitlines()) == 1
+    assert listed(monkeypatch, capsys)["moelln"]["logo"] == name
     code, _, err = run(monkeypatch, capsys, "town", "edit", "moelln", "--no-logo")
     assert (code, err) == (0, "")
     assert listed(monkeypatch, capsys)["moelln"]["logo"] is None
