@@ -170,8 +170,11 @@ class Galleries:
         }
 
     async def new_form(self, request: Request, session: Session) -> Response:
-        values = dict.fromkeys(("slug", "title", "intro", "frame_ancestors", "accent", "logo_alt"), "")
-        return self.form_page(request, session, None, {**values, "lang": "de"})
+        """An empty form, but for the town's look: a new gallery starts with its colour and logo."""
+        town = await to_thread.run_sync(self.a.s.storage.own_town)
+        values = dict.fromkeys(("slug", "title", "intro", "frame_ancestors"), "")
+        look = {"accent": town.accent, "logo_alt": town.logo_alt, "lang": "de"}
+        return self.form_page(request, session, None, {**values, **look})
 
     async def create(self, request: Request, session: Session) -> Response:
         form = await request.form()

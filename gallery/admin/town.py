@@ -10,8 +10,9 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from ..content import audit
-from ..content.towns import check_town_values, edit_town
+from ..content.towns import edit_town
 from ..content.towntexts import EDITABLE, TownError, check_text, html_to_text, text_to_html
+from ..content.townvalues import check_town_values
 from ..i18n import LANGUAGES
 from ..i18n import gettext_noop as N_
 from ..web.checks import body_limit

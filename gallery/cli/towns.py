@@ -7,11 +7,16 @@ import json
 from pathlib import Path
 from typing import Any
 
+from ..content import audit
+from ..content.posters import MAX_UPLOAD_BYTES
+from ..content.townlooks import checked_logo
 from ..content.towns import add_town, edit_town, remove_town, town_settings
 from ..content.towntexts import TownError
 from ..i18n import fill, os_reason
 from ..i18n import gettext_noop as N_
+from ..models import Image as StoredImage
 from ..models import Town
+from ..storage.thumbnails import image_store
 from .common import EXIT_OK, RefusedInput, _, add_command, chosen_town, open_storage, settings_for
 
 # Option → the town's value it sets, in the order ``town list --json`` shows them.
@@ -30,6 +35,7 @@ OPTIONS = {
     "lang": "--lang",
     "vimeo_referer": "--vimeo-referer",
     "accent": "--accent",
+    "logo_alt": "--logo-alt",
 }
 
 
@@ -67,11 +73,40 @@ def _texts(args: argparse.Namespace) -> dict[tuple[str, str, str], str]:
     return texts
 
 
+def _read(file: str, limit: int | None = None) -> bytes:
+    try:
+        with Path(file).open("rb") as opened:
+            return opened.read(-1 if limit is None else limit)
+    except OSError as exc:
+        raise RefusedInput(
+            N_("Die Datei %(file)s kann nicht gelesen werden: %(reason)s."), file=file, reason=os_reason(exc)
+        ) from None
+
+
+def _logo(args: argparse.Namespace) -> StoredImage | None:
+    """``--logo FILE``, checked and re-encoded as an editor's upload is (nothing stored yet)."""
+    if args.logo is None:
+        return None
+    try:
+        return checked_logo(_read(args.logo, MAX_UPLOAD_BYTES + 1))
+    except TownError as exc:
+        raise RefusedInput(N_("Logo %(file)s: %(reason)s"), file=args.logo, reason=exc.message) from None
+
+
 def cmd_town_add(args: argparse.Namespace) -> int:
     settings = settings_for(args)
     storage = open_storage(settings)
+    logo = _logo(args)
     try:
-        town = add_town(storage, settings, args.key, _values(args), _texts(args))
+        town = add_town(
+            storage,
+            settings,
+            args.key,
+            _values(args),
+            _texts(args),
+            logo=logo,
+            images=image_store(storage, settings) if logo else None,
+        )
     except TownError as exc:
         raise RefusedInput(exc.message) from None
     print(_("Stadt angelegt: %(town)s. Konten: gallery editor add NAME --town %(town)s", town=town.key))
@@ -86,12 +121,25 @@ def cmd_town_edit(args: argparse.Namespace) -> int:
     if args.new_key is not None:
         values["key"] = args.new_key
     texts = _texts(args)
-    if not values and not texts:
+    if args.no_logo and args.logo is not None:
+        raise RefusedInput(N_("Bitte entweder --logo oder --no-logo angeben, nicht beides."))
+    logo = _logo(args)
+    if not values and not texts and logo is None and not args.no_logo:
         raise RefusedInput(
             N_("Nichts zu ändern: bitte mindestens eine Angabe machen (gallery town edit --help).")
         )
     try:
-        town = edit_town(storage, settings, town, values, texts)
+        town = edit_town(
+            storage,
+            settings,
+            town,
+            values,
+            texts,
+            logo=logo,
+            remove_logo=args.no_logo,
+            images=image_store(storage, settings),
+            actor=audit.CLI_ACTOR,
+        )
     except TownError as exc:
         raise RefusedInput(exc.message) from None
     print(_("Stadt geändert: %(town)s.", town=town.key))
@@ -123,6 +171,7 @@ def _shown(town: Town, args: argparse.Namespace) -> dict[str, Any]:
         "key": town.key,
         "default": town.is_default,
         **{name: getattr(town, name) for name in OPTIONS},
+        "logo": town.logo,
         "hosts": list(town.hosts),
         "frame_ancestors": list(town.frame_ancestors),
         "answers_for": sorted(settings.allowed_hosts),
@@ -179,7 +228,13 @@ def _town_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--vimeo-referer", help=_("Referer für Vimeo-Anfragen (Videos mit Domain-Beschränkung)")
     )
-    parser.add_argument("--accent", help=_("Akzentfarbe der ersten Galerie, etwa #0b6e4f"))
+    parser.add_argument("--accent", help=_("Akzentfarbe der Stadt und ihrer ersten Galerie, etwa #0b6e4f"))
+    parser.add_argument(
+        "--logo",
+        metavar=_("DATEI"),
+        help=_("Logo der Stadt und ihrer ersten Galerie: ein PNG-, JPEG- oder WebP-Bild (kein SVG)"),
+    )
+    parser.add_argument("--logo-alt", metavar=_("TEXT"), help=_("Text des Logos für Screenreader"))
     parser.add_argument(
         "--text",
         action="append",
@@ -206,6 +261,9 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     edit.add_argument("key", metavar=_("KURZNAME"))
     edit.add_argument("--key", dest="new_key", metavar=_("NEUER-KURZNAME"), help=_("die Stadt umbenennen"))
     _town_options(edit)
+    edit.add_argument(
+        "--no-logo", action="store_true", help=_("das Logo der Stadt und ihrer ersten Galerie entfernen")
+    )
     edit.set_defaults(func=cmd_town_edit)
     remove = add_command(tsub, common, "remove", N_("eine Stadt mit allen ihren Daten löschen"))
     remove.add_argument("key", metavar=_("KURZNAME"))

@@ -92,6 +92,7 @@ def check_gallery_values(raw: Mapping[str, str], *, slug: str | None = None) -> 
 
 
 def create_gallery(tx: Transaction, values: GalleryValues, actor: str) -> Gallery:
+    """A new gallery of the town ``tx`` is scoped to; it starts with the town's logo."""
     if tx.gallery_by_slug(values.slug) is not None:
         raise EditError({"slug": N_("Diese Kurzadresse ist schon vergeben.")})
     gallery = tx.add_gallery(
@@ -102,6 +103,7 @@ def create_gallery(tx: Transaction, values: GalleryValues, actor: str) -> Galler
         values.frame_ancestors,
         accent=values.accent,
         logo_alt=values.logo_alt,
+        logo=tx.own_town().logo,
     )
     audit.record(tx, actor, "gallery.create", gallery_slug=values.slug)
     return gallery

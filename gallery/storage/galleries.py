@@ -84,13 +84,14 @@ class GalleryWrites(GalleryReads, Writing):
         *,
         accent: str = "",
         logo_alt: str = "",
+        logo: str | None = None,
     ) -> Gallery:
         """A new (never the default) gallery."""
-        now = utcnow()
+        now, ancestors = utcnow(), " ".join(frame_ancestors)
         self._run(
             "INSERT INTO galleries (town_id, slug, title, intro, lang, frame_ancestors, accent, logo_alt,"
-            " created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (self._town, slug, title, intro, lang, " ".join(frame_ancestors), accent, logo_alt, now, now),
+            " logo, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (self._town, slug, title, intro, lang, ancestors, accent, logo_alt, logo, now, now),
         )
         gallery = self.gallery_by_slug(slug)
         assert gallery is not None

@@ -66,6 +66,12 @@ class TownReads(Queries):
         row = self._row("SELECT * FROM towns WHERE id = ?", (town_id,))
         return town_of(row) if row else None
 
+    def own_town(self) -> Town:
+        """The town these queries are scoped to."""
+        found = self.town(self._town)
+        assert found is not None, "a storage is only ever scoped to a town that exists"
+        return found
+
     def town_by_key(self, key: str) -> Town | None:
         row = self._row("SELECT * FROM towns WHERE key = ?", (key,))
         return town_of(row) if row else None

@@ -8,11 +8,13 @@ from ..models import Variant
 from .engine import Queries, Row, Writing, utcnow
 
 CHUNK = 500  # names per query: far below either engine's limit on parameters
-# The pictures pages show: Vimeo's thumbnails, editors' posters and galleries' logos.
+LOGOS = (
+    "SELECT logo FROM galleries WHERE logo IS NOT NULL UNION SELECT logo FROM towns WHERE logo IS NOT NULL"
+)
+# The pictures pages show: Vimeo's thumbnails, editors' posters, galleries' (and towns') logos.
 PICTURES = (
-    "SELECT thumbnail AS source FROM videos WHERE thumbnail IS NOT NULL"
-    " UNION SELECT poster FROM statements WHERE poster IS NOT NULL"
-    " UNION SELECT logo FROM galleries WHERE logo IS NOT NULL"
+    "SELECT thumbnail AS source FROM videos WHERE thumbnail IS NOT NULL"  # noqa: S608 - constants
+    f" UNION SELECT poster FROM statements WHERE poster IS NOT NULL UNION {LOGOS}"
 )
 
 
@@ -40,8 +42,8 @@ class VariantReads(Queries):
         return {source: tuple(items) for source, items in found.items()}
 
     def logo_names(self) -> set[str]:
-        """The stored pictures that are galleries' logos (their one copy is lossless)."""
-        return {str(r[0]) for r in self._rows("SELECT logo FROM galleries WHERE logo IS NOT NULL")}
+        """The stored pictures that are galleries' or towns' logos (their one copy is lossless)."""
+        return {str(r[0]) for r in self._rows(LOGOS)}
 
     def pictures_without_variants(self, limit: int = 100) -> list[str]:
         """Pictures in use that have no variants yet (stored before variants were made)."""
