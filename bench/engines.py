@@ -24,14 +24,12 @@ The whole run takes about three minutes.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import os
 import secrets
 import shutil
 import signal
 import statistics
 import sys
-import tempfile
 import threading
 from pathlib import Path
 
@@ -72,11 +70,9 @@ def main(argv: list[str] | None = None) -> int:
         print("bench: wrk is not installed (Debian/Ubuntu: apt-get install wrk).", file=sys.stderr)
         return 2
     signal.signal(signal.SIGTERM, _interrupt)
-    tmp = Path(tempfile.mkdtemp(prefix="gallery-engines-"))
-    servers: list[run.Server] = []
     try:
         with (
-            cluster() as server,
+            run.scratch("gallery-engines-") as (tmp, servers), cluster() as server,
             fresh_database(server.url) as pages_db,
             fresh_database(server.url) as saves_db,
         ):
@@ -89,11 +85,6 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("\nbench: interrupted; cleaning up.", file=sys.stderr)
         return 130
-    finally:
-        for s in servers:
-            with contextlib.suppress(Exception):
-                s.stop()
-        shutil.rmtree(tmp, ignore_errors=True)
     print(report)
     if args.out:
         args.out.write_text(report, encoding="utf-8")

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import html
 import json
 import os
@@ -29,7 +28,6 @@ import shutil
 import signal
 import subprocess
 import sys
-import tempfile
 import time
 import urllib.request
 from collections import Counter
@@ -48,6 +46,7 @@ from run import (  # noqa: E402
     fetch,
     free_port,
     pinned,
+    scratch,
     start_server,
     table,
 )
@@ -272,21 +271,15 @@ def main(argv: list[str] | None = None) -> int:
         print("load: wrk is not installed (Debian/Ubuntu: apt-get install wrk).", file=sys.stderr)
         return 2
     signal.signal(signal.SIGTERM, _interrupt)
-    tmp = Path(tempfile.mkdtemp(prefix="gallery-load-"))
-    servers: list[Server] = []
     try:
-        phases = load(args, wrk, tmp, servers)
+        with scratch("gallery-load-") as (tmp, servers):
+            phases = load(args, wrk, tmp, servers)
     except BenchError as exc:
         print(f"load: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("\nload: interrupted; cleaning up.", file=sys.stderr)
         return 130
-    finally:
-        for server in servers:
-            with contextlib.suppress(Exception):
-                server.stop()
-        shutil.rmtree(tmp, ignore_errors=True)
     report = build_report(args, phases)
     print(report)
     if args.out:

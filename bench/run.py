@@ -42,7 +42,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from html.parser import HTMLParser
@@ -61,29 +61,37 @@ PAGE_TARGET = 0.85  # pages for visitors without consent / the bare page
 CONSENT_TARGET = 0.7  # the gallery page with a consent cookie / the bare page
 
 
-def run_bench(prefix: str, body: Callable[[Path, list[Server]], str], out: Path | None) -> int:
-    """Runs ``body`` in a fresh temporary folder, prints its report (and writes it to ``out``).
+@contextlib.contextmanager
+def scratch(prefix: str) -> Iterator[tuple[Path, list[Server]]]:
+    """A fresh temporary folder and a list for the servers started in it.
 
-    Every server ``body`` puts in its list is stopped and the folder removed, however it ends.
+    However the block ends, every server in the list is stopped and the folder removed.
     """
     tmp = Path(tempfile.mkdtemp(prefix=prefix))
     servers: list[Server] = []
     try:
-        text = body(tmp, servers)
-        print(text)
-        if out:
-            out.write_text(text, encoding="utf-8")
-        return 0
-    except BenchError as exc:
-        print(f"bench: {exc}", file=sys.stderr)
-        return 1
-    except KeyboardInterrupt:
-        return 130
+        yield tmp, servers
     finally:
         for server in servers:
             with contextlib.suppress(Exception):
                 server.stop()
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+def run_bench(prefix: str, body: Callable[[Path, list[Server]], str], out: Path | None) -> int:
+    """Runs ``body`` in a :func:`scratch` folder and prints its report (and writes it to ``out``)."""
+    try:
+        with scratch(prefix) as (tmp, servers):
+            text = body(tmp, servers)
+    except BenchError as exc:
+        print(f"bench: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+    print(text)
+    if out:
+        out.write_text(text, encoding="utf-8")
+    return 0
 
 
 class BenchError(Exception):
@@ -926,21 +934,15 @@ def main(argv: list[str] | None = None) -> int:
 
     # SIGTERM (e.g. from a CI timeout) takes the same clean-up path as Ctrl+C.
     signal.signal(signal.SIGTERM, _interrupt)
-    tmp = Path(tempfile.mkdtemp(prefix="gallery-bench-"))
-    servers: list[Server] = []
     try:
-        return bench(args, wrk, threads, server_cpus, client_cpus, layout, tmp, servers)
+        with scratch("gallery-bench-") as (tmp, servers):
+            return bench(args, wrk, threads, server_cpus, client_cpus, layout, tmp, servers)
     except BenchError as exc:
         print(f"bench: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("\nbench: interrupted; cleaning up.", file=sys.stderr)
         return 130
-    finally:
-        for server in servers:
-            with contextlib.suppress(Exception):
-                server.stop()
-        shutil.rmtree(tmp, ignore_errors=True)
 
 
 def bench(

@@ -24,15 +24,12 @@ The report never fails the process; only a bench that cannot run exits non-zero.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import http.client
 import itertools
 import os
-import shutil
 import signal
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 from collections import Counter
@@ -44,7 +41,7 @@ from urllib.parse import urlencode
 BENCH_DIR = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH_DIR))
 
-from run import BenchError, Server, free_port, seed, start_server, table  # noqa: E402
+from run import BenchError, Server, free_port, scratch, seed, start_server, table  # noqa: E402
 
 SECRET = "signin-storm-key-0123456789abcdef"
 GAP = 0.02  # seconds between a visitor's requests: a steady trickle, not a load of its own
@@ -298,34 +295,28 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     signal.signal(signal.SIGTERM, _interrupt)
-    tmp = Path(tempfile.mkdtemp(prefix="gallery-storm-"))
-    servers: list[Server] = []
     try:
-        load_before = " ".join(Path("/proc/loadavg").read_text().split()[:3])
-        say("seeding 20 statements")
-        seeded = seed(tmp / "data", SECRET, use_pillow=True)
-        versions = []
-        if args.compare:
-            short = export_revision(args.compare, tmp / "before")
+        with scratch("gallery-storm-") as (tmp, servers):
+            load_before = " ".join(Path("/proc/loadavg").read_text().split()[:3])
+            say("seeding 20 statements")
+            seeded = seed(tmp / "data", SECRET, use_pillow=True)
+            versions = []
+            if args.compare:
+                short = export_revision(args.compare, tmp / "before")
+                versions.append(run_version(
+                    f"before ({short})", tmp / "before", args, tmp / "data", tmp, seeded.gallery_slug,
+                    seeded.vimeo_ids, servers,
+                ))
             versions.append(run_version(
-                f"before ({short})", tmp / "before", args, tmp / "data", tmp, seeded.gallery_slug,
-                seeded.vimeo_ids, servers,
+                "this tree", None, args, tmp / "data", tmp, seeded.gallery_slug, seeded.vimeo_ids, servers
             ))
-        versions.append(run_version(
-            "this tree", None, args, tmp / "data", tmp, seeded.gallery_slug, seeded.vimeo_ids, servers
-        ))
-        report = build_report(args, versions, load_before)
+            report = build_report(args, versions, load_before)
     except BenchError as exc:
         print(f"bench: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("\nbench: interrupted; cleaning up.", file=sys.stderr)
         return 130
-    finally:
-        for server in servers:
-            with contextlib.suppress(Exception):
-                server.stop()
-        shutil.rmtree(tmp, ignore_errors=True)
     print(report)
     args.out.write_text(report)
     say(f"written to {args.out}")
