@@ -159,7 +159,7 @@ def test_the_test_command_is_what_ci_runs_and_does_what_the_readme_says() -> Non
         ".venv/bin/python -m pip install -q --disable-pip-version-check -e '.[test]'",
         ".venv/bin/python -m ruff check gallery tests bench",
         ".venv/bin/python -m mypy",
-        '.venv/bin/python -m pytest "$@"',
+        '.venv/bin/python -m pytest -n auto --dist worksteal "$@"',
     ]
 
 
