@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import os
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
@@ -18,6 +19,7 @@ from starlette.testclient import TestClient
 from gallery.app import create_app
 from gallery.cli.demo.samples import sample_videos
 from gallery.cli.demo.standin_note import demo_settings
+from gallery.content import variants
 from gallery.content.curate import Curator
 from gallery.settings import Secret, Settings
 from gallery.storage.sqlite import SQLiteEngine
@@ -58,6 +60,19 @@ def german_locale() -> Iterator[None]:
         for name in LOCALE_VARIABLES:
             patch.delenv(name, raising=False)
         patch.setenv("LANG", "de_DE.UTF-8")
+        yield
+
+
+@pytest.fixture(autouse=True, scope="session")
+def variants_made_once_per_picture() -> Iterator[None]:
+    """The smaller copies of the same bytes are made once per test process.
+
+    ``derive`` is a pure function of the picture's bytes; most tests store the same six sample
+    pictures, and encoding their copies was a third of a test's set-up. Every test still stores
+    and serves the copies the service makes.
+    """
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        monkeypatch.setattr(variants, "derive", functools.lru_cache(maxsize=64)(variants.derive))
         yield
 
 
