@@ -167,8 +167,11 @@ def other_settings(
 
 
 @pytest.fixture
-def app(settings: Settings) -> Starlette:
-    return create_app(settings)
+def app(settings: Settings) -> Iterator[Starlette]:
+    app = create_app(settings)
+    yield app
+    # A test that never ran the app's lifespan leaves no connection pool (and its threads) behind.
+    app.services.storage.close()
 
 
 @pytest.fixture
@@ -263,7 +266,7 @@ def populated_app(
     storage_engine: Callable[[Path], SQLiteEngine],
     curator_factory: Callable[[], AbstractAsyncContextManager[Curator]],
     vimeo_transport: httpx.AsyncBaseTransport,
-) -> Starlette:
+) -> Iterator[Starlette]:
     """The app with the six sample statements added through the real curating code."""
 
     async def seed() -> None:
@@ -276,7 +279,8 @@ def populated_app(
         storage = Storage.from_settings(curated_settings)
     else:
         storage = Storage(storage_engine(curated_settings.database_path))
-    return create_app(curated_settings, vimeo_transport=vimeo_transport, storage=storage)
+    yield create_app(curated_settings, vimeo_transport=vimeo_transport, storage=storage)
+    storage.close()  # as ``app``: closed even when no test client ran the lifespan
 
 
 @pytest.fixture

@@ -410,5 +410,6 @@ async def test_after_a_write_concurrent_visitors_share_one_render(
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="https://gallery.test") as client:
         pages = await asyncio.gather(*(client.get("/") for _ in range(20)))
+    app.services.storage.close()  # no lifespan ran to close it
     assert {r.status_code for r in pages} == {200} and len({r.content for r in pages}) == 1
     assert app.services.renderer.renders == 1  # type: ignore[attr-defined]

@@ -303,5 +303,9 @@ def test_embedding_guide_shows_the_snippet_the_service_makes(settings: Settings)
     gallery = Gallery(
         id=1, slug="videos", title="Herz einschalten – Rassismus ausschalten", intro="", is_default=True
     )
-    path = create_app(settings).url_path_for("gallery", slug="videos")
+    app = create_app(settings)
+    try:
+        path = app.url_path_for("gallery", slug="videos")
+    finally:
+        app.services.storage.close()
     assert example == embed_snippet("https://videos.ratzeburg.de", str(path), gallery)
