@@ -18,7 +18,6 @@ import asyncio
 import contextlib
 import logging
 import os
-import random
 import secrets
 import socket
 import time
@@ -31,7 +30,6 @@ from . import schedule, variants
 from .curate import CurateError, Curator
 
 log = logging.getLogger("gallery.refresher")
-_JITTER = random.Random()  # of its own: see schedule._JITTER
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,7 +72,7 @@ class Refresher:
                 await to_thread.run_sync(self._release)
 
     async def _run(self) -> None:
-        await asyncio.sleep(self.policy.first_delay + _JITTER.uniform(0, self.policy.tick))
+        await asyncio.sleep(self.policy.first_delay + schedule.JITTER.uniform(0, self.policy.tick))
         while True:
             try:
                 await self.run_once()
@@ -82,7 +80,7 @@ class Refresher:
                 pass
             except Exception:  # a bad pass must not end background refreshing for good
                 log.exception("background refresh pass failed")
-            await asyncio.sleep(self.policy.tick * _JITTER.uniform(0.9, 1.1))
+            await asyncio.sleep(self.policy.tick * schedule.JITTER.uniform(0.9, 1.1))
 
     async def run_once(self) -> PassReport:
         """Refresh what is due now, if this process may; never raises for Vimeo's sake."""

@@ -20,7 +20,7 @@ HOUR = 3600.0
 MAX_RETRY_AFTER = 7 * 24 * HOUR  # a Retry-After beyond a week is taken as a week
 # Spreading of delays: a generator of its own, so no other user of the ``random`` module sees its
 # state move (property-based tests check that it does not while they draw their cases).
-_JITTER = random.Random()
+JITTER = random.Random()
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,7 +42,7 @@ class RefreshPolicy:
         return cls(interval=settings.refresh_hours * HOUR)
 
     def _spread(self, seconds: float) -> float:
-        return seconds * _JITTER.uniform(1 - self.jitter, 1 + self.jitter)
+        return seconds * JITTER.uniform(1 - self.jitter, 1 + self.jitter)
 
     def retry_delay(self, failures: int, retry_after: float | None = None) -> float:
         """Exponential backoff capped at the interval; never sooner than Vimeo's Retry-After."""
